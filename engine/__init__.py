@@ -1,0 +1,1 @@
+"""govflow engine: the SpiffWorkflow facade, persistence, services and scheduler (no web code)."""

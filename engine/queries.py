@@ -1,0 +1,105 @@
+"""Every query the inbox, the task page and the instance page run — on the projection tables,
+with their indexes, never by loading workflows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
+from engine.services.users import UNIT_ROLES
+
+
+@dataclass
+class InboxFilter:
+    process: str | None = None
+    overdue: bool = False
+    q: str | None = None
+    sort: str = "due"          # "due" (soonest due first) | "new" (newest first)
+    page: int = 1
+    per_page: int = 20
+
+
+def _visible_to(user: User):
+    roles = user.role_keys
+    shared = [r for r in roles if r not in UNIT_ROLES]
+    own_unit = [r for r in roles if r in UNIT_ROLES]
+    clauses = []
+    if shared:
+        clauses.append(HumanTask.role_key.in_(shared))
+    if own_unit:
+        clauses.append(and_(HumanTask.role_key.in_(own_unit), HumanTask.applicant_unit_id == user.unit_id))
+    if not clauses:
+        return HumanTask.id.is_(None)
+    return and_(HumanTask.jurisdiction == user.jurisdiction, or_(*clauses))
+
+
+def inbox(session: Session, user: User, flt: InboxFilter, now: datetime) -> tuple[list[HumanTask], int]:
+    cond = [HumanTask.state == "ready", _visible_to(user)]
+    if flt.process:
+        cond.append(HumanTask.process_key == flt.process)
+    if flt.overdue:
+        cond.append(HumanTask.due_at < now)
+    if flt.q:
+        cond.append(HumanTask.project_name.contains(flt.q.strip(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(HumanTask).where(*cond))
+    order = ([HumanTask.created_at.desc(), HumanTask.id.desc()] if flt.sort == "new" else
+             [HumanTask.due_at.is_(None), HumanTask.due_at.asc(), HumanTask.created_at.asc(), HumanTask.id])
+    per_page = max(1, min(flt.per_page, 200))
+    page = max(1, flt.page)
+    rows = session.scalars(select(HumanTask).where(*cond).order_by(*order)
+                           .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def completed_by(session: Session, user: User, page: int = 1, per_page: int = 20):
+    cond = [HumanTask.completed_by_id == user.id, HumanTask.state == "completed"]
+    total = session.scalar(select(func.count()).select_from(HumanTask).where(*cond))
+    rows = session.scalars(select(HumanTask).where(*cond).order_by(HumanTask.completed_at.desc())
+                           .offset((max(1, page) - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def ready_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                                        HumanTask.state == "ready").order_by(HumanTask.id)))
+
+
+def tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                .order_by(HumanTask.id)))
+
+
+def pending_timers_of(session: Session, instance_id: int) -> list[Timer]:
+    return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id,
+                                                    Timer.state.in_(("pending", "firing", "failed")))
+                                .order_by(Timer.run_at)))
+
+
+def history_of(session: Session, instance_id: int) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                .order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def user_involved(session: Session, user: User, instance_id: int) -> bool:
+    """Has the user a task (ready or done) on this instance through one of their roles?"""
+    return session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.instance_id == instance_id, or_(_visible_to(user), HumanTask.completed_by_id == user.id)
+    )) > 0
+
+
+def instances(session: Session, jurisdiction: str | None = None, status: str | None = None,
+              applicant_unit_id: int | None = None, limit: int = 50, offset: int = 0):
+    cond = []
+    if jurisdiction:
+        cond.append(ProcessInstance.jurisdiction == jurisdiction)
+    if status:
+        cond.append(ProcessInstance.status == status)
+    if applicant_unit_id:
+        cond.append(ProcessInstance.applicant_unit_id == applicant_unit_id)
+    total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*cond))
+    rows = session.scalars(select(ProcessInstance).where(*cond).order_by(ProcessInstance.id.desc())
+                           .offset(offset).limit(limit))
+    return list(rows), total

@@ -1,0 +1,110 @@
+"""After every engine step: save the serialized state and bring the inbox projection, the timer
+rows and the instance status in line with it — all in the caller's transaction, so a crash never
+leaves state and projection disagreeing."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import registry
+from engine import workflow as wfx
+from engine.clocks import due_at_value, due_in
+from engine.errors import ScriptError
+from engine.jsonable import jsonable
+from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
+
+
+def audit(session: Session, event: str, *, instance_id=None, actor_id=None, element_id=None,
+          human_task_id=None, data=None, at: datetime) -> None:
+    session.add(AuditEvent(event=event, instance_id=instance_id, actor_id=actor_id, element_id=element_id,
+                           human_task_id=human_task_id, data=jsonable(data) if data else None, at=at))
+
+
+def _due(workflow, task, info: wfx.ElementInfo, jurisdiction: str, now: datetime):
+    props = info.properties
+    if props.get("dueAt"):
+        try:
+            value = workflow.script_engine.evaluate(task, props["dueAt"])
+        except ScriptError as exc:
+            raise ScriptError(info.element_id, f"dueAt 计算失败：{exc.detail}") from exc
+        return due_at_value(value, jurisdiction)
+    if props.get("dueIn"):
+        return due_in(props["dueIn"], now, jurisdiction)
+    return None, False
+
+
+def _sync_tasks(session, inst: ProcessInstance, version, workflow, now) -> list[HumanTask]:
+    existing = {row.task_guid: row for row in session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
+    ready_guids, created = set(), []
+    for task in wfx.ready_user_tasks(workflow):
+        guid = str(task.id)
+        ready_guids.add(guid)
+        if guid in existing:
+            continue
+        info = version.element(task.task_spec.name)
+        due_at, provisional = _due(workflow, task, info, inst.jurisdiction, now)
+        row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id, title=info.title,
+                        role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
+                        process_key=inst.process_key, project_name=inst.project_name,
+                        applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
+                        legal_basis=info.properties.get("legalBasis"), state="ready", created_at=now,
+                        due_at=due_at, due_provisional=provisional)
+        session.add(row)
+        created.append(row)
+    for guid, row in existing.items():
+        if guid not in ready_guids:
+            row.state = "cancelled"
+            audit(session, "task_cancelled", instance_id=inst.id, element_id=row.element_id,
+                  human_task_id=row.id, at=now)
+    return created
+
+
+def _sync_timers(session, inst: ProcessInstance, workflow, now) -> None:
+    pending = {t["task_guid"]: t for t in wfx.pending_timers(workflow)}
+    rows = {row.task_guid: row for row in session.scalars(
+        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(("pending", "failed"))))}
+    for guid, info in pending.items():
+        row = rows.get(guid)
+        if row is None:
+            session.add(Timer(instance_id=inst.id, task_guid=guid, element_id=info["element_id"],
+                              title=info["title"], run_at=info["fires_at"], state="pending"))
+        elif row.run_at != info["fires_at"] and row.state == "pending":
+            row.run_at = info["fires_at"]  # a cycle timer moved on to its next occurrence
+    for guid, row in rows.items():
+        if guid not in pending:
+            row.state = "done"
+            row.fired_at = row.fired_at or now
+
+
+def _finish(session, inst: ProcessInstance, version, workflow, now) -> None:
+    ends = wfx.reached_end_events(workflow)
+    last = ends[-1] if ends else None
+    outcome = "completed"
+    reason = None
+    if last is not None:
+        info = version.element(last.task_spec.name)
+        outcome = (info.properties.get("outcome") if info else None) or "completed"
+        reason = last.data.get("outcome_reason") or (last.data.get("comment") if outcome != "completed" else None)
+    inst.status = "completed" if outcome == "completed" else "terminated"
+    inst.outcome = outcome
+    inst.outcome_reason = reason
+    inst.ended_at = now
+    label = registry.get(inst.jurisdiction).outcome_label(outcome)
+    audit(session, "instance_ended", instance_id=inst.id, element_id=last.task_spec.name if last else None,
+          data={"outcome": outcome, "outcome_label": label, "reason": reason}, at=now)
+
+
+def persist(session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now) -> list:
+    """Save the workflow and sync everything derived from it. Returns the newly ready task rows."""
+    created = _sync_tasks(session, inst, version, workflow, now)
+    _sync_timers(session, inst, workflow, now)
+    inst.state = wfx.dumps(workflow)
+    inst.serializer_version = wfx.SERIALIZER_VERSION
+    inst.updated_at = now
+    if workflow.is_completed() and inst.status == "running":
+        _finish(session, inst, version, workflow, now)
+    session.flush()
+    return created

@@ -1,0 +1,127 @@
+"""Users, units, roles and API tokens. Passwords are hashed with scrypt (standard library)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from engine import clock, registry
+from engine.errors import AuthenticationError, ValidationFailed
+from engine.models import ApiToken, Unit, User, UserRole
+
+KNOWN_ROLES = {
+    "applicant", "industry_authority", "data_bureau", "data_group", "big_data_center", "prereview_group",
+    "cac", "crypto", "archives", "finance", "ndrc", "sasac", "government", "leading_group",
+    "leading_group_office", "province", "consultancy", "experts", "public_resources",
+    "procurement_office", "audit", "public_security", "transport_group", "county", "supervisor",
+    "it_office", "deputy_head", "leadership", "legal", "manager", "admin",
+}
+# Roles resolved inside the unit that started the instance (CONTRACT.md: role keys).
+UNIT_ROLES = {"applicant", "it_office", "deputy_head", "leadership", "legal"}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT, dklen=32)
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def check_password(stored: str, password: str) -> bool:
+    try:
+        _scheme, salt_b64, digest_b64 = stored.split("$")
+        digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), **_SCRYPT, dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+
+
+def get_or_create_unit(session: Session, jurisdiction: str, name: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.jurisdiction == jurisdiction, Unit.name == name))
+    if unit is None:
+        unit = Unit(jurisdiction=jurisdiction, name=name)
+        session.add(unit)
+        session.flush()
+    return unit
+
+
+def upsert_user(session: Session, username: str, password: str, jurisdiction: str, unit_name: str,
+                roles: list[str], display_name: str | None = None) -> User:
+    """Create the user, or update unit, roles and password of an existing one (idempotent demo)."""
+    registry.get(jurisdiction)
+    unknown = sorted(set(roles) - KNOWN_ROLES)
+    if unknown:
+        raise ValidationFailed(f"未知的角色：{', '.join(unknown)}", errors={"role": "未知的角色"})
+    if not username or not password:
+        raise ValidationFailed("用户名和密码不能为空")
+    unit = get_or_create_unit(session, jurisdiction, unit_name)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, password_hash=hash_password(password),
+                    display_name=display_name or username, jurisdiction=jurisdiction, unit_id=unit.id)
+        session.add(user)
+        session.flush()
+    else:
+        if not check_password(user.password_hash, password):
+            user.password_hash = hash_password(password)
+        user.jurisdiction, user.unit_id = jurisdiction, unit.id
+        user.display_name = display_name or user.display_name
+        session.execute(delete(UserRole).where(UserRole.user_id == user.id))
+        session.flush()
+        session.expire(user, ["roles", "unit"])
+    for role in sorted(set(roles)):
+        session.add(UserRole(user_id=user.id, role_key=role))
+    session.flush()
+    session.refresh(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or not check_password(user.password_hash, password):
+        raise AuthenticationError("用户名或密码错误")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, hours: int) -> tuple[str, object]:
+    token = secrets.token_urlsafe(32)
+    expires_at = clock.now() + timedelta(hours=hours)
+    session.add(ApiToken(token_hash=_token_hash(token), user_id=user.id, expires_at=expires_at))
+    return token, expires_at
+
+
+def user_for_token(session: Session, token: str) -> User:
+    row = session.get(ApiToken, _token_hash(token or ""))
+    if row is None or row.expires_at <= clock.now():
+        raise AuthenticationError("令牌无效或已过期")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise AuthenticationError("用户已停用")
+    return user
+
+
+def can_act_on(user: User, jurisdiction: str, role_key: str, applicant_unit_id: int) -> bool:
+    """A user sees/completes a task when they hold its role in that jurisdiction; unit roles
+    (`applicant` and the inner ones) only inside the unit that started the instance."""
+    if user.jurisdiction != jurisdiction or role_key not in user.role_keys:
+        return False
+    return role_key not in UNIT_ROLES or user.unit_id == applicant_unit_id
+
+
+def can_view_instance(user: User, jurisdiction: str, applicant_unit_id: int, involved: bool) -> bool:
+    if user.jurisdiction != jurisdiction:
+        return False
+    if user.role_keys & {"manager", "admin"}:
+        return True
+    if user.unit_id == applicant_unit_id:
+        return True
+    return involved

@@ -1,0 +1,129 @@
+"""Read services: the inbox, a task with its form and legal basis, an instance with its history.
+They answer plain dicts (JSON-safe), the shape CONTRACT.md documents."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import clock, queries, registry
+from engine.errors import NotFound, PermissionDenied
+from engine.jsonable import jsonable
+from engine.models import HumanTask, ProcessInstance, User
+from engine.services.context import Context
+from engine.services.users import can_act_on, can_view_instance
+from forms import validation
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(clock.SHANGHAI).isoformat() if value else None
+
+
+def task_summary(row: HumanTask, now: datetime) -> dict:
+    return {
+        "id": row.id, "instance_id": row.instance_id, "name": row.element_id, "title": row.title,
+        "role": row.role_key, "lane": row.lane, "process": row.process_key,
+        "jurisdiction": row.jurisdiction, "project_name": row.project_name, "state": row.state,
+        "created_at": _iso(row.created_at), "due_at": _iso(row.due_at),
+        "due_provisional": bool(row.due_provisional) if row.due_at else False,
+        "overdue": bool(row.due_at and row.state == "ready" and row.due_at < now),
+        "completed_at": _iso(row.completed_at),
+        "completed_by": row.completed_by.display_name if row.completed_by else None,
+    }
+
+
+def inbox(ctx: Context, user_id: int, flt: queries.InboxFilter, now: datetime | None = None):
+    now = now or clock.now()
+    with ctx.db.transaction() as session:
+        user = session.get(User, user_id)
+        rows, total = queries.inbox(session, user, flt, now)
+        return [task_summary(r, now) for r in rows], total
+
+
+def completed(ctx: Context, user_id: int, page: int = 1, per_page: int = 20):
+    now = clock.now()
+    with ctx.db.transaction() as session:
+        user = session.get(User, user_id)
+        rows, total = queries.completed_by(session, user, page, per_page)
+        return [task_summary(r, now) for r in rows], total
+
+
+def _returns(history) -> list[dict]:
+    """Comments of whoever returned or rejected material on this instance, newest first."""
+    result = []
+    for ev in history:
+        answers = (ev.data or {}).get("answers") or {}
+        if ev.event == "task_completed" and answers.get("decision") in ("return", "reject"):
+            result.append({"by": ev.actor.display_name if ev.actor else None,
+                           "unit": ev.actor.unit.name if ev.actor else None, "step": ev.data.get("title"),
+                           "decision": answers["decision"], "comment": answers.get("comment"),
+                           "at": _iso(ev.at)})
+    return list(reversed(result))
+
+
+def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None = None) -> dict:
+    now = now or clock.now()
+    with ctx.db.transaction() as session:
+        user = session.get(User, user_id)
+        row = session.get(HumanTask, task_id)
+        if row is None or row.jurisdiction != user.jurisdiction:
+            raise NotFound(f"任务不存在：{task_id}")
+        mine = can_act_on(user, row.jurisdiction, row.role_key, row.applicant_unit_id)
+        inst = session.get(ProcessInstance, row.instance_id)
+        if not mine and row.completed_by_id != user.id and not (user.role_keys & {"manager", "admin"}):
+            raise PermissionDenied("该任务不属于您的角色或单位")
+        jurisdiction = registry.get(row.jurisdiction)
+        schema, ui_schema = validation.load_form(row.form) if row.form else ({}, {})
+        history = queries.history_of(session, inst.id)
+        result = task_summary(row, now)
+        result.update({
+            "form": {"name": row.form, "schema": schema, "ui_schema": ui_schema},
+            "legal_basis": jurisdiction.legal_basis(row.legal_basis),
+            "facts": inst.facts, "applicant_unit": inst.applicant_unit.name,
+            "can_complete": mine and row.state == "ready",
+            "data": row.data, "returns": _returns(history),
+            "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
+        })
+        return result
+
+
+def _history_item(ev) -> dict:
+    data = ev.data or {}
+    return {"event": ev.event, "at": _iso(ev.at), "element": ev.element_id,
+            "title": data.get("title") or data.get("outcome_label") or ev.element_id,
+            "by": ev.actor.display_name if ev.actor else None,
+            "unit": ev.actor.unit.name if ev.actor else None,
+            "decision": (data.get("answers") or {}).get("decision"),
+            "comment": (data.get("answers") or {}).get("comment"),
+            "data": data.get("answers") if ev.event == "task_completed" else data}
+
+
+def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime | None = None) -> dict:
+    now = now or clock.now()
+    with ctx.db.transaction() as session:
+        user = session.get(User, user_id)
+        inst = session.get(ProcessInstance, instance_id)
+        if inst is None or inst.jurisdiction != user.jurisdiction:
+            raise NotFound(f"项目不存在：{instance_id}")
+        if not can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id,
+                                 queries.user_involved(session, user, inst.id)):
+            raise PermissionDenied("您无权查看该项目")
+        return instance_view(session, inst, now)
+
+
+def instance_view(session, inst: ProcessInstance, now: datetime) -> dict:
+    jurisdiction = registry.get(inst.jurisdiction)
+    tasks = queries.tasks_of(session, inst.id)
+    return {
+        "id": inst.id, "process": inst.process_key, "version": inst.version.version,
+        "jurisdiction": inst.jurisdiction, "jurisdiction_name": jurisdiction.name,
+        "project_name": inst.project_name, "applicant_unit": inst.applicant_unit.name,
+        "status": inst.status, "outcome": inst.outcome,
+        "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
+        "data": jsonable(inst.facts), "created_at": _iso(inst.created_at), "ended_at": _iso(inst.ended_at),
+        "parent_instance_id": inst.parent_instance_id,
+        "active_tasks": [task_summary(t, now) for t in tasks if t.state == "ready"],
+        "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
+        "waiting": [{"name": t.element_id, "title": t.title, "fires_at": _iso(t.run_at),
+                     "state": t.state, "last_error": t.last_error}
+                    for t in queries.pending_timers_of(session, inst.id)],
+        "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
+    }

@@ -1,0 +1,248 @@
+"""The narrow facade over SpiffWorkflow 3.2: parse a deployed bundle once per version, start,
+step, list ready user tasks, complete them, and (de)serialize state with its serializer version.
+Nothing here knows about databases or the web."""
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from engine import script_helpers
+from engine.errors import ScriptError
+from engine.sandbox import SandboxScriptEngine
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+INNER_ROLE_PREFIX = "lane_"
+
+
+def _build_serializer() -> BpmnWorkflowSerializer:
+    registry = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]), "Decimal")
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]), "date")
+    registry.register(datetime, lambda v: {"value": v.isoformat()},
+                      lambda d: datetime.fromisoformat(d["value"]), "datetime")
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZER = _build_serializer()
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """What govflow needs to know about one BPMN element of a deployed version."""
+
+    element_id: str
+    title: str
+    kind: str
+    role: str | None
+    lane: str | None
+    properties: dict = field(default_factory=dict)
+    documentation: str | None = None
+
+
+@dataclass
+class LoadedVersion:
+    """A parsed bundle: the executable specs plus the element table (lanes → roles, properties)."""
+
+    process_key: str
+    spec: object
+    subprocess_specs: dict
+    elements: dict[str, ElementInfo]
+    spec_dicts: dict
+
+    def element(self, element_id: str) -> ElementInfo | None:
+        return self.elements.get(element_id)
+
+
+def parse_bundle(process_key: str, files: dict[str, bytes], *, validate: bool = True):
+    """Parse BPMN and DMN files into a SpiffBpmnParser; raise SpiffWorkflow's ValidationException."""
+    parser = SpiffBpmnParser(validator=VALIDATOR if validate else None)
+    for name, content in sorted(files.items()):
+        raw = content if isinstance(content, bytes) else content.encode("utf-8")
+        if name.endswith(".dmn"):
+            parser.add_dmn_str(raw, filename=name)
+        else:
+            parser.add_bpmn_str(raw, filename=name)
+    return parser
+
+
+def lane_roles(files: dict[str, bytes]) -> dict[str, tuple[str, str]]:
+    """element id → (role key, lane name), read from the lanes' ids (`lane_<role>`)."""
+    result: dict[str, tuple[str, str]] = {}
+    for name, content in files.items():
+        if not name.endswith(".bpmn"):
+            continue
+        root = etree.fromstring(content if isinstance(content, bytes) else content.encode())
+        for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+            lane_id = lane.get("id", "")
+            role = lane_id[len(INNER_ROLE_PREFIX):] if lane_id.startswith(INNER_ROLE_PREFIX) else None
+            for ref in lane.findall("bpmn:flowNodeRef", NS):
+                result[(ref.text or "").strip()] = (role, lane.get("name") or lane_id)
+    return result
+
+
+def _element_table(specs: list, roles: dict[str, tuple[str, str]]) -> dict[str, ElementInfo]:
+    elements: dict[str, ElementInfo] = {}
+    for process_spec in specs:
+        for name, task_spec in process_spec.task_specs.items():
+            if not getattr(task_spec, "bpmn_id", None):
+                continue
+            role, lane = roles.get(name, (None, getattr(task_spec, "lane", None)))
+            extensions = getattr(task_spec, "extensions", None) or {}
+            elements[name] = ElementInfo(
+                element_id=name,
+                title=task_spec.bpmn_name or name,
+                kind=type(task_spec).__name__,
+                role=role,
+                lane=lane,
+                properties=dict(extensions.get("properties") or {}),
+                documentation=getattr(task_spec, "documentation", None),
+            )
+    return elements
+
+
+def load_version(process_key: str, files: dict[str, bytes]) -> LoadedVersion:
+    parser = parse_bundle(process_key, files)
+    spec = parser.get_spec(process_key)
+    subprocess_specs = parser.get_subprocess_specs(process_key)
+    elements = _element_table([spec, *subprocess_specs.values()], lane_roles(files))
+    probe = BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine())
+    dct = SERIALIZER.to_dict(probe)
+    spec_dicts = {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}
+    return LoadedVersion(process_key, spec, subprocess_specs, elements, spec_dicts)
+
+
+class VersionCache:
+    """Parsed versions by deployed version id: parsing is the costly part, states are cheap."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: dict[int, LoadedVersion] = {}
+
+    def get(self, version_id: int, loader) -> LoadedVersion:
+        with self._lock:
+            item = self._items.get(version_id)
+        if item is None:
+            item = loader()
+            with self._lock:
+                self._items[version_id] = item
+        return item
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+def make_script_engine(jurisdiction: str | None = None) -> SandboxScriptEngine:
+    return SandboxScriptEngine(script_helpers.helpers_for(jurisdiction))
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Advance every automatic step; script failures surface as ScriptError naming the element."""
+    try:
+        workflow.do_engine_steps()
+    except ScriptError:
+        raise
+    except SpiffWorkflowException as exc:
+        task = getattr(exc, "task", None)
+        element = task.task_spec.name if task is not None else "?"
+        cause = getattr(exc, "exception", None)
+        if isinstance(cause, ScriptError):
+            raise cause from exc
+        raise ScriptError(element, str(exc)) from exc
+
+
+def start(version: LoadedVersion, data: dict, jurisdiction: str) -> BpmnWorkflow:
+    workflow = BpmnWorkflow(version.spec, version.subprocess_specs,
+                            script_engine=make_script_engine(jurisdiction))
+    start_task = workflow.get_tasks(state=TaskState.READY)[0]
+    start_task.data.update(data)
+    run_engine(workflow)
+    return workflow
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def find_task(workflow: BpmnWorkflow, task_guid: str):
+    try:
+        return workflow.get_task_from_id(UUID(task_guid))
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def complete(workflow: BpmnWorkflow, task, answers: dict, output_key: str | None = None) -> None:
+    """Write the answers at the top level and under the element id (survives parallel joins)."""
+    from engine import clock  # local: the facade stays importable without the clock patch
+
+    task.data.update(answers)
+    task.data[output_key or task.task_spec.name] = dict(answers, completed_at=clock.now().isoformat())
+    task.run()
+    run_engine(workflow)
+
+
+def pending_timers(workflow: BpmnWorkflow) -> list[dict]:
+    """Timer events the workflow waits on: [{task_guid, element_id, title, fires_at}]."""
+    timers = []
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition) or task.state & TaskState.FINISHED_MASK:
+            continue
+        value = task._get_internal_data("event_value")
+        if isinstance(value, dict):
+            value = value.get("next") if value.get("cycles") != 0 else None
+        if value is None:
+            continue
+        timers.append({"task_guid": str(task.id), "element_id": task.task_spec.name,
+                       "title": task.task_spec.bpmn_name or task.task_spec.name,
+                       "fires_at": TimerEventDefinition.get_datetime(value)})
+    return timers
+
+
+def fire_timers(workflow: BpmnWorkflow) -> None:
+    workflow.refresh_timers()
+    run_engine(workflow)
+
+
+def reached_end_events(workflow: BpmnWorkflow) -> list:
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if type(t.task_spec).__name__ == "EndEvent" and t.task_spec.bpmn_id]
+    return sorted(ends, key=lambda t: t.last_state_change)
+
+
+def dumps(workflow: BpmnWorkflow) -> str:
+    """Serialize without the specs (they are stored once per deployed version)."""
+    SERIALIZER.registry._encoder_mode = True
+    try:
+        dct = SERIALIZER.to_dict(workflow)
+    finally:
+        SERIALIZER.registry._encoder_mode = False
+    dct.pop("spec", None)
+    dct.pop("subprocess_specs", None)
+    dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
+    return json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(version: LoadedVersion, state: str, jurisdiction: str) -> BpmnWorkflow:
+    dct = json.loads(state)
+    dct.update(copy.deepcopy(version.spec_dicts))
+    SERIALIZER.migrate(dct)
+    workflow = SERIALIZER.from_dict(dct)
+    workflow.script_engine = make_script_engine(jurisdiction)
+    return workflow

@@ -1,0 +1,122 @@
+"""Load a task's form and validate answers against it, with one Chinese message per field."""
+from __future__ import annotations
+
+import json
+import threading
+from decimal import Decimal, InvalidOperation
+
+from jsonschema import Draft202012Validator
+
+from engine.config import FORMS_DIR
+from engine.errors import NotFound, ValidationFailed
+
+_TYPE_NAMES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否",
+               "array": "列表", "object": "对象"}
+_lock = threading.Lock()
+_cache: dict[str, tuple[dict, dict, Draft202012Validator]] = {}
+
+
+def form_path(name: str):
+    return FORMS_DIR / f"{name}.schema.json"
+
+
+def form_exists(name: str) -> bool:
+    return form_path(name).is_file()
+
+
+def load_form(name: str) -> tuple[dict, dict]:
+    """(schema, ui_schema) of a form named like `yeji/review`."""
+    return _get(name)[:2]
+
+
+def _get(name: str):
+    with _lock:
+        if name in _cache:
+            return _cache[name]
+    path = form_path(name)
+    if ".." in name or not path.is_file():
+        raise NotFound(f"表单不存在：{name}")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    ui_path = FORMS_DIR / f"{name}.uischema.json"
+    ui_schema = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.is_file() else {}
+    Draft202012Validator.check_schema(schema)
+    entry = (schema, ui_schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
+    with _lock:
+        _cache[name] = entry
+    return entry
+
+
+def _field_of(error) -> str:
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        path.append(missing)
+    return ".".join(path) or "_form"
+
+
+def _property_schema(schema: dict, field: str) -> dict:
+    node = schema
+    for part in field.split("."):
+        if part.isdigit():
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return node
+
+
+def _message(error, schema: dict, field: str) -> str:
+    prop = _property_schema(schema, field)
+    custom = (prop.get("x-messages") or {}).get(error.validator)
+    if custom:
+        return custom
+    label = prop.get("title") or field
+    v = error.validator_value
+    messages = {
+        "required": f"请填写“{label}”",
+        "type": f"“{label}”应为{_TYPE_NAMES.get(v if isinstance(v, str) else '', '正确的类型')}",
+        "minimum": f"“{label}”不得小于 {v}",
+        "exclusiveMinimum": f"“{label}”必须大于 {v}",
+        "maximum": f"“{label}”不得大于 {v}",
+        "enum": f"“{label}”请选择有效的选项",
+        "const": f"“{label}”取值不符合要求",
+        "minItems": f"“{label}”至少需要 {v} 项",
+        "maxItems": f"“{label}”最多 {v} 项",
+        "minLength": f"“{label}”至少 {v} 个字" if v > 1 else f"请填写“{label}”",
+        "maxLength": f"“{label}”不得超过 {v} 个字",
+        "format": f"“{label}”格式不正确",
+        "pattern": f"“{label}”格式不正确",
+        "additionalProperties": "表单包含未定义的字段",
+        "uniqueItems": f"“{label}”中有重复项",
+    }
+    return messages.get(error.validator, f"“{label}”填写不正确")
+
+
+def _coerce_money(schema: dict, data: dict) -> dict:
+    """Fields marked `"x-unit": "万元"` become Decimal, so 400.01 > 400 holds exactly."""
+    result = dict(data)
+    for key, prop in schema.get("properties", {}).items():
+        if prop.get("x-unit") == "万元" and isinstance(result.get(key), (int, float, str)) \
+                and not isinstance(result.get(key), bool):
+            try:
+                result[key] = Decimal(str(result[key]))
+            except InvalidOperation:
+                pass
+    return result
+
+
+def validate(name: str, data: object) -> dict:
+    """Return the cleaned answers (defaults applied, money as Decimal) or raise ValidationFailed."""
+    schema, _ui, validator = _get(name)
+    if not isinstance(data, dict):
+        raise ValidationFailed("提交的数据应为对象（JSON object）", errors={"_form": "提交的数据应为对象"})
+    cleaned = dict(data)
+    for key, prop in schema.get("properties", {}).items():
+        if key not in cleaned and "default" in prop:
+            cleaned[key] = prop["default"]
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(cleaned), key=lambda e: list(e.absolute_path)):
+        field = _field_of(error)
+        errors.setdefault(field, _message(error, schema, field))
+    if errors:
+        raise ValidationFailed("表单有 %d 处需要修改" % len(errors), errors=errors)
+    return _coerce_money(schema, cleaned)

@@ -1,0 +1,1 @@
+"""One folder per jurisdiction: its units, legal citations, outcomes and declaration rules."""

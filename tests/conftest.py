@@ -1,0 +1,95 @@
+"""Fixtures: a real database per test run (SQLite file, or a PostgreSQL database created for the run
+and dropped after it, chosen by GOVFLOW_TEST_DB), the services' context, the Flask app and personas."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine.config import Settings
+from engine.migrate import upgrade
+from engine.services.context import Context
+from tests.support import Personas
+
+PG_ADMIN_URL = os.environ.get("GOVFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+KEEP_TABLES = {"process_versions", "alembic_version"}
+
+
+def _backend() -> str:
+    return os.environ.get("GOVFLOW_TEST_DB", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if _backend() == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'govflow.sqlite3'}"
+        return
+    name = f"govflow_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, tmp_path_factory) -> Settings:
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["GOVFLOW_INSTANCE_DIR"] = str(instance)
+    os.environ["GOVFLOW_DATABASE_URL"] = database_url
+    return Settings(database_url=database_url, secret_key="test-secret", timezone=Settings.from_env().timezone,
+                    instance_dir=instance, upload_dir=instance / "uploads")
+
+
+@pytest.fixture(scope="session")
+def session_ctx(settings) -> Context:
+    context = Context.from_settings(settings)
+    upgrade(context.db)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def ctx(session_ctx):
+    yield session_ctx
+    _clean(session_ctx)
+
+
+def _clean(context: Context) -> None:
+    from engine.models import Base
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    with context.db.engine.begin() as conn:
+        if context.db.is_sqlite:
+            for table in tables:
+                conn.execute(table.delete())
+        else:
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def people(ctx) -> Personas:
+    return Personas(ctx)
+
+
+@pytest.fixture
+def app(ctx, settings):
+    from web.app import create_app
+    application = create_app(settings, context=ctx)
+    application.config.update(TESTING=True)
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def at(text_: str) -> datetime:
+    """A Beijing-time instant: at('2026-10-08 09:00')."""
+    from engine.clock import parse_instant
+    return parse_instant(text_.replace(" ", "T"))

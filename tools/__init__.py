@@ -1,0 +1,1 @@
+"""Authoring tools for govflow (not part of the runtime engine)."""

@@ -1,0 +1,550 @@
+"""Describe a govflow process compactly in Python and write BPMN 2.0 XML with a laid-out diagram (BPMNDI).
+
+The output follows docs/modelling.md: one collaboration with one pool whose process id is the process
+key, one lane ``lane_<role_key>`` per role, ``spiffworkflow:properties`` on elements.  It parses with
+SpiffWorkflow's ``SpiffBpmnParser`` (XSD validation included) and imports in bpmn-js based modelers,
+where designers keep editing the committed file.
+
+Usage::
+
+    from tools.diagram_builder import Diagram
+
+    d = Diagram(process_id="yeji", process_name="六安市叶集区政务信息化项目管理流程",
+                lanes=[("applicant", "建设单位"), ("data_bureau", "区数管局")],
+                documentation="叶政办〔2020〕19号")
+    d.start("Start", lane="applicant", col=0, name="开始")
+    d.user_task("Declare", lane="applicant", col=1, name="项目申报",
+                properties={"form": "yeji/declare", "legalBasis": "第六条", "dueIn": "10wd"})
+    d.exclusive("GwScope", lane="data_bureau", col=2, name="10万元以下？")
+    d.end("EndOut", lane="data_bureau", col=3, name="无需论证", properties={"outcome": "out_of_scope"})
+    d.user_task("Review", lane="data_bureau", col=3, row=1, name="审查", properties={...})
+    d.boundary_timer("Overdue", attached_to="Review", name="逾期", duration='"P5D"', interrupting=False)
+    d.flow("Start", "Declare")
+    d.flow("Declare", "GwScope")
+    d.flow("GwScope", "EndOut", name="是", condition="total_investment <= 10")
+    d.flow("GwScope", "Review", name="否", default=True)
+    ...
+    d.write("bpmn_diagrams/yeji.bpmn")          # or d.to_xml() -> bytes
+
+Node kinds: start, end (terminate=), user_task, script_task (script=), business_rule_task
+(decision_id=), manual_task, call_activity (called_element=), exclusive, parallel, inclusive,
+timer_catch and boundary_timer (exactly one of date= / duration= / cycle=, Python expressions),
+plus text_annotation(id, text, attached_to=) for article citations.  Every node takes
+``name``, ``properties`` (dict of strings) and ``documentation``.
+
+Layout: a grid.  Lanes run top to bottom in the given order; ``row`` is a sub-row inside the lane
+(0-based), ``col`` a column shared by the whole pool.  One cell holds one node, so shapes never
+overlap.  Forward flows leave a node on the right and enter the target on the left (one vertical
+segment in the gap between columns); flows inside a column run vertically; backward flows (loops)
+leave the source at the bottom, run along the corridor under the lower of the two rows and come up
+into the bottom of the target.  Boundary events sit on the bottom border of their host.  Routing is
+a heuristic: a flow may still cross a shape that lies in its way (e.g. a vertical flow skipping a
+cell that is occupied); move nodes or tidy the edge in the modeler.
+
+Errors (ValueError, naming the element): invalid or duplicate id, unknown lane, two nodes in one
+cell, a flow or annotation or boundary event referring to an unknown element, a second default
+flow from one node, a timer without exactly one expression.
+
+bpmnlint ``recommended`` -- what the builder guarantees: DI for every element, standard shape
+sizes, no overlapping shapes, all nodes inside the pool.  What the designer must ensure:
+
+* label-required: name every task, event, forking exclusive/inclusive gateway and every flow that
+  has a condition (pool and lanes are always named);
+* conditional-flows: once one flow out of a node has a condition, every other one needs a
+  condition or ``default=True``;
+* superfluous-label: name only flows that have a condition, are a default, or leave a forking
+  exclusive/inclusive gateway;
+* fake-join / no-implicit-split: never join two flows in a task or event (a loop goes back into an
+  exclusive merge gateway) and never fork from a task (use a gateway);
+* no-gateway-join-fork / superfluous-gateway: a gateway either joins or forks, never both, never
+  just passes one flow through;
+* no-implicit-start / no-implicit-end / no-disconnected / start- and end-event-required /
+  single-blank-start-event / superfluous-termination (not every end may be a terminate end);
+* no-inclusive-gateway: ``recommended`` warns on every inclusive gateway -- avoid them or turn the
+  rule off in the project's .bpmnlintrc.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+NSMAP = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+POOL_X, POOL_Y, HEADER = 160, 80, 30     # pool origin; width of the pool's and the lanes' label bands
+COL0_CX, COL_W = POOL_X + 2 * HEADER + 100, 170   # centre x of column 0; column pitch
+ROW_H, NODE_CY, CORRIDOR = 130, 55, 121  # sub-row height; node centre and loop corridor inside a row
+LABEL_W, LINE_H = 90, 14
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def _q(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{NSMAP[prefix]}}}{local}"
+
+
+def _sub(_parent, _tag, _text=None, **attrs):
+    el = etree.SubElement(_parent, _q(_tag), {k: str(v) for k, v in attrs.items() if v is not None})
+    if _text is not None:
+        el.text = _text
+    return el
+
+
+def _text_w(text: str) -> int:
+    return max(20, sum(12 if ord(ch) > 0x2000 else 7 for ch in text))
+
+
+def _check_id(element_id: str) -> str:
+    if not isinstance(element_id, str) or not _ID.match(element_id):
+        raise ValueError(f"{element_id!r}: an element id must be an XML name (letters, digits, _ . -)")
+    return element_id
+
+
+@dataclass
+class _Box:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    cx = property(lambda self: self.x + self.w // 2)
+    cy = property(lambda self: self.y + self.h // 2)
+    right = property(lambda self: self.x + self.w)
+    bottom = property(lambda self: self.y + self.h)
+
+
+@dataclass
+class _Node:
+    id: str
+    tag: str
+    lane: str | None
+    col: int
+    row: int
+    name: str | None = None
+    properties: dict = field(default_factory=dict)
+    documentation: str | None = None
+    attrs: dict = field(default_factory=dict)
+    script: str | None = None
+    decision: str | None = None
+    timer: tuple[str, str] | None = None
+    terminate: bool = False
+    host: str | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        if self.tag.endswith("Gateway"):
+            return 50, 50
+        if self.tag.endswith("Event"):
+            return 36, 36
+        return 100, 80
+
+
+@dataclass
+class _Flow:
+    id: str
+    source: str
+    target: str
+    name: str | None
+    condition: str | None
+    default: bool
+
+
+class Diagram:
+    """A process under construction; see the module docstring."""
+
+    def __init__(self, process_id, process_name, lanes, documentation=None):
+        self.process_id, self.process_name, self.documentation = process_id, process_name, documentation
+        self.lanes = [(key, label) for key, label in lanes]
+        for key, _label in self.lanes:
+            _check_id(f"lane_{key}")
+        self._nodes: dict[str, _Node] = {}
+        self._flows: list[_Flow] = []
+        self._annotations: list[tuple[str, str, str]] = []   # (id, text, attached_to)
+        self._ids: set[str] = set()
+        self._cells: dict[tuple, str] = {}
+        self._base = process_id.replace(".", "_")
+
+    # ---------------------------------------------------------------- nodes
+    def _claim(self, element_id):
+        _check_id(element_id)
+        if element_id in ("Start", "End", "Root", f"{self.process_id}.EndJoin"):
+            raise ValueError(f"{element_id}: id is reserved by SpiffWorkflow (internal task spec), "
+                             "the element would be silently dropped; choose another id (e.g. StartEvent)")
+        if element_id in self._ids:
+            raise ValueError(f"{element_id}: duplicate element id")
+        self._ids.add(element_id)
+
+    def _add(self, tag, element_id, lane, col, row=0, name=None, properties=None, documentation=None,
+             **extra) -> str:
+        if lane not in dict(self.lanes):
+            raise ValueError(f"{element_id}: unknown lane {lane!r} (lanes: {', '.join(dict(self.lanes))})")
+        if not (isinstance(col, int) and isinstance(row, int) and col >= 0 and row >= 0):
+            raise ValueError(f"{element_id}: col and row must be integers >= 0")
+        taken = self._cells.get((lane, col, row))
+        if taken:
+            raise ValueError(f"{element_id}: lane {lane!r} col {col} row {row} is already taken by {taken}")
+        self._claim(element_id)
+        self._cells[(lane, col, row)] = element_id
+        props = {k: str(v) for k, v in (properties or {}).items() if v is not None}
+        self._nodes[element_id] = _Node(element_id, tag, lane, col, row, name, props, documentation, **extra)
+        return element_id
+
+    def start(self, id, *, lane, col, **kw):
+        return self._add("startEvent", id, lane, col, **kw)
+
+    def end(self, id, *, lane, col, terminate=False, **kw):
+        return self._add("endEvent", id, lane, col, terminate=terminate, **kw)
+
+    def user_task(self, id, *, lane, col, **kw):
+        return self._add("userTask", id, lane, col, **kw)
+
+    def manual_task(self, id, *, lane, col, **kw):
+        return self._add("manualTask", id, lane, col, **kw)
+
+    def script_task(self, id, *, lane, col, script, **kw):
+        return self._add("scriptTask", id, lane, col, script=script, **kw)
+
+    def business_rule_task(self, id, *, lane, col, decision_id, **kw):
+        return self._add("businessRuleTask", id, lane, col, decision=decision_id, **kw)
+
+    def call_activity(self, id, *, lane, col, called_element, **kw):
+        return self._add("callActivity", id, lane, col, attrs={"calledElement": called_element}, **kw)
+
+    def exclusive(self, id, *, lane, col, **kw):
+        return self._add("exclusiveGateway", id, lane, col, **kw)
+
+    def parallel(self, id, *, lane, col, **kw):
+        return self._add("parallelGateway", id, lane, col, **kw)
+
+    def inclusive(self, id, *, lane, col, **kw):
+        return self._add("inclusiveGateway", id, lane, col, **kw)
+
+    def timer_catch(self, id, *, lane, col, date=None, duration=None, cycle=None, **kw):
+        timer = self._timer(id, date, duration, cycle)
+        return self._add("intermediateCatchEvent", id, lane, col, timer=timer, **kw)
+
+    def boundary_timer(self, id, *, attached_to, name=None, date=None, duration=None, cycle=None,
+                       interrupting=True, properties=None, documentation=None):
+        timer = self._timer(id, date, duration, cycle)
+        self._claim(id)
+        attrs = {"cancelActivity": "true" if interrupting else "false", "attachedToRef": attached_to}
+        props = {k: str(v) for k, v in (properties or {}).items() if v is not None}
+        self._nodes[id] = _Node(id, "boundaryEvent", None, 0, 0, name, props, documentation,
+                                attrs=attrs, timer=timer, host=attached_to)
+        return id
+
+    @staticmethod
+    def _timer(element_id, date, duration, cycle):
+        given = [(f"bpmn:{kind}", expr) for kind, expr in
+                 (("timeDate", date), ("timeDuration", duration), ("timeCycle", cycle)) if expr]
+        if len(given) != 1:
+            raise ValueError(f"{element_id}: a timer needs exactly one of date=, duration=, cycle=")
+        return given[0]
+
+    # ---------------------------------------------------------------- connections
+    def flow(self, source, target, *, name=None, condition=None, default=False, id=None) -> str:
+        flow_id = id or f"Flow_{source}_{target}"
+        n = 2
+        while id is None and flow_id in self._ids:
+            flow_id, n = f"Flow_{source}_{target}_{n}", n + 1
+        self._claim(flow_id)
+        self._flows.append(_Flow(flow_id, source, target, name, condition, default))
+        return flow_id
+
+    def text_annotation(self, id, text, *, attached_to) -> str:
+        if any(a[2] == attached_to for a in self._annotations):
+            raise ValueError(f"{id}: {attached_to} already has a text annotation")
+        self._claim(id)
+        self._annotations.append((id, text, attached_to))
+        return id
+
+    # ---------------------------------------------------------------- output
+    def write(self, path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.to_xml())
+        return path
+
+    def to_xml(self) -> bytes:
+        self._resolve()
+        layout = _Layout(self)
+        root = etree.Element(_q("bpmn:definitions"), nsmap=NSMAP, attrib={
+            "id": f"Definitions_{self._base}", "targetNamespace": "http://bpmn.io/schema/bpmn",
+            "exporter": "govflow", "exporterVersion": "1.0"})
+        collaboration = _sub(root, "bpmn:collaboration", id=f"Collaboration_{self._base}")
+        _sub(collaboration, "bpmn:participant", id=f"Participant_{self._base}", name=self.process_name,
+             processRef=self.process_id)
+        self._write_process(root)
+        self._write_di(root, collaboration.get("id"), layout)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+    def _resolve(self):
+        """Check references made by id and copy each boundary event's cell from its host."""
+        for node in self._nodes.values():
+            if node.host is not None:
+                host = self._nodes.get(node.host)
+                if host is None or host.host is not None or host.tag.endswith(("Event", "Gateway")):
+                    raise ValueError(f"{node.id}: attached_to {node.host!r} is not a task of this diagram")
+                node.lane, node.col, node.row = host.lane, host.col, host.row
+        defaults = set()
+        for f in self._flows:
+            for ref in (f.source, f.target):
+                if ref not in self._nodes:
+                    raise ValueError(f"{f.id}: unknown element {ref!r}")
+            if self._nodes[f.target].host is not None:
+                raise ValueError(f"{f.id}: a boundary event cannot have incoming flows")
+            if f.default and f.source in defaults:
+                raise ValueError(f"{f.id}: {f.source} already has a default flow")
+            if f.default:
+                defaults.add(f.source)
+        for annotation_id, _text, target in self._annotations:
+            if target not in self._nodes:
+                raise ValueError(f"{annotation_id}: unknown element {target!r}")
+
+    def _write_process(self, root):
+        process = _sub(root, "bpmn:process", id=self.process_id, name=self.process_name, isExecutable="true")
+        if self.documentation:
+            _sub(process, "bpmn:documentation", self.documentation)
+        lane_set = _sub(process, "bpmn:laneSet", id=f"LaneSet_{self._base}")
+        for key, label in self.lanes:
+            lane = _sub(lane_set, "bpmn:lane", id=f"lane_{key}", name=label)
+            for node in self._nodes.values():
+                if node.lane == key:
+                    _sub(lane, "bpmn:flowNodeRef", node.id)
+        for node in self._nodes.values():
+            self._write_node(process, node)
+        for f in self._flows:
+            el = _sub(process, "bpmn:sequenceFlow", id=f.id, name=f.name, sourceRef=f.source, targetRef=f.target)
+            if f.condition is not None:
+                _expression(el, "bpmn:conditionExpression", f.condition)
+        for annotation_id, text, target in self._annotations:
+            _sub(_sub(process, "bpmn:textAnnotation", id=annotation_id), "bpmn:text", text)
+            _sub(process, "bpmn:association", id=f"Association_{annotation_id}", associationDirection="None",
+                 sourceRef=target, targetRef=annotation_id)
+
+    def _write_node(self, process, node):
+        default = next((f.id for f in self._flows if f.source == node.id and f.default), None)
+        el = _sub(process, f"bpmn:{node.tag}", id=node.id, name=node.name, default=default, **node.attrs)
+        if node.documentation:
+            _sub(el, "bpmn:documentation", node.documentation)
+        if node.decision or node.properties:
+            ext = _sub(el, "bpmn:extensionElements")
+            if node.decision:
+                _sub(ext, "spiffworkflow:calledDecisionId", node.decision)
+            if node.properties:
+                props = _sub(ext, "spiffworkflow:properties")
+                for key, value in node.properties.items():
+                    _sub(props, "spiffworkflow:property", name=key, value=value)
+        for f in self._flows:
+            if f.target == node.id:
+                _sub(el, "bpmn:incoming", f.id)
+        for f in self._flows:
+            if f.source == node.id:
+                _sub(el, "bpmn:outgoing", f.id)
+        if node.script is not None:
+            _sub(el, "bpmn:script", node.script)
+        if node.timer:
+            _expression(_sub(el, "bpmn:timerEventDefinition", id=f"TimerEventDefinition_{node.id}"), *node.timer)
+        if node.terminate:
+            _sub(el, "bpmn:terminateEventDefinition", id=f"TerminateEventDefinition_{node.id}")
+
+    def _write_di(self, root, collaboration_id, layout):
+        diagram = _sub(root, "bpmndi:BPMNDiagram", id=f"BPMNDiagram_{self._base}")
+        plane = _sub(diagram, "bpmndi:BPMNPlane", id=f"BPMNPlane_{self._base}", bpmnElement=collaboration_id)
+        _shape(plane, f"Participant_{self._base}", layout.pool, isHorizontal="true")
+        for key, _label in self.lanes:
+            _shape(plane, f"lane_{key}", layout.lanes[key], isHorizontal="true")
+        ordered = sorted(self._nodes.values(), key=lambda n: n.host is not None)  # boundary events on top
+        for node in ordered:
+            marker = "true" if node.tag == "exclusiveGateway" else None
+            _shape(plane, node.id, layout.boxes[node.id], layout.labels.get(node.id), isMarkerVisible=marker)
+        for annotation_id, _text, _target in self._annotations:
+            _shape(plane, annotation_id, layout.boxes[annotation_id])
+        for f in self._flows:
+            _edge(plane, f.id, layout.routes[f.id], layout.labels.get(f.id))
+        for annotation_id, _text, _target in self._annotations:
+            _edge(plane, f"Association_{annotation_id}", layout.routes[annotation_id])
+
+
+def _expression(parent, name, text):
+    el = _sub(parent, name, text)
+    el.set(_q("xsi:type"), "bpmn:tFormalExpression")
+    return el
+
+
+def _bounds(parent, box):
+    _sub(parent, "dc:Bounds", x=box.x, y=box.y, width=box.w, height=box.h)
+
+
+def _shape(plane, element_id, box, label=None, **attrs):
+    shape = _sub(plane, "bpmndi:BPMNShape", id=f"{element_id}_di", bpmnElement=element_id, **attrs)
+    _bounds(shape, box)
+    if label is not None:
+        _bounds(_sub(shape, "bpmndi:BPMNLabel"), label)
+
+
+def _edge(plane, element_id, points, label=None):
+    edge = _sub(plane, "bpmndi:BPMNEdge", id=f"{element_id}_di", bpmnElement=element_id)
+    for x, y in points:
+        _sub(edge, "di:waypoint", x=x, y=y)
+    if label is not None:
+        _bounds(_sub(edge, "bpmndi:BPMNLabel"), label)
+
+
+def _annotation_size(text):
+    width = min(150, max(100, _text_w(text) + 10))
+    return width, LINE_H * math.ceil(_text_w(text) / (width - 10)) + 6
+
+
+class _Layout:
+    """Grid geometry of a Diagram: rows, shape boxes, label boxes and edge waypoints."""
+
+    def __init__(self, d: Diagram):
+        self.d, self.boxes, self.labels, self.routes = d, {}, {}, {}
+        self.row_of, self.tops, self.bands, self.lanes = {}, [], [], {}
+        self.bottom_used, self.corridor_use = set(), {}
+        self._rows()
+        cells = [n for n in d._nodes.values() if n.host is None]
+        for node in cells:
+            w, h = node.size
+            cy = self._cy(self.row_of[(node.lane, node.row)])
+            self.boxes[node.id] = _Box(COL0_CX + node.col * COL_W - w // 2, cy - h // 2, w, h)
+        self.occupied = {(self.row_of[(n.lane, n.row)], n.col) for n in cells}
+        self._boundaries()
+        for f in d._flows:
+            self.routes[f.id] = self._route(d._nodes[f.source], d._nodes[f.target])
+            if f.name:
+                self.labels[f.id] = self._flow_label(f.name, self.routes[f.id], d._nodes[f.source])
+        for node in cells:
+            if node.name and node.tag.endswith(("Event", "Gateway")):
+                self.labels[node.id] = self._node_label(node)
+        self._annotations()
+        self._pool()
+
+    def _rows(self):
+        annotated = {}
+        for _id, text, target in self.d._annotations:
+            node = self.d._nodes[target]
+            key = (node.lane, node.row)
+            annotated[key] = max(annotated.get(key, 0), _annotation_size(text)[1] + 15)
+        y = POOL_Y
+        for key, _label in self.d.lanes:
+            rows = 1 + max((n.row for n in self.d._nodes.values() if n.lane == key and n.host is None), default=0)
+            lane_top = y
+            for r in range(rows):
+                self.row_of[(key, r)] = len(self.tops)
+                self.tops.append(y)
+                self.bands.append(annotated.get((key, r), 0))
+                y += self.bands[-1] + ROW_H
+            self.lanes[key] = _Box(POOL_X + HEADER, lane_top, 0, y - lane_top)
+        self.bottom = y
+
+    def _cy(self, g):
+        return self.tops[g] + self.bands[g] + NODE_CY
+
+    def _corridor(self, g):
+        return self.tops[g] + self.bands[g] + CORRIDOR
+
+    def _boundaries(self):
+        count = {}
+        for node in self.d._nodes.values():
+            if node.host is not None:
+                host, k = self.boxes[node.host], count.get(node.host, 0)
+                count[node.host] = k + 1
+                self.boxes[node.id] = _Box(host.right - 48 - 45 * k, host.bottom - 18, 36, 36)
+                if node.name:
+                    w = min(_text_w(node.name), LABEL_W)
+                    self.labels[node.id] = _Box(host.right - 8 - 45 * k, host.bottom + 4, w, LINE_H)
+
+    # ---------------------------------------------------------------- routing
+    def _route(self, s, t):
+        sb, tb = self.boxes[s.id], self.boxes[t.id]
+        if s.host is not None and t.col > s.col:
+            return self._from_boundary(s, t, sb, tb)
+        if t.col == s.col and tb.y > sb.y:
+            self.bottom_used.add(s.id)
+            if s.host is None or tb.x <= sb.cx <= tb.right and t.tag.endswith("Task"):
+                return [(sb.cx, sb.bottom), (sb.cx if s.host else tb.cx, tb.y)]
+            mid = (sb.bottom + tb.y) // 2
+            return [(sb.cx, sb.bottom), (sb.cx, mid), (tb.cx, mid), (tb.cx, tb.y)]
+        if t.col == s.col and s.host is None:
+            self.bottom_used.add(t.id)
+            return [(sb.cx, sb.y), (tb.cx, tb.bottom)]
+        if t.col <= s.col:
+            return self._backward(s, t, sb, tb)
+        if sb.cy == tb.cy:
+            return [(sb.right, sb.cy), (tb.x, tb.cy)]
+        x = self._gap_x(s, t)
+        return [(sb.right, sb.cy), (x, sb.cy), (x, tb.cy), (tb.x, tb.cy)]
+
+    def _free(self, g, cols):
+        return not any((g, c) in self.occupied for c in cols)
+
+    def _gap_x(self, s, t):
+        """x of the vertical segment of a forward flow: in a gap whose horizontal run is free."""
+        gs, gt = self.row_of[(s.lane, s.row)], self.row_of[(t.lane, t.row)]
+        between = range(s.col + 1, t.col)
+        if self._free(gt, between):
+            col = s.col
+        elif self._free(gs, between):
+            col = t.col - 1
+        else:
+            col = (s.col + t.col) // 2
+        return COL0_CX + col * COL_W + COL_W // 2
+
+    def _from_boundary(self, s, t, sb, tb):
+        g, gt = self.row_of[(s.lane, s.row)], self.row_of[(t.lane, t.row)]
+        start = (sb.cx, sb.bottom)
+        if tb.cy > sb.bottom and self._free(gt, range(s.col, t.col)) and all(
+                self._free(r, [s.col]) for r in range(g + 1, gt)):
+            return [start, (sb.cx, tb.cy), (tb.x, tb.cy)]
+        y, x = self._corridor(g), COL0_CX + t.col * COL_W - COL_W // 2
+        return [start, (sb.cx, y), (x, y), (x, tb.cy), (tb.x, tb.cy)]
+
+    def _backward(self, s, t, sb, tb):
+        g = max(self.row_of[(s.lane, s.row)], self.row_of[(t.lane, t.row)])
+        k = self.corridor_use[g] = self.corridor_use.get(g, -1) + 1
+        y = self._corridor(g) - 6 * k
+        self.bottom_used.update({s.id, t.id})
+        return [(sb.cx, sb.bottom), (sb.cx, y), (tb.cx, y), (tb.cx, tb.bottom)]
+
+    # ---------------------------------------------------------------- labels, annotations, pool
+    def _flow_label(self, name, points, source):
+        w = _text_w(name)
+        (x0, y0), (x1, y1) = points[0], points[1]
+        if source.tag.endswith("Gateway") and len(points) == 4 and y0 == y1:
+            return _Box(points[2][0] + 4, points[2][1] - LINE_H - 4, w, LINE_H)   # on the branch's own run
+        if x0 == x1:
+            return _Box(x0 + 4, min(y0, y1) + 4, w, LINE_H)
+        return _Box(x0 + 4, y0 - LINE_H - 4, w, LINE_H)
+
+    def _node_label(self, node):
+        box, text_w = self.boxes[node.id], _text_w(node.name)
+        w = min(text_w, LABEL_W)
+        h = LINE_H if text_w <= LABEL_W else LINE_H * math.ceil(text_w / LABEL_W) - 1
+        y = box.y - 5 - h if node.id in self.bottom_used else box.bottom + 5
+        return _Box(box.cx - w // 2, y, w, h)
+
+    def _annotations(self):
+        for annotation_id, text, target in self.d._annotations:
+            box, (w, h) = self.boxes[target], _annotation_size(text)
+            g = self.row_of[(self.d._nodes[target].lane, self.d._nodes[target].row)]
+            self.boxes[annotation_id] = _Box(box.cx - 50, self.tops[g] + 8, w, h)
+            self.routes[annotation_id] = [(box.cx, box.y), (box.cx, self.tops[g] + 8 + h)]
+
+    def _pool(self):
+        right = max(b.right for b in list(self.boxes.values()) + list(self.labels.values()))
+        right = max(right + 40, COL0_CX + COL_W)
+        self.pool = _Box(POOL_X, POOL_Y, right - POOL_X, self.bottom - POOL_Y)
+        for lane in self.lanes.values():
+            lane.w = right - lane.x

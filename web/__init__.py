@@ -1,0 +1,1 @@
+"""The Flask app (API and pages) and the `govflow` command line."""

@@ -1,0 +1,153 @@
+"""The REST API (`/api/v1`), as CONTRACT.md lists it. Routes only translate HTTP to service calls."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+
+from engine import queries, registry
+from engine.errors import AuthenticationError, NotFound
+from engine.models import ProcessVersion
+from engine.services import deploy as deploy_service
+from engine.services import runtime, users, views
+from web import schemas
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def ctx():
+    return current_app.extensions["govflow"]
+
+
+def authenticated(view):
+    """Bearer token (or the browser's signed-in session) → g.user_id."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            with ctx().db.transaction() as session:
+                g.user_id = users.user_for_token(session, header[7:].strip()).id
+        else:
+            from flask import session as cookie
+            if not cookie.get("user_id"):
+                raise AuthenticationError("缺少 Authorization: Bearer 令牌")
+            g.user_id = cookie["user_id"]
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return max(low, min(high, int(raw)))
+    except ValueError:
+        from engine.errors import ValidationFailed
+        raise ValidationFailed(f"参数 {name} 应为整数", errors={name: "应为整数"}) from None
+
+
+@bp.post("/auth/token")
+def token():
+    body = schemas.load(schemas.TokenRequest(), request.get_json(silent=True))
+    with ctx().db.transaction() as session:
+        user = users.authenticate(session, body["username"], body["password"])
+        value, expires_at = users.issue_token(session, user, ctx().settings.token_hours)
+    return jsonify({"token": value, "expires_at": expires_at.isoformat()})
+
+
+@bp.get("/processes")
+@authenticated
+def processes():
+    with ctx().db.transaction() as session:
+        rows = deploy_service.deployed_processes(session)
+        return jsonify([{"key": r.process_key, "name": r.name, "jurisdiction": r.jurisdiction,
+                         "jurisdiction_name": registry.get(r.jurisdiction).name, "version": r.version,
+                         "deployed_at": r.deployed_at.isoformat()} for r in rows])
+
+
+@bp.get("/processes/<key>/diagram")
+@authenticated
+def diagram(key: str):
+    """The BPMN XML of a version (default: the newest), for drawing it."""
+    version = request.args.get("version", type=int)
+    with ctx().db.transaction() as session:
+        stmt = select(ProcessVersion).where(ProcessVersion.process_key == key)
+        stmt = stmt.where(ProcessVersion.version == version) if version else \
+            stmt.order_by(ProcessVersion.version.desc()).limit(1)
+        row = session.scalar(stmt)
+        if row is None:
+            raise NotFound(f"流程不存在：{key}")
+        main = next(name for name, content in row.files.items()
+                    if name.endswith(".bpmn") and f'id="{key}"' in content)
+        return current_app.response_class(row.files[main], mimetype="application/xml")
+
+
+@bp.post("/instances")
+@authenticated
+def start_instance():
+    body = schemas.load(schemas.StartRequest(), request.get_json(silent=True))
+    instance_id = runtime.start_instance(ctx(), g.user_id, body["process"], body["data"],
+                                         parent_instance_id=body.get("parent_instance_id"))
+    result = views.instance_detail(ctx(), g.user_id, instance_id)
+    return jsonify(result), 201, {"Location": f"/api/v1/instances/{instance_id}"}
+
+
+@bp.get("/instances")
+@authenticated
+def list_instances():
+    with ctx().db.transaction() as session:
+        from engine.models import User
+        user = session.get(User, g.user_id)
+        manager = bool(user.role_keys & {"manager", "admin"})
+        per_page = _int_arg("per_page", 50, 1, 200)
+        rows, total = queries.instances(session, user.jurisdiction, request.args.get("status"),
+                                        None if manager else user.unit_id, per_page,
+                                        (_int_arg("page", 1) - 1) * per_page)
+        body = [{"id": r.id, "process": r.process_key, "project_name": r.project_name, "status": r.status,
+                 "outcome": r.outcome, "applicant_unit": r.applicant_unit.name,
+                 "created_at": r.created_at.isoformat()} for r in rows]
+    return jsonify(body), 200, {"X-Total-Count": str(total)}
+
+
+@bp.get("/instances/<int:instance_id>")
+@authenticated
+def get_instance(instance_id: int):
+    return jsonify(views.instance_detail(ctx(), g.user_id, instance_id))
+
+
+@bp.get("/tasks")
+@authenticated
+def inbox():
+    flt = queries.InboxFilter(process=request.args.get("process") or None,
+                              overdue=request.args.get("overdue") in ("1", "true", "yes"),
+                              q=request.args.get("q") or None,
+                              sort="new" if request.args.get("sort") == "new" else "due",
+                              page=_int_arg("page", 1), per_page=_int_arg("per_page", 20, 1, 200))
+    tasks, total = views.inbox(ctx(), g.user_id, flt)
+    return jsonify(tasks), 200, {"X-Total-Count": str(total)}
+
+
+@bp.get("/tasks/completed")
+@authenticated
+def completed_tasks():
+    tasks, total = views.completed(ctx(), g.user_id, _int_arg("page", 1), _int_arg("per_page", 20, 1, 200))
+    return jsonify(tasks), 200, {"X-Total-Count": str(total)}
+
+
+@bp.get("/tasks/<int:task_id>")
+@authenticated
+def get_task(task_id: int):
+    return jsonify(views.task_detail(ctx(), g.user_id, task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@authenticated
+def complete_task(task_id: int):
+    payload = request.get_json(silent=True)
+    data = payload.get("data") if isinstance(payload, dict) else None
+    # Order of checks (CONTRACT.md): 401, 403/404, 409, then 422 — so the body is validated by the
+    # service after it has checked ownership and state.
+    instance_id = runtime.complete_task(ctx(), g.user_id, task_id, data)
+    return jsonify({"instance": views.instance_detail(ctx(), g.user_id, instance_id)})

@@ -1,0 +1,52 @@
+"""`create_app()` — the one way in: the CLI, the tests and `govflow serve` all build the app here."""
+from __future__ import annotations
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+
+from engine.config import Settings
+from engine.jsonable import jsonable
+from engine.services.context import Context
+
+
+class GovflowJSON(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+    def default(self, o):
+        converted = jsonable(o)
+        if converted is not o:
+            return converted
+        return super().default(o)
+
+
+def create_app(settings: Settings | None = None, context: Context | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.json = GovflowJSON(app)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024 + 65536,
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.extensions["govflow"] = context or Context.from_settings(settings)
+
+    from web import api, errors, openapi
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    _register_pages(app)
+    return app
+
+
+def _register_pages(app: Flask) -> None:
+    """The browser pages live in web.ui when present (the inbox UI); the API works without them."""
+    try:
+        from web import ui
+    except ImportError:
+        @app.get("/")
+        def index():
+            return {"name": "govflow", "api": "/api/v1", "openapi": "/api/v1/openapi.json"}
+        return
+    ui.register(app)
+
+
+def ctx_of(app: Flask) -> Context:
+    return app.extensions["govflow"]

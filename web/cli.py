@@ -1,0 +1,163 @@
+"""The `govflow` command line (CONTRACT.md). Every command calls the same services as the API."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from engine import clock
+from engine.config import Settings
+from engine.errors import GovflowError
+
+
+def _ctx():
+    from engine.services.context import Context
+    return Context.from_settings(Settings.from_env())
+
+
+def cmd_init_db(_args) -> int:
+    from engine.migrate import upgrade
+    ctx = _ctx()
+    upgrade(ctx.db)
+    print(f"数据库已就绪：{_safe_url(ctx.db.url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def cmd_demo(_args) -> int:
+    from web.demo import run_demo
+    ctx = _ctx()
+    for line in run_demo(ctx):
+        print(line)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from waitress import serve
+
+    from web.app import create_app
+    from web.scheduler import start_scheduler
+    app = create_app()
+    ctx = app.extensions["govflow"]
+    scheduler = None if args.no_scheduler else start_scheduler(ctx, interval_seconds=args.tick_seconds)
+    print(f"govflow 已启动：http://{args.host}:{args.port}/  （API：/api/v1，文档：/api/v1/openapi.json）")
+    try:
+        serve(app, host=args.host, port=args.port, threads=8, ident="govflow")
+    finally:
+        if scheduler:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_user_add(args) -> int:
+    from engine.services.users import upsert_user
+    ctx = _ctx()
+    with ctx.db.transaction() as session:
+        user = upsert_user(session, args.username, args.password, args.jurisdiction, args.unit, args.role,
+                           display_name=args.display_name)
+        print(f"用户 {user.username}（{args.unit}，{args.jurisdiction}）角色：{', '.join(sorted(user.role_keys))}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from engine.services.deploy import validate_files
+    paths = [Path(p) for p in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print("文件不存在：" + "，".join(missing), file=sys.stderr)
+        return 1
+    problems = validate_files(paths)
+    for file, element, reason in problems:
+        print(f"{file}: {element}: {reason}")
+    if problems:
+        print(f"共 {len(problems)} 个问题", file=sys.stderr)
+        return 1
+    print(f"校验通过：{len(paths)} 个文件")
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    from engine.services.deploy import deploy, main_process_key
+    ctx = _ctx()
+    paths = [Path(p) for p in args.files]
+    extra = {p.name: p.read_bytes() for p in paths}
+    keys = [k for k in (main_process_key(extra[p.name]) for p in paths if p.suffix == ".bpmn") if k]
+    if not keys:
+        print("没有可部署的 BPMN 流程", file=sys.stderr)
+        return 1
+    with ctx.db.transaction() as session:
+        for key in keys:
+            row, created = deploy(session, key, extra, deployed_by="cli")
+            state = "新版本" if created else "未变化，沿用"
+            print(f"{key}: {state} v{row.version}（{row.checksum[:12]}）")
+    return 0
+
+
+def cmd_tick(args) -> int:
+    from engine.services.timers import tick
+    now = clock.parse_instant(args.now) if args.now else None
+    fired = tick(_ctx(), now)
+    labels = {"timer": "定时器触发", "overdue": "任务逾期", "failed": "定时器失败"}
+    for item in fired:
+        extra = f"（{item.detail}）" if item.detail else ""
+        print(f"{labels[item.kind]}：项目 {item.instance_id} · {item.title} [{item.element_id}]{extra}")
+    print(f"共处理 {len(fired)} 项")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govflow", description="政务信息化项目审批流程引擎")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="创建或迁移数据库（幂等）").set_defaults(func=cmd_init_db)
+    sub.add_parser("demo", help="初始化演示数据（幂等）").set_defaults(func=cmd_demo)
+    serve = sub.add_parser("serve", help="启动 Web 与 API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--no-scheduler", action="store_true", help="不在进程内运行定时器调度")
+    serve.add_argument("--tick-seconds", type=int, default=30, help="调度间隔（秒）")
+    serve.set_defaults(func=cmd_serve)
+    user = sub.add_parser("user", help="用户管理")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="新增或更新用户")
+    add.add_argument("username")
+    add.add_argument("--password", required=True)
+    add.add_argument("--jurisdiction", required=True)
+    add.add_argument("--unit", required=True)
+    add.add_argument("--role", action="append", required=True)
+    add.add_argument("--display-name")
+    add.set_defaults(func=cmd_user_add)
+    for name, func, text in (("deploy", cmd_deploy, "校验并部署 BPMN/DMN 为新版本"),
+                             ("validate", cmd_validate, "校验 BPMN/DMN 文件")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("files", nargs="+")
+        p.set_defaults(func=func)
+    tick = sub.add_parser("tick", help="触发截至某时刻到期的定时器与期限")
+    tick.add_argument("--now", help="ISO-8601 时刻，如 2026-10-01T09:00:00+08:00")
+    tick.set_defaults(func=cmd_tick)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except GovflowError as exc:
+        print(f"错误：{exc.detail}", file=sys.stderr)
+        for field, message in exc.errors.items():
+            print(f"  {field}: {message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

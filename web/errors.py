@@ -1,0 +1,70 @@
+"""Errors at the edge: problem+json for API clients, a friendly Chinese page for browsers,
+never a traceback."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template_string, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import GovflowError
+
+log = logging.getLogger("govflow.web")
+
+_HTTP_TITLES = {400: "请求有误", 401: "未登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的请求方法",
+                409: "状态已变化", 413: "上传文件过大", 422: "数据校验未通过", 500: "系统内部错误"}
+
+_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }} - govflow</title>
+<style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:4rem auto;
+padding:0 1rem;color:#222}h1{font-size:1.5rem}a{color:#0b5cad}</style></head><body>
+<h1>{{ status }} · {{ title }}</h1><p>{{ detail }}</p><p><a href="/">返回待办</a></p></body></html>"""
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def problem(status: int, title: str, detail: str, **extra):
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def respond(status: int, title: str, detail: str, **extra):
+    if wants_json():
+        return problem(status, title, detail, **extra)
+    handler = getattr(request, "govflow_error_page", None)
+    if handler:
+        return handler(status, title, detail, extra)
+    return render_template_string(_PAGE, status=status, title=title, detail=detail), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(GovflowError)
+    def _govflow_error(exc: GovflowError):
+        body = exc.to_problem()
+        status, title, detail = body.pop("status"), body.pop("title"), body.pop("detail")
+        body.pop("type", None)
+        response = respond(status, title, detail, **body)
+        if status == 401 and wants_json():
+            response.headers["WWW-Authenticate"] = 'Bearer realm="govflow"'
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        title = _HTTP_TITLES.get(status, exc.name)
+        detail = {404: "您访问的地址不存在。", 405: "该地址不支持此请求方法。",
+                  413: "上传内容超过大小限制。"}.get(status, exc.description or title)
+        return respond(status, title, detail)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return respond(500, "系统内部错误", "服务器处理请求时出错，已记录日志，请稍后再试或联系管理员。")

@@ -202,3 +202,76 @@ class AuditEvent(Base):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Attachment(Base):
+    """An uploaded file (建设方案, 可研报告, 验收报告 …), stored outside the web root by checksum."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="SET NULL"))
+    field: Mapped[str | None] = mapped_column(String(120))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    uploaded_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Notification(Base):
+    """An in-app notice (a task became overdue, …); e-mailed too when SMTP is configured."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]
+
+
+class CalendarYear(Base):
+    """One year's official holiday arrangement (国务院办公厅通知), national ('') or local."""
+
+    __tablename__ = "calendar_years"
+    __table_args__ = (UniqueConstraint("jurisdiction", "year", name="uq_calendar_years_jurisdiction_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(32), default="")
+    year: Mapped[int] = mapped_column(Integer)
+    holidays: Mapped[list] = mapped_column(JSON)
+    workdays: Mapped[list] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300))
+    loaded_at: Mapped[datetime] = mapped_column(default=clock.now)
+    loaded_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class Schedule(Base):
+    """A recurring start of a side process (淮安 增资, 九江 运维经费, 宿迁 年度自评价), claimed like a timer."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (Index("ix_schedules_due", "active", "next_run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    process_key: Mapped[str] = mapped_column(String(80))
+    rule: Mapped[str] = mapped_column(String(80))
+    config: Mapped[dict | None] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_run_at: Mapped[datetime]
+    last_run_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]

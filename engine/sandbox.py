@@ -101,6 +101,8 @@ class SandboxScriptEngine(PythonScriptEngine):
         super().__init__(environment=SandboxEnvironment(helpers))
 
     def validate(self, expression):
+        # A plain SyntaxError must escape: the DMN engine probes cells like `> 400` with it.
+        ast.parse(expression)
         check_code(expression, "exec")
 
     def evaluate(self, task, expression, external_context=None):

@@ -1,0 +1,100 @@
+"""`govflow demo`: migrate, deploy every procedure found in the registry, create one demo user per
+role of every jurisdiction, and walk a few sample projects to different stages. Idempotent: users
+are upserted, unchanged diagrams are not redeployed, a sample project is created only once.
+
+Demo users are named `<jurisdiction>_<role>` (`yeji_data_bureau`), applicant units
+`<jurisdiction>_applicant1`, `_applicant2` …, plus `<jurisdiction>_manager`; all share DEMO_PASSWORD.
+Sample projects and their steps come from the `demo` section of each jurisdiction.json."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import clock, registry
+from engine.migrate import upgrade
+from engine.models import ProcessInstance, User
+from engine.services import runtime
+from engine.services.context import Context
+from engine.services.deploy import deploy
+from engine.services.timers import tick
+from engine.services.users import upsert_user
+
+DEMO_PASSWORD = "demo2026"
+
+
+def demo_users(jurisdiction: registry.Jurisdiction) -> list[tuple[str, str, list[str], str]]:
+    """(username, unit, roles, display name) for every role of the jurisdiction."""
+    result = []
+    for role, unit in jurisdiction.units.items():
+        if isinstance(unit, list):
+            for index, name in enumerate(unit, start=1):
+                result.append((f"{jurisdiction.key}_{role}{index}", name, [role], f"{name}经办人"))
+        else:
+            result.append((f"{jurisdiction.key}_{role}", unit, [role], f"{unit}经办人"))
+    manager_unit = jurisdiction.units.get("data_bureau") or jurisdiction.name
+    result.append((f"{jurisdiction.key}_manager", manager_unit if isinstance(manager_unit, str) else
+                   manager_unit[0], ["manager"], f"{jurisdiction.name}项目管理员"))
+    return result
+
+
+def _ensure_users(ctx: Context, jurisdiction) -> dict[str, int]:
+    ids = {}
+    with ctx.db.transaction() as session:
+        for username, unit, roles, display in demo_users(jurisdiction):
+            user = upsert_user(session, username, DEMO_PASSWORD, jurisdiction.key, unit, roles, display)
+            ids[username] = user.id
+    return ids
+
+
+def _run_sample(ctx: Context, jurisdiction, sample: dict, ids: dict[str, int]) -> str:
+    with ctx.db.transaction() as session:
+        exists = session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.project_name == sample["facts"]["project_name"],
+            ProcessInstance.jurisdiction == jurisdiction.key))
+    if exists:
+        return f"  示例项目已存在：{sample['facts']['project_name']}（#{exists}）"
+    starter = ids[f"{jurisdiction.key}_{sample.get('starter', 'applicant1')}"]
+    instance_id = runtime.start_instance(ctx, starter, sample.get("process", jurisdiction.key), sample["facts"])
+    for step in sample.get("steps", []):
+        if "tick" in step:
+            tick(ctx, clock.parse_instant(step["tick"]))
+            continue
+        user_id = ids[f"{jurisdiction.key}_{step['as']}"]
+        _complete(ctx, user_id, instance_id, step["task"], step.get("data", {}))
+    return f"  示例项目：{sample['facts']['project_name']}（#{instance_id}）— {sample.get('stage', '')}"
+
+
+def _complete(ctx: Context, user_id: int, instance_id: int, element: str, data: dict) -> None:
+    from engine import queries
+    with ctx.db.transaction() as session:
+        rows = [t for t in queries.ready_tasks_of(session, instance_id) if t.element_id == element]
+    if not rows:
+        raise RuntimeError(f"demo step {element} is not ready on instance {instance_id}")
+    runtime.complete_task(ctx, user_id, rows[0].id, data)
+
+
+def run_demo(ctx: Context):
+    upgrade(ctx.db)
+    yield "数据库已迁移"
+    for jurisdiction in registry.jurisdictions().values():
+        yield f"{jurisdiction.name}（{jurisdiction.key}）"
+        with ctx.db.transaction() as session:
+            for key, pdef in jurisdiction.processes.items():
+                if not pdef.path.is_file():
+                    yield f"  跳过未建模的流程：{key}"
+                    continue
+                row, created = deploy(session, key, deployed_by="demo")
+                yield f"  流程 {key} v{row.version}{'（新部署）' if created else ''}"
+        ids = _ensure_users(ctx, jurisdiction)
+        yield f"  演示用户 {len(ids)} 个，密码均为 {DEMO_PASSWORD}"
+        for sample in _samples(jurisdiction):
+            yield _run_sample(ctx, jurisdiction, sample, ids)
+    with ctx.db.transaction() as session:
+        total = len(list(session.scalars(select(User.id))))
+    yield f"完成：共 {total} 个用户。运行 govflow serve 后用浏览器打开 http://127.0.0.1:5000/"
+
+
+def _samples(jurisdiction) -> list[dict]:
+    import json
+    from engine.config import PROCESSES_DIR
+    raw = json.loads((PROCESSES_DIR / jurisdiction.key / "jurisdiction.json").read_text(encoding="utf-8"))
+    return raw.get("demo", {}).get("projects", [])

@@ -32,8 +32,11 @@ def due_in(text: str, start: datetime, jurisdiction: str | None) -> tuple[dateti
     return end_of_day(end), False
 
 
-def due_at_value(value, jurisdiction: str | None) -> tuple[datetime, bool]:
-    """A `dueAt` expression's result (ISO string, date or datetime) as an aware deadline."""
+def due_at_value(value, jurisdiction: str | None) -> tuple[datetime | None, bool]:
+    """A `dueAt` expression's result (ISO string, date or datetime) as an aware deadline; None (e.g.
+    `None if urgent else date_of(...)`) means no deadline."""
+    if value is None or value == "":
+        return None, False
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=clock.SHANGHAI)
     else:
@@ -42,3 +45,16 @@ def due_at_value(value, jurisdiction: str | None) -> tuple[datetime, bool]:
             moment = end_of_day(moment.date())
     day = moment.astimezone(clock.SHANGHAI).date()
     return moment, calendar_for(jurisdiction).is_provisional(day)
+
+
+def due_for(workflow, task, properties: dict, jurisdiction: str | None,
+            start: datetime) -> tuple[datetime | None, bool]:
+    """A user task's deadline as it is computed when the task becomes ready at `start` (used again
+    when a year's holiday arrangement is loaded, to replace a provisional deadline)."""
+    if properties.get("dueAt"):
+        with clock.frozen_at(start):
+            value = workflow.script_engine.evaluate(task, properties["dueAt"])
+        return due_at_value(value, jurisdiction)
+    if properties.get("dueIn"):
+        return due_in(properties["dueIn"], start, jurisdiction)
+    return None, False

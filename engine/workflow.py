@@ -128,19 +128,19 @@ def load_version(process_key: str, files: dict[str, bytes]) -> LoadedVersion:
 
 
 class VersionCache:
-    """Parsed versions by deployed version id: parsing is the costly part, states are cheap."""
+    """Parsed versions by process key and checksum: parsing is the costly part, states are cheap."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._items: dict[int, LoadedVersion] = {}
+        self._items: dict[str, LoadedVersion] = {}
 
-    def get(self, version_id: int, loader) -> LoadedVersion:
+    def get(self, key: str, loader) -> LoadedVersion:
         with self._lock:
-            item = self._items.get(version_id)
+            item = self._items.get(key)
         if item is None:
             item = loader()
             with self._lock:
-                self._items[version_id] = item
+                self._items[key] = item
         return item
 
     def clear(self):
@@ -156,6 +156,12 @@ def run_engine(workflow: BpmnWorkflow) -> None:
     """Advance every automatic step; script failures surface as ScriptError naming the element."""
     try:
         workflow.do_engine_steps()
+        # A timer reached with a deadline already past becomes ready only in refresh_timers(), which
+        # do_engine_steps calls last; run again so such a timer passes at once.
+        for _ in range(100):
+            if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+                break
+            workflow.do_engine_steps()
     except ScriptError:
         raise
     except SpiffWorkflowException as exc:

@@ -72,23 +72,27 @@ def _message(error, schema: dict, field: str) -> str:
     label = prop.get("title") or field
     v = error.validator_value
     messages = {
-        "required": f"请填写“{label}”",
-        "type": f"“{label}”应为{_TYPE_NAMES.get(v if isinstance(v, str) else '', '正确的类型')}",
-        "minimum": f"“{label}”不得小于 {v}",
-        "exclusiveMinimum": f"“{label}”必须大于 {v}",
-        "maximum": f"“{label}”不得大于 {v}",
-        "enum": f"“{label}”请选择有效的选项",
-        "const": f"“{label}”取值不符合要求",
-        "minItems": f"“{label}”至少需要 {v} 项",
-        "maxItems": f"“{label}”最多 {v} 项",
-        "minLength": f"“{label}”至少 {v} 个字" if v > 1 else f"请填写“{label}”",
-        "maxLength": f"“{label}”不得超过 {v} 个字",
-        "format": f"“{label}”格式不正确",
-        "pattern": f"“{label}”格式不正确",
+        "required": "请填写“{label}”",
+        "type": "“{label}”应为{type_name}",
+        "minimum": "“{label}”不得小于 {v}",
+        "exclusiveMinimum": "“{label}”必须大于 {v}",
+        "maximum": "“{label}”不得大于 {v}",
+        "enum": "“{label}”请选择有效的选项",
+        "const": "“{label}”取值不符合要求",
+        "minItems": "“{label}”至少需要 {v} 项",
+        "maxItems": "“{label}”最多 {v} 项",
+        "minLength": "“{label}”至少 {v} 个字",
+        "maxLength": "“{label}”不得超过 {v} 个字",
+        "format": "“{label}”格式不正确",
+        "pattern": "“{label}”格式不正确",
         "additionalProperties": "表单包含未定义的字段",
-        "uniqueItems": f"“{label}”中有重复项",
+        "uniqueItems": "“{label}”中有重复项",
     }
-    return messages.get(error.validator, f"“{label}”填写不正确")
+    if error.validator == "minLength" and v == 1:
+        return f"请填写“{label}”"
+    type_name = _TYPE_NAMES.get(v, "正确的类型") if isinstance(v, str) else "正确的类型"
+    template = messages.get(error.validator, "“{label}”填写不正确")
+    return template.format(label=label, v=v, type_name=type_name)
 
 
 def _coerce_money(schema: dict, data: dict) -> dict:
@@ -109,7 +113,8 @@ def validate(name: str, data: object) -> dict:
     schema, _ui, validator = _get(name)
     if not isinstance(data, dict):
         raise ValidationFailed("提交的数据应为对象（JSON object）", errors={"_form": "提交的数据应为对象"})
-    cleaned = dict(data)
+    # An empty field arrives as null: treat it as not given, so defaults and `required` apply.
+    cleaned = {k: v for k, v in data.items() if v is not None and v != ""}
     for key, prop in schema.get("properties", {}).items():
         if key not in cleaned and "default" in prop:
             cleaned[key] = prop["default"]

@@ -15,7 +15,7 @@ from engine.services.context import Context
 from tests.support import Personas
 
 PG_ADMIN_URL = os.environ.get("GOVFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-KEEP_TABLES = {"process_versions", "alembic_version"}
+KEEP_TABLES = {"alembic_version"}
 
 
 def _backend() -> str:

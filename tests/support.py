@@ -8,9 +8,10 @@ from engine.models import HumanTask, User
 from engine.services import runtime, views
 from engine.services.context import Context
 from engine.services.deploy import deploy
-from engine.services.users import upsert_user
+from engine.services.users import hash_password, upsert_user
 
 PASSWORD = "secret-pass-1"
+PASSWORD_HASH = hash_password(PASSWORD)  # scrypt is slow on purpose: hash once per run
 YEJI_PEOPLE = {  # username: (unit, roles)
     "alice": ("区教育局", ["applicant"]),            # an applicant unit
     "bob": ("区卫生健康委员会", ["applicant"]),        # another applicant unit
@@ -42,7 +43,8 @@ class Personas:
         if name not in self._ids:
             unit, roles = self.table[name]
             with self.ctx.db.transaction() as session:
-                self._ids[name] = upsert_user(session, name, PASSWORD, self.jurisdiction, unit, roles).id
+                self._ids[name] = upsert_user(session, name, PASSWORD, self.jurisdiction, unit, roles,
+                                              password_hash=PASSWORD_HASH).id
         return self._ids[name]
 
     def deploy(self, process_key: str) -> None:

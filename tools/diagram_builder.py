@@ -1,11 +1,8 @@
 """Describe a govflow process compactly in Python; write BPMN 2.0 XML with a laid-out diagram (BPMNDI).
 
 The output follows docs/modelling.md (one collaboration, one pool whose process id is the process key,
-one lane ``lane_<role_key>`` per role, ``spiffworkflow:properties`` on elements).  SpiffWorkflow's
-``SpiffBpmnParser`` parses it with XSD validation, and bpmn-js based modelers import it, so the
-committed file can be edited by designers afterwards.
-
-Usage::
+lanes ``lane_<role_key>``, ``spiffworkflow:properties``), parses in SpiffWorkflow's ``SpiffBpmnParser``
+with XSD validation and imports in bpmn-js based modelers, where designers keep editing the file::
 
     from tools.diagram_builder import Diagram
 
@@ -19,42 +16,34 @@ Usage::
     d.end("EndOut", lane="data_bureau", col=3, name="不适用", properties={"outcome": "out_of_scope"})
     d.user_task("Review", lane="data_bureau", col=3, row=1, name="审查", properties={...})
     d.boundary_timer("Overdue", attached_to="Review", name="逾期", duration='"P5D"', interrupting=False)
-    d.flow("StartEvent", "Declare")
     d.flow("GwScope", "EndOut", name="是", condition="total_investment <= 10")
     d.flow("GwScope", "Review", name="否", default=True)
-    ...
     d.write("bpmn_diagrams/yeji.bpmn")           # or d.to_xml() -> UTF-8 bytes
 
-Nodes: start, end (terminate=), user_task, manual_task, script_task (script=), business_rule_task
-(decision_id=), call_activity (called_element=), exclusive, parallel, inclusive, timer_catch and
-boundary_timer (exactly one of date= / duration= / cycle=, all Python expressions), each with
-``name``, ``properties`` (strings), ``documentation``; text_annotation(id, text, attached_to=) draws
-an article citation above an element.  Ids ``Start``, ``End``, ``Root`` are refused: SpiffWorkflow
-uses them for internal task specs and would silently drop the element.
+Also: manual_task, script_task (script=), business_rule_task (decision_id=), call_activity
+(called_element=), parallel, inclusive, end(terminate=True), timer_catch / boundary_timer (one of
+date= / duration= / cycle=, Python expressions), text_annotation(id, text, attached_to=).  Ids
+``Start``, ``End``, ``Root`` are refused: SpiffWorkflow's internal task specs would shadow them.
 
-Layout is a grid: lanes top to bottom in the given order, ``row`` a 0-based sub-row inside the lane,
-``col`` a column of the whole pool; one node per cell, so shapes never overlap.  Forward flows leave
-to the right and enter the target on the left, with one vertical segment in a gap between columns;
-flows within a column run vertically; backward flows (loops) leave the source at the bottom, run
-along the corridor under the source's row and enter the target from below (from above if it lies
-lower).  Boundary events sit on their host's bottom border.  Routing is a heuristic: a flow can
-still cross a shape lying in its way (e.g. a vertical run past an occupied cell) -- move nodes or
-tidy the edge in the modeler.  Mistakes (bad or duplicate id, unknown lane, two nodes in one cell,
-references to unknown elements, two defaults, a timer without one expression) raise ValueError.
+Layout is a grid: lanes top to bottom, ``row`` a 0-based sub-row inside the lane, ``col`` a column of
+the pool; one node per cell, so shapes never overlap.  Forward flows leave right and enter left with
+one vertical segment in a gap between columns; flows within a column run vertically; backward flows
+(loops) leave the source at the bottom, run along the corridor under the source's row and enter the
+target from below (from above if it lies lower).  Boundary events sit on the host's bottom border.
+Routing is a heuristic: a flow can still cross a shape in its way (a vertical run past an occupied
+cell) -- move nodes, or tidy the edge in the modeler.  Mistakes (bad/duplicate id, unknown lane, two
+nodes in one cell, unknown references, two defaults, bad timer) raise ValueError naming the element.
 
 bpmnlint ``recommended``: the builder guarantees DI for every element, standard sizes, no overlapping
-shapes and every node inside the pool.  The designer must see to the rest:
+shapes, nodes inside the pool.  The designer must see to the rest:
 
 * label-required: name every task, event, forking exclusive/inclusive gateway and conditional flow;
-* conditional-flows: once one flow out of a node has a condition, the others need a condition or
-  ``default=True``; superfluous-label: name only conditional/default flows and flows leaving a
-  forking exclusive/inclusive gateway;
-* fake-join / no-implicit-split: no task or event joins two flows (a loop goes back into an
-  exclusive merge gateway) or forks (use a gateway);
-* no-gateway-join-fork / superfluous-gateway: a gateway joins or forks, never both, never 1 in 1 out;
+* conditional-flows: once one flow out of a node has a condition, the others need one or
+  ``default=True``; superfluous-label: name only conditional/default flows and XOR/OR fork branches;
+* fake-join / no-implicit-split: no task or event joins (a loop returns into an exclusive merge
+  gateway) or forks; no-gateway-join-fork / superfluous-gateway: a gateway joins or forks, not both;
 * no-implicit-start/-end, no-disconnected, start-/end-event-required, single-blank-start-event,
-  superfluous-termination (not all ends may be terminate ends);
-* no-inclusive-gateway warns on every inclusive gateway: avoid them or switch the rule off.
+  superfluous-termination; no-inclusive-gateway warns on any inclusive gateway (avoid or disable).
 """
 
 from __future__ import annotations
@@ -437,7 +426,9 @@ class _Layout:
         return self.tops[self.g(node)] + self.bands[self.g(node)] + NODE_CY
 
     def _corridor(self, g):
-        return self.tops[g] + self.bands[g] + CORRIDOR
+        """y of a fresh run along the corridor under row g (6 px above the previous one)."""
+        k = self.corridor_use[g] = self.corridor_use.get(g, -1) + 1
+        return self.tops[g] + self.bands[g] + CORRIDOR - 6 * k
 
     def _boundaries(self):
         count = {}
@@ -445,10 +436,11 @@ class _Layout:
             if node.host is not None:
                 host, k = self.boxes[node.host], count.get(node.host, 0)
                 count[node.host] = k + 1
-                self.boxes[node.id] = _Box(host.right - 48 - 45 * k, host.bottom - 18, 36, 36)
+                cx = host.cx + (30 if k == 0 else -30 - 40 * (k - 1))    # clear of flows at the centre
+                self.boxes[node.id] = _Box(cx - 18, host.bottom - 18, 36, 36)
                 if node.name:       # right of the event, under the host: clear of the outgoing flow
                     w = min(_text_w(node.name), LABEL_W)
-                    self.labels[node.id] = _Box(host.right - 8 - 45 * k, host.bottom + 4, w, LINE_H)
+                    self.labels[node.id] = _Box(cx + 20, host.bottom + 4, w, LINE_H)
 
     # ------------------------------------------------------------------ routing
     def _route(self, s, t):
@@ -497,14 +489,13 @@ class _Layout:
         return [start, (sb.cx, y), (x, y), (x, tb.cy), (tb.x, tb.cy)]
 
     def _backward(self, s, t, sb, tb):
-        g = self.g(s)
-        k = self.corridor_use[g] = self.corridor_use.get(g, -1) + 1
-        y = self._corridor(g) - 6 * k
+        y = self._corridor(self.g(s))
+        x = sb.cx - 30 if sb.w == 100 else sb.cx   # tasks: clear of the flows at the bottom centre
         self.bottom_used.add(s.id)
         if tb.y > y:        # the target lies lower: come down into its top
-            return [(sb.cx, sb.bottom), (sb.cx, y), (tb.cx, y), (tb.cx, tb.y)]
+            return [(x, sb.bottom), (x, y), (tb.cx, y), (tb.cx, tb.y)]
         self.bottom_used.add(t.id)
-        return [(sb.cx, sb.bottom), (sb.cx, y), (tb.cx, y), (tb.cx, tb.bottom)]
+        return [(x, sb.bottom), (x, y), (tb.cx, y), (tb.cx, tb.bottom)]
 
     # ------------------------------------------------------------------ labels, annotations, pool
     def _node_label(self, node):
@@ -535,5 +526,5 @@ def _flow_label(name, points, source):
     if source.tag.endswith("Gateway") and len(points) == 4 and y0 == y1:
         return _Box(points[2][0] + 4, points[2][1] - LINE_H - 4, w, LINE_H)   # on the branch's own run
     if x0 == x1:
-        return _Box(x0 + 4, min(y0, y1) + 4, w, LINE_H)
+        return _Box(x0 + 4, (y0 + y1) // 2 - LINE_H // 2, w, LINE_H)
     return _Box(x0 + 4, y0 - LINE_H - 4, w, LINE_H)

@@ -16,7 +16,7 @@ from engine.services import runtime
 from engine.services.context import Context
 from engine.services.deploy import deploy
 from engine.services.timers import tick
-from engine.services.users import upsert_user
+from engine.services.users import hash_password, upsert_user
 
 DEMO_PASSWORD = "demo2026"
 
@@ -38,9 +38,11 @@ def demo_users(jurisdiction: registry.Jurisdiction) -> list[tuple[str, str, list
 
 def _ensure_users(ctx: Context, jurisdiction) -> dict[str, int]:
     ids = {}
+    shared_hash = hash_password(DEMO_PASSWORD)
     with ctx.db.transaction() as session:
         for username, unit, roles, display in demo_users(jurisdiction):
-            user = upsert_user(session, username, DEMO_PASSWORD, jurisdiction.key, unit, roles, display)
+            user = upsert_user(session, username, DEMO_PASSWORD, jurisdiction.key, unit, roles, display,
+                               password_hash=shared_hash)
             ids[username] = user.id
     return ids
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import workflow as wfx
@@ -23,11 +24,15 @@ class Context:
         return cls(settings=settings, db=Database(settings.database_url))
 
     def loaded_version(self, session: Session, version_id: int) -> wfx.LoadedVersion:
-        def loader():
-            row = session.get(ProcessVersion, version_id)
-            if row is None:
-                raise NotFound(f"流程版本不存在：{version_id}")
-            files = {name: content.encode("utf-8") for name, content in row.files.items()}
-            return wfx.load_version(row.process_key, files)
+        """The parsed version, cached by the checksum of its files (parsing is the costly part)."""
+        found = session.execute(select(ProcessVersion.checksum, ProcessVersion.process_key)
+                                .where(ProcessVersion.id == version_id)).first()
+        if found is None:
+            raise NotFound(f"流程版本不存在：{version_id}")
+        checksum, process_key = found
 
-        return self.versions.get(version_id, loader)
+        def loader():
+            files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == version_id))
+            return wfx.load_version(process_key, {name: content.encode("utf-8") for name, content in files.items()})
+
+        return self.versions.get(f"{process_key}:{checksum}", loader)

@@ -29,6 +29,8 @@ def _due(workflow, task, info: wfx.ElementInfo, jurisdiction: str, now: datetime
             value = workflow.script_engine.evaluate(task, props["dueAt"])
         except ScriptError as exc:
             raise ScriptError(info.element_id, f"dueAt 计算失败：{exc.detail}") from exc
+        if value is None:  # the expression may say "no clock in this case" (e.g. 增列 projects)
+            return None, False
         return due_at_value(value, jurisdiction)
     if props.get("dueIn"):
         return due_in(props["dueIn"], now, jurisdiction)

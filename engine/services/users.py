@@ -51,8 +51,9 @@ def get_or_create_unit(session: Session, jurisdiction: str, name: str) -> Unit:
 
 
 def upsert_user(session: Session, username: str, password: str, jurisdiction: str, unit_name: str,
-                roles: list[str], display_name: str | None = None) -> User:
-    """Create the user, or update unit, roles and password of an existing one (idempotent demo)."""
+                roles: list[str], display_name: str | None = None, password_hash: str | None = None) -> User:
+    """Create the user, or update unit, roles and password of an existing one (idempotent demo).
+    `password_hash` lets a caller that creates many users with one password hash it once."""
     registry.get(jurisdiction)
     unknown = sorted(set(roles) - KNOWN_ROLES)
     if unknown:
@@ -62,13 +63,13 @@ def upsert_user(session: Session, username: str, password: str, jurisdiction: st
     unit = get_or_create_unit(session, jurisdiction, unit_name)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        user = User(username=username, password_hash=hash_password(password),
+        user = User(username=username, password_hash=password_hash or hash_password(password),
                     display_name=display_name or username, jurisdiction=jurisdiction, unit_id=unit.id)
         session.add(user)
         session.flush()
     else:
         if not check_password(user.password_hash, password):
-            user.password_hash = hash_password(password)
+            user.password_hash = password_hash or hash_password(password)
         user.jurisdiction, user.unit_id = jurisdiction, unit.id
         user.display_name = display_name or user.display_name
         session.execute(delete(UserRole).where(UserRole.user_id == user.id))

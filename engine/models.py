@@ -1,12 +1,21 @@
 """The database schema (SQLAlchemy 2). Alembic migrations under engine/migrations mirror it."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from datetime import timezone
-
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        TypeDecorator, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from engine import clock

@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (DurationTimerEventDefinition,
-                                                              TimeDateEventDefinition,
-                                                              TimerEventDefinition)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 
 from engine import clock
 from engine.calendars import calendar_for

@@ -14,7 +14,7 @@ def token(client, people, who):
 
 
 def test_it_refuses_bad_credentials_with_401_problem_json(client, people):
-    people.alice
+    assert people.alice  # creates her
     response = client.post("/api/v1/auth/token", json={"username": "alice", "password": "wrong"})
     assert response.status_code == 401
     assert response.mimetype == "application/problem+json"

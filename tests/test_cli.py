@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from web.cli import main
 from tests.conftest import at
 from tests.yeji_walk import declared
+from web.cli import main
 
 YEJI = Path("bpmn_diagrams/yeji.bpmn")
 

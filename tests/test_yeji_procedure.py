@@ -7,8 +7,18 @@ import pytest
 from engine.errors import ValidationFailed
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.yeji_walk import (DECLARE, FACTS, OK, REVIEW_ELEMENTS, REVIEWERS, contracted, declared, in_review,
-                             planned, reviewed)
+from tests.yeji_walk import (
+    DECLARE,
+    FACTS,
+    OK,
+    REVIEW_ELEMENTS,
+    REVIEWERS,
+    contracted,
+    declared,
+    in_review,
+    planned,
+    reviewed,
+)
 
 
 def _due(people, iid, element) -> datetime:
@@ -90,7 +100,7 @@ def test_it_opens_all_six_joint_reviews_at_once_in_october(people, ctx):
 
 def test_it_routes_each_review_only_to_its_bureau(people, ctx):
     iid = in_review(people, ctx)
-    assert [t["name"] for t in people.inbox("fay")] == ["ReviewFinance"]
+    assert [(t["instance_id"], t["name"]) for t in people.inbox("fay")] == [(iid, "ReviewFinance")]
     assert people.inbox("alice") == []
     assert people.inbox("bob") == []
     assert people.inbox("gary") == []

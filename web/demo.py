@@ -97,6 +97,7 @@ def run_demo(ctx: Context):
 
 def _samples(jurisdiction) -> list[dict]:
     import json
+
     from engine.config import PROCESSES_DIR
     raw = json.loads((PROCESSES_DIR / jurisdiction.key / "jurisdiction.json").read_text(encoding="utf-8"))
     return raw.get("demo", {}).get("projects", [])

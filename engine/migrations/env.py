@@ -1,7 +1,6 @@
 """Alembic environment: the URL and connection come from govflow, never from an ini file."""
 from alembic import context
-from sqlalchemy import pool
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, pool
 
 from engine.models import Base
 

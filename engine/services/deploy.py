@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine import registry
 from engine import workflow as wfx
@@ -103,33 +103,48 @@ def _check_elements(file: str, version: wfx.LoadedVersion, jurisdiction) -> list
 
 
 def _check_user_task(file, el, jurisdiction) -> list[tuple[str, str, str]]:
-    problems = []
+    problems = [(file, el.element_id, reason) for reason in
+                _lane_problems(el) + _form_problems(el) + _basis_problems(el, jurisdiction) + _clock_problems(el)]
+    return problems
+
+
+def _lane_problems(el) -> list[str]:
     if el.role is None:
-        problems.append((file, el.element_id, "用户任务不在以 lane_<角色> 命名的泳道中"))
-    elif el.role not in KNOWN_ROLES:
-        problems.append((file, el.element_id, f"泳道角色 {el.role} 不在角色表中"))
+        return ["用户任务不在以 lane_<角色> 命名的泳道中"]
+    if el.role not in KNOWN_ROLES:
+        return [f"泳道角色 {el.role} 不在角色表中"]
+    return []
+
+
+def _form_problems(el) -> list[str]:
     form = el.properties.get("form")
     if not form:
-        problems.append((file, el.element_id, "用户任务缺少 form 属性"))
-    elif not form_exists(form):
-        problems.append((file, el.element_id, f"表单文件不存在：forms/{form}.schema.json"))
+        return ["用户任务缺少 form 属性"]
+    if not form_exists(form):
+        return [f"表单文件不存在：forms/{form}.schema.json"]
+    return []
+
+
+def _basis_problems(el, jurisdiction) -> list[str]:
     basis = el.properties.get("legalBasis")
     if not basis:
-        problems.append((file, el.element_id, "用户任务缺少 legalBasis（法律依据）属性"))
-    else:
-        for item in jurisdiction.legal_basis(basis):
-            if not item["text"]:
-                problems.append((file, el.element_id, f"法律依据 {item['article']} 未在辖区条文表中"))
+        return ["用户任务缺少 legalBasis（法律依据）属性"]
+    return [f"法律依据 {item['article']} 未在辖区条文表中" for item in jurisdiction.legal_basis(basis)
+            if not item["text"]]
+
+
+def _clock_problems(el) -> list[str]:
+    problems = []
     if el.properties.get("dueIn"):
         try:
             parse_due_in(el.properties["dueIn"])
         except ValueError as exc:
-            problems.append((file, el.element_id, str(exc)))
+            problems.append(str(exc))
     if el.properties.get("dueAt"):
         try:
             check_code(el.properties["dueAt"], "eval")
         except SandboxViolation as exc:
-            problems.append((file, el.element_id, f"dueAt：{exc}"))
+            problems.append(f"dueAt：{exc}")
     return problems
 
 

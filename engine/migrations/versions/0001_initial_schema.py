@@ -4,9 +4,8 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-23 16:08:55.164682
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -15,7 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('process_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_key', sa.String(length=80), nullable=False),
@@ -168,11 +167,11 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_instance_id'), ['instance_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_instance_id'))
 
@@ -205,4 +204,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_process_versions_process_key'))
 
     op.drop_table('process_versions')
-    
+

@@ -4,9 +4,8 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 16:14:35.453645
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'
@@ -15,7 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('calendar_years',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jurisdiction', sa.String(length=32), nullable=False),
@@ -84,11 +83,11 @@ def upgrade() -> None:
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
-    
+
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_unread')
 
@@ -102,4 +101,4 @@ def downgrade() -> None:
 
     op.drop_table('schedules')
     op.drop_table('calendar_years')
-    
+

@@ -103,3 +103,8 @@ def instances(session: Session, jurisdiction: str | None = None, status: str | N
     rows = session.scalars(select(ProcessInstance).where(*cond).order_by(ProcessInstance.id.desc())
                            .offset(offset).limit(limit))
     return list(rows), total
+
+
+def children_of(session: Session, instance_id: int) -> list[ProcessInstance]:
+    return list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_instance_id == instance_id)
+                                .order_by(ProcessInstance.id)))

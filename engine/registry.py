@@ -23,6 +23,9 @@ class ProcessDef:
     file: str
     startable_by: tuple[str, ...] = ("applicant",)
     start_form: str | None = None
+    # "required": started from a running project (变更, 整改 …); "ended": from a finished one too (停用)
+    parent: str | None = None
+    declaration: dict | None = None     # this process's own yearly rule (overrides the jurisdiction's)
 
     @property
     def path(self):
@@ -52,20 +55,54 @@ class Jurisdiction:
                            "document": self.document})
         return result
 
-    def declaration_deadline(self, plan_year: int) -> date | None:
-        """The last day to declare for `plan_year` (e.g. 宿迁/叶集: 9月30日 of the year before)."""
-        rule = self.declaration.get("deadline")
-        if not rule:
-            return None
-        month, day = (int(p) for p in rule.split("-"))
-        return date(plan_year - 1, month, day)
+    def declaration_rule(self, process_key: str | None = None) -> dict:
+        """The yearly declaration rule of a process: its own, else the jurisdiction's."""
+        pdef = self.processes.get(process_key or "")
+        if pdef is not None and pdef.declaration is not None:
+            return pdef.declaration
+        return self.declaration
+
+    def declaration_deadline(self, plan_year: int, process_key: str | None = None) -> date | None:
+        """The last day to declare for `plan_year` (e.g. 宿迁/叶集: 9月30日 of the year before;
+        九江: the closing day of the call for that year)."""
+        return declaration_window(self.declaration_rule(process_key), plan_year)[1]
+
+    def declaration_opens(self, plan_year: int, process_key: str | None = None) -> date | None:
+        """The first day declarations for `plan_year` are accepted (None: any time before the deadline)."""
+        return declaration_window(self.declaration_rule(process_key), plan_year)[0]
+
+
+def _month_day(text: str, year: int) -> date:
+    month, day = (int(p) for p in text.split("-"))
+    return date(year, month, day)
+
+
+def declaration_window(rule: dict, plan_year: int) -> tuple[date | None, date | None]:
+    """(first day, last day) of the declaration for `plan_year` under a rule of jurisdiction.json:
+
+    * ``{"deadline": "09-30"}`` — until that day of the year before, no opening day;
+    * ``{"window": {"opens": "08-31", "closes": "09-30", "calls": {"2027": {"opens": "2026-08-20",
+      "closes": "2026-09-20"}}}}`` — the yearly call: the dates configured for that plan year when
+      the call is published, otherwise the default month-days of the year before.
+    """
+    if rule.get("deadline"):
+        return None, _month_day(rule["deadline"], plan_year - 1)
+    window = rule.get("window")
+    if not window:
+        return None, None
+    call = (window.get("calls") or {}).get(str(plan_year))
+    if call:
+        return date.fromisoformat(call["opens"]), date.fromisoformat(call["closes"])
+    opens = _month_day(window["opens"], plan_year - 1) if window.get("opens") else None
+    return opens, _month_day(window["closes"], plan_year - 1)
 
 
 def _load(folder) -> Jurisdiction:
     raw = json.loads((folder / "jurisdiction.json").read_text(encoding="utf-8"))
     processes = {key: ProcessDef(key=key, name=p["name"], file=p["file"],
                                  startable_by=tuple(p.get("startable_by", ["applicant"])),
-                                 start_form=p.get("start_form"))
+                                 start_form=p.get("start_form"), declaration=p.get("declaration"),
+                                 parent=p.get("parent"))
                  for key, p in raw["processes"].items()}
     return Jurisdiction(key=raw["key"], name=raw["name"], document=raw["document"], processes=processes,
                         units=raw.get("units", {}), citations=raw.get("citations", {}),

@@ -129,3 +129,24 @@ def test_it_answers_unknown_api_paths_with_problem_json(client, path):
 def test_it_refuses_a_non_json_body_with_422(client, people):
     response = client.post("/api/v1/auth/token", data="x", content_type="text/plain")
     assert response.status_code == 422
+
+
+def test_it_lets_a_manager_terminate_a_project_through_the_api(client, people):
+    iid = declared(people)
+    url = f"/api/v1/instances/{iid}/terminate"
+    assert client.post(url, headers=token(client, people, "alice"), json={"reason": "不做了"}).status_code == 403
+    assert client.post(url, headers=token(client, people, "mona"), json={}).status_code == 422
+    done = client.post(url, headers=token(client, people, "mona"), json={"reason": "年度资金取消"})
+    assert done.status_code == 200 and done.json["status"] == "terminated"
+    again = client.post(url, headers=token(client, people, "mona"), json={"reason": "再次"})
+    assert again.status_code == 409
+
+
+def test_it_lists_side_processes_on_their_project(client, people, ctx):
+    from engine.services import runtime
+    iid = declared(people)
+    people.deploy("yeji.rectification")
+    rid = runtime.start_instance(ctx, people.dora, "yeji.rectification", {"issue": "材料不全", "deadline_days": 10},
+                                 now=at("2026-08-05 10:00"), parent_instance_id=iid)
+    body = client.get(f"/api/v1/instances/{iid}", headers=token(client, people, "mona")).json
+    assert body["children"][0]["id"] == rid and body["children"][0]["name"] == "限期整改（第二十六条）"

@@ -117,6 +117,16 @@ def get_instance(instance_id: int):
     return jsonify(views.instance_detail(ctx(), g.user_id, instance_id))
 
 
+@bp.post("/instances/<int:instance_id>/terminate")
+@authenticated
+def terminate_instance(instance_id: int):
+    """A manager ends a running project with a recorded reason (e.g. 第二十六条 终止项目)."""
+    payload = request.get_json(silent=True)
+    reason = payload.get("reason") if isinstance(payload, dict) else None
+    runtime.terminate_instance(ctx(), g.user_id, instance_id, reason if isinstance(reason, str) else "")
+    return jsonify(views.instance_detail(ctx(), g.user_id, instance_id))
+
+
 @bp.get("/tasks")
 @authenticated
 def inbox():

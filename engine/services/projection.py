@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import registry
 from engine import workflow as wfx
-from engine.clocks import due_at_value, due_in
+from engine.clocks import due_at_value, due_in, paused_clock_due
 from engine.errors import ScriptError
 from engine.jsonable import jsonable
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
+from engine.services.context import load_version
 
 
 def audit(session: Session, event: str, *, instance_id=None, actor_id=None, element_id=None,
@@ -22,19 +23,43 @@ def audit(session: Session, event: str, *, instance_id=None, actor_id=None, elem
                            human_task_id=human_task_id, data=jsonable(data) if data else None, at=at))
 
 
-def _due(workflow, task, info: wfx.ElementInfo, jurisdiction: str, now: datetime):
+def _due(session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo, now: datetime):
     props = info.properties
     if props.get("dueAt"):
         try:
             value = workflow.script_engine.evaluate(task, props["dueAt"])
         except ScriptError as exc:
             raise ScriptError(info.element_id, f"dueAt 计算失败：{exc.detail}") from exc
-        if value is None:  # the expression may say "no clock in this case" (e.g. 增列 projects)
-            return None, False
-        return due_at_value(value, jurisdiction)
+        return due_at_value(value, inst.jurisdiction)
+    if props.get("dueIn") and props.get("clock"):
+        return paused_clock_due(props["dueIn"], now, inst.jurisdiction,
+                                _earlier_rounds(session, inst.id, version, props["clock"]))
     if props.get("dueIn"):
-        return due_in(props["dueIn"], now, jurisdiction)
+        return due_in(props["dueIn"], now, inst.jurisdiction)
     return None, False
+
+
+def _earlier_rounds(session, instance_id: int, version, clock_name: str) -> list[tuple]:
+    """(ready, completed, decision) of the instance's completed tasks on the clock, newest first."""
+    elements = [e.element_id for e in version.elements.values() if e.properties.get("clock") == clock_name]
+    rows = session.execute(select(HumanTask.created_at, HumanTask.completed_at, HumanTask.data)
+                           .where(HumanTask.instance_id == instance_id, HumanTask.state == "completed",
+                                  HumanTask.element_id.in_(elements))
+                           .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()))
+    return [(ready, done, (data or {}).get("decision")) for ready, done, data in rows]
+
+
+def _subject(workflow, task, info: wfx.ElementInfo) -> str:
+    """The title, followed by the value of the optional `subject` expression (the matter a reused
+    call activity decides: 领导班子集体研究 — 招标文件)."""
+    expression = info.properties.get("subject")
+    if not expression:
+        return info.title
+    try:
+        value = workflow.script_engine.evaluate(task, expression)
+    except ScriptError as exc:
+        raise ScriptError(info.element_id, f"subject 计算失败：{exc.detail}") from exc
+    return f"{info.title}（{value}）"[:200] if value else info.title
 
 
 def _sync_tasks(session, inst: ProcessInstance, version, workflow, now) -> list[HumanTask]:
@@ -47,8 +72,9 @@ def _sync_tasks(session, inst: ProcessInstance, version, workflow, now) -> list[
         if guid in existing:
             continue
         info = version.element(task.task_spec.name)
-        due_at, provisional = _due(workflow, task, info, inst.jurisdiction, now)
-        row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id, title=info.title,
+        due_at, provisional = _due(session, inst, version, workflow, task, info, now)
+        row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
+                        title=_subject(workflow, task, info),
                         role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
@@ -97,6 +123,34 @@ def _finish(session, inst: ProcessInstance, version, workflow, now) -> None:
     label = registry.get(inst.jurisdiction).outcome_label(outcome)
     audit(session, "instance_ended", instance_id=inst.id, element_id=last.task_spec.name if last else None,
           data={"outcome": outcome, "outcome_label": label, "reason": reason}, at=now)
+    parent_outcome = info.properties.get("parentOutcome") if last is not None and info else None
+    if parent_outcome and inst.parent_instance_id:
+        # e.g. 第二十六条: 逾期不整改 → 终止项目 — the side process ends the project it belongs to
+        parent = _lock(session, inst.parent_instance_id)
+        if parent.status == "running":
+            terminate(session, parent, parent_outcome, reason or label, now,
+                      cause={"child_instance_id": inst.id, "process": inst.process_key})
+
+
+def _lock(session: Session, instance_id: int) -> ProcessInstance:
+    session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                    .values(lock_version=ProcessInstance.lock_version + 1))
+    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                           .execution_options(populate_existing=True)).one()
+
+
+def terminate(session: Session, inst: ProcessInstance, outcome: str, reason: str | None, now,
+              actor_id: int | None = None, cause: dict | None = None) -> None:
+    """End a running instance from outside (a supervising process, a manager): its open tasks are
+    cancelled, its timers dropped, and it keeps the outcome and reason given."""
+    version = load_version(session, inst.process_version_id)
+    workflow = wfx.loads(version, inst.state, inst.jurisdiction)
+    inst.status, inst.outcome, inst.outcome_reason, inst.ended_at = "terminated", outcome, reason, now
+    workflow.cancel()
+    persist(session, inst, version, workflow, now)
+    label = registry.get(inst.jurisdiction).outcome_label(outcome)
+    audit(session, "instance_terminated", instance_id=inst.id, actor_id=actor_id,
+          data={"outcome": outcome, "outcome_label": label, "reason": reason, **(cause or {})}, at=now)
 
 
 def persist(session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now) -> list:

@@ -15,8 +15,9 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.services.context import Context
 from engine.services.deploy import latest_version
-from engine.services.projection import audit, persist
-from engine.services.users import can_act_on
+from engine.services.projection import _lock as projection_lock
+from engine.services.projection import audit, persist, terminate
+from engine.services.users import UNIT_ROLES, can_act_on
 from forms import validation
 
 DEFAULT_START_FORM = "common/project_facts"
@@ -26,36 +27,83 @@ def _local_today(now: datetime) -> date:
     return now.astimezone(clock.SHANGHAI).date()
 
 
-def check_plan_year(jurisdiction: registry.Jurisdiction, facts: dict, now: datetime) -> dict:
-    """Default `plan_year` to the first open year; refuse a closed year unless `urgent` (增列)."""
-    if not jurisdiction.declaration.get("deadline"):
+def check_plan_year(jurisdiction: registry.Jurisdiction, facts: dict, now: datetime,
+                    process_key: str | None = None) -> dict:
+    """Default `plan_year` to the first open year; refuse a closed year unless `urgent` (增列).
+    The rule is the process's own (jurisdiction.json `processes.<key>.declaration`) or the
+    jurisdiction's `declaration` (a `deadline` month-day or a yearly call `window`)."""
+    rule = jurisdiction.declaration_rule(process_key)
+    if not (rule.get("deadline") or rule.get("window")):
         return facts
     today = _local_today(now)
-    next_open = today.year + 1 if today <= jurisdiction.declaration_deadline(today.year + 1) else today.year + 2
+
+    def deadline(year: int) -> date:
+        return jurisdiction.declaration_deadline(year, process_key)
+
+    next_open = next((y for y in range(today.year, today.year + 5) if today <= deadline(y)), today.year + 1)
     result = dict(facts)
     plan_year = result.get("plan_year")
     if plan_year is None:
         result["plan_year"] = next_open
         return result
-    deadline = jurisdiction.declaration_deadline(int(plan_year))
-    if today > deadline and not result.get("urgent"):
-        rule = jurisdiction.declaration.get("rule", "")
+    closes = deadline(int(plan_year))
+    if today > closes and not result.get("urgent"):
+        text = rule.get("rule", "")
         raise ValidationFailed(
-            f"{plan_year}年度的申报截止日期为{deadline.year}年{deadline.month}月{deadline.day}日，已过期；"
-            f"可申报{next_open}年度（{rule}）。确需当年实施的紧急项目请勾选“紧急”按增列程序报批。",
-            errors={"plan_year": f"已过申报截止日期（{deadline.isoformat()}），可申报 {next_open} 年度"},
-            deadline=deadline.isoformat(), next_open_year=next_open)
+            f"{plan_year}年度的申报截止日期为{closes.year}年{closes.month}月{closes.day}日，已过期；"
+            f"可申报{next_open}年度（{text}）。确需当年实施的紧急项目请勾选“紧急”按增列程序报批。",
+            errors={"plan_year": f"已过申报截止日期（{closes.isoformat()}），可申报 {next_open} 年度"},
+            deadline=closes.isoformat(), next_open_year=next_open)
     return result
 
 
 def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Take the instance's row lock first: the state we read next is the newest committed one."""
-    result = session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                             .values(lock_version=ProcessInstance.lock_version + 1))
-    if result.rowcount != 1:
+    if session.get(ProcessInstance, instance_id) is None:
         raise NotFound(f"项目不存在：{instance_id}")
-    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                           .execution_options(populate_existing=True)).one()
+    return projection_lock(session, instance_id)
+
+
+def terminate_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
+                       outcome: str = "terminated", now: datetime | None = None) -> None:
+    """A manager ends a project (e.g. 终止项目 after failed 限期整改), with a recorded reason."""
+    now = now or clock.now()
+    if not (reason or "").strip():
+        raise ValidationFailed("终止项目须填写理由", errors={"reason": "请填写终止理由"})
+    with ctx.db.transaction() as session, clock.frozen_at(now):
+        user = session.get(User, user_id)
+        inst = session.get(ProcessInstance, instance_id)
+        if inst is None or inst.jurisdiction != user.jurisdiction:
+            raise NotFound(f"项目不存在：{instance_id}")
+        if not user.role_keys & {"manager", "admin"}:
+            raise PermissionDenied("只有管理者可以终止项目")
+        inst = _lock_instance(session, instance_id)
+        if inst.status != "running":
+            raise Conflict(f"项目“{inst.project_name}”已结束")
+        terminate(session, inst, outcome, reason.strip(), now, actor_id=user.id)
+
+
+def _parent_of(session: Session, user: User, pdef: registry.ProcessDef,
+               parent_instance_id: int | None) -> ProcessInstance | None:
+    """A side process (变更, 整改 …) hangs off a project of the same jurisdiction the user may see;
+    its applicant is the project's applicant unit, whoever starts it."""
+    if parent_instance_id is None:
+        if pdef.parent:
+            raise ValidationFailed(f"“{pdef.name}”须从一个项目发起", errors={"parent_instance_id": "请指定所属项目"})
+        return None
+    if not pdef.parent:
+        raise ValidationFailed(f"“{pdef.name}”不是项目的子流程", errors={"parent_instance_id": "不适用"})
+    parent = session.get(ProcessInstance, parent_instance_id)
+    if parent is None or parent.jurisdiction != user.jurisdiction:
+        raise NotFound(f"项目不存在：{parent_instance_id}")
+    # A supervising bureau (a shared role such as data_bureau) may act on any project of its
+    # jurisdiction; a unit role (applicant …) only on its own unit's projects.
+    bureau_roles = (user.role_keys & set(pdef.startable_by)) - UNIT_ROLES
+    if not bureau_roles and user.unit_id != parent.applicant_unit_id:
+        raise PermissionDenied("您无权为该项目发起此流程")
+    if parent.status != "running" and pdef.parent != "ended":
+        raise Conflict(f"项目“{parent.project_name}”已结束，不能再发起“{pdef.name}”")
+    return parent
 
 
 def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
@@ -67,25 +115,32 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         user = session.get(User, user_id)
         if user.jurisdiction != jurisdiction.key or not (user.role_keys & set(pdef.startable_by)):
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
+        parent = _parent_of(session, user, pdef, parent_instance_id)
         facts = validation.validate(pdef.start_form or DEFAULT_START_FORM, data)
-        if parent_instance_id is None:
+        if parent is None:
             facts = check_plan_year(jurisdiction, facts, now)
+            applicant_unit, project_name = user.unit, str(facts.get("project_name") or pdef.name)
+        else:
+            facts = {**parent.facts, **facts, "parent_instance_id": parent.id}
+            applicant_unit, project_name = parent.applicant_unit, parent.project_name
         row = latest_version(session, process_key)
         if row is None:
             raise NotFound(f"流程尚未部署：{process_key}")
         version = ctx.loaded_version(session, row.id)
-        workflow = wfx.start(version, dict(facts, applicant_unit=user.unit.name), jurisdiction.key)
+        workflow = wfx.start(version, dict(facts, applicant_unit=applicant_unit.name), jurisdiction.key)
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
-                               jurisdiction=jurisdiction.key,
-                               project_name=str(facts.get("project_name") or pdef.name),
-                               applicant_unit_id=user.unit_id, started_by_id=user.id,
-                               parent_instance_id=parent_instance_id, status="running",
+                               jurisdiction=jurisdiction.key, project_name=project_name,
+                               applicant_unit_id=applicant_unit.id, started_by_id=user.id,
+                               parent_instance_id=parent.id if parent else None, status="running",
                                facts=jsonable(facts), state="", serializer_version=wfx.SERIALIZER_VERSION,
                                created_at=now, updated_at=now)
         session.add(inst)
         session.flush()
         audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,
               data={"process": process_key, "version": row.version, "facts": facts}, at=now)
+        if parent is not None:
+            audit(session, "child_started", instance_id=parent.id, actor_id=user.id,
+                  data={"title": pdef.name, "child_instance_id": inst.id, "process": process_key}, at=now)
         persist(session, inst, version, workflow, now)
         return inst.id
 

@@ -120,6 +120,10 @@ def instance_view(session, inst: ProcessInstance, now: datetime) -> dict:
         "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
         "data": jsonable(inst.facts), "created_at": _iso(inst.created_at), "ended_at": _iso(inst.ended_at),
         "parent_instance_id": inst.parent_instance_id,
+        "children": [{"id": c.id, "process": c.process_key, "name": jurisdiction.processes[c.process_key].name
+                      if c.process_key in jurisdiction.processes else c.process_key, "status": c.status,
+                      "outcome": c.outcome, "outcome_label": jurisdiction.outcome_label(c.outcome),
+                      "created_at": _iso(c.created_at)} for c in queries.children_of(session, inst.id)],
         "active_tasks": [task_summary(t, now) for t in tasks if t.state == "ready"],
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
         "waiting": [{"name": t.element_id, "title": t.title, "fires_at": _iso(t.run_at),

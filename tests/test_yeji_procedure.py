@@ -321,3 +321,12 @@ def test_it_completes_the_whole_procedure_through_post_evaluation(people, ctx):
     assert inst["ended_at"].startswith("2027-12-01T10:00")
     titles = [h["title"] for h in inst["history"] if h["event"] == "task_completed"]
     assert titles[0] == "项目申报" and titles[-1] == "项目后评价" and len(titles) == 25
+
+
+def test_it_shows_each_persona_exactly_their_tasks(people, ctx):
+    mine = in_review(people, ctx)
+    theirs = people.start("bob", "yeji", {**FACTS, "project_name": "医保系统"}, now=at("2026-08-01 11:00"))
+    expected = {"alice": [], "bob": [(theirs, "Declare")], "gary": [], "pam": [], "mona": []}
+    expected.update({who: [(mine, element)] for who, element in REVIEWERS})
+    for who, tasks in expected.items():
+        assert [(t["instance_id"], t["name"]) for t in people.inbox(who)] == tasks, who

@@ -20,7 +20,10 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine import script_helpers
+from engine import (
+    joins,  # noqa: F401  (parallel joins inside loops count the current round only)
+    script_helpers,
+)
 from engine.errors import ScriptError
 from engine.sandbox import SandboxScriptEngine
 
@@ -245,10 +248,31 @@ def dumps(workflow: BpmnWorkflow) -> str:
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
 
 
+def _workflow_converter():
+    restore = SERIALIZER.registry.convert_from_dict["BpmnWorkflow"]
+    return restore.args[0].__self__
+
+
+_WORKFLOW_CONVERTER = _workflow_converter()
+
+
 def loads(version: LoadedVersion, state: str, jurisdiction: str) -> BpmnWorkflow:
+    """Restore a workflow onto the version's already-parsed specs (rebuilding the specs from their
+    serialized form on every load would cost more than everything else together). State written by
+    an older serializer goes the long way, through SpiffWorkflow's migrations."""
     dct = json.loads(state)
-    dct.update(copy.deepcopy(version.spec_dicts))
-    SERIALIZER.migrate(dct)
-    workflow = SERIALIZER.from_dict(dct)
+    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER_VERSION:
+        dct.update(copy.deepcopy(version.spec_dicts))
+        SERIALIZER.migrate(dct)
+        workflow = SERIALIZER.from_dict(dct)
+    else:
+        dct.pop(SERIALIZER.VERSION_KEY)
+        conv = _WORKFLOW_CONVERTER
+        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, deserializing=True)
+        workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        conv.set_default_attributes(workflow, dct)
+        conv.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = SERIALIZER.registry.restore(dct.pop("bpmn_events", []))
     workflow.script_engine = make_script_engine(jurisdiction)
     return workflow

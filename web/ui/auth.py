@@ -1,0 +1,116 @@
+"""Sign-in and sign-out with the existing users; the signed-in user is loaded into `g.user` for
+every request, and `login_required` sends anonymous browsers to the sign-in page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from engine import registry
+from engine.errors import AuthenticationError
+from engine.models import User
+from engine.services import users
+from web.ui import csrf
+from web.ui.labels import role_label
+
+bp = Blueprint("auth", __name__)
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """What the pages need to know about the signed-in user (no ORM object outlives its session)."""
+
+    id: int
+    username: str
+    display_name: str
+    jurisdiction: str
+    jurisdiction_name: str
+    unit_id: int
+    unit_name: str
+    roles: tuple[str, ...]
+
+    @property
+    def role_names(self) -> list[str]:
+        return [role_label(r) for r in self.roles]
+
+    @property
+    def is_manager(self) -> bool:
+        return bool(set(self.roles) & {"manager", "admin"})
+
+    def startable_processes(self, side: bool = False) -> list[registry.ProcessDef]:
+        """Main procedures the user may start (a new project), or with `side` the processes started
+        from an existing project (调整申请, 限期整改 …)."""
+        jurisdiction = registry.get(self.jurisdiction)
+        return [p for p in jurisdiction.processes.values()
+                if set(p.startable_by) & set(self.roles) and bool(getattr(p, "parent", None)) == side]
+
+
+def ctx():
+    return current_app.extensions["govflow"]
+
+
+def _current(user: User) -> CurrentUser:
+    return CurrentUser(id=user.id, username=user.username, display_name=user.display_name,
+                       jurisdiction=user.jurisdiction, jurisdiction_name=registry.get(user.jurisdiction).name,
+                       unit_id=user.unit_id, unit_name=user.unit.name, roles=tuple(sorted(user.role_keys)))
+
+
+def load_user() -> None:
+    g.user = None
+    user_id = session.get("user_id")
+    if not user_id or request.path.startswith(("/assets/", "/vendor/")):
+        return
+    with ctx().db.transaction() as db:
+        user = db.get(User, user_id)
+        if user is None or not user.active:
+            session.clear()
+            return
+        g.user = _current(user)
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("user") is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    if not target:
+        return url_for("inbox.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("inbox.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if g.get("user"):
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("ui/login.html", username="", error=None, next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    try:
+        with ctx().db.transaction() as db:
+            user_id = users.authenticate(db, username, password).id
+    except AuthenticationError:
+        return render_template("ui/login.html", username=username, error="用户名或密码错误，请重新输入。",
+                               next=request.form.get("next", ""))
+    session.clear()
+    session["user_id"] = user_id
+    csrf.rotate()
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    csrf.rotate()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"), code=303)

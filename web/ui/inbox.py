@@ -1,0 +1,51 @@
+"""The inbox (`/`): ready tasks of the user's roles (待办) and the tasks they completed (已办), from
+the task projection through `views.inbox` / `views.completed` — never by loading workflows."""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+
+from engine import clock, queries, registry
+from engine.services import views
+from web.ui.auth import login_required
+
+bp = Blueprint("inbox", __name__)
+PER_PAGE = 20
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, min(100_000, int(raw))) if raw.isdigit() else 1
+
+
+def _filters() -> queries.InboxFilter:
+    process = request.args.get("process") or None
+    known = registry.get(g.user.jurisdiction).processes
+    return queries.InboxFilter(process=process if process in known else None,
+                               overdue=request.args.get("overdue") == "1",
+                               q=(request.args.get("q") or "").strip()[:100] or None,
+                               sort="new" if request.args.get("sort") == "new" else "due",
+                               page=_page_arg(), per_page=PER_PAGE)
+
+
+def _page_url(page: int) -> str:
+    args = {k: v for k, v in request.args.items() if v and k != "page"}
+    return url_for("inbox.index", page=page, **args)
+
+
+@bp.get("/")
+@login_required
+def index():
+    ctx = current_app.extensions["govflow"]
+    tab = "done" if request.args.get("tab") == "done" else "todo"
+    flt = _filters()
+    if tab == "done":
+        tasks, total = views.completed(ctx, g.user.id, flt.page, PER_PAGE)
+    else:
+        tasks, total = views.inbox(ctx, g.user.id, flt)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    jurisdiction = registry.get(g.user.jurisdiction)
+    return render_template("ui/inbox.html", tab=tab, tasks=tasks, total=total, flt=flt, page=min(flt.page, pages),
+                           pages=pages, page_url=_page_url, now=clock.now(), processes=jurisdiction.processes,
+                           jurisdiction=jurisdiction)

@@ -1,0 +1,112 @@
+"""What the pages say: Chinese names of roles, decisions, states and events, and how dates, waiting
+times and sizes are written (2026年11月23日, 已等待3天, 1.2 MB)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine import clock
+
+# CONTRACT.md, "Role keys": one short Chinese name per role key.
+ROLE_LABELS = {
+    "applicant": "项目建设单位", "industry_authority": "行业主管部门", "data_bureau": "数据主管部门",
+    "data_group": "市数据集团", "big_data_center": "市大数据中心", "prereview_group": "预审小组",
+    "cac": "网信办", "crypto": "密码管理部门", "archives": "档案局", "finance": "财政局",
+    "ndrc": "发改委", "sasac": "国资委", "government": "政府", "leading_group": "数字政府领导小组",
+    "leading_group_office": "领导小组办公室", "province": "省数字政府领导小组", "consultancy": "咨询机构",
+    "experts": "专家", "public_resources": "公共资源交易中心", "procurement_office": "公管部门",
+    "audit": "审计局", "public_security": "公安局", "transport_group": "市交投集团", "county": "县（市、区）",
+    "supervisor": "监理单位", "it_office": "信息化主管科室", "deputy_head": "分管负责人",
+    "leadership": "领导班子", "legal": "法律顾问", "manager": "项目管理员", "admin": "系统管理员",
+}
+DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
+STATUS_LABELS = {"running": "办理中", "completed": "已办结", "terminated": "已终止"}
+TASK_STATE_LABELS = {"ready": "待办", "completed": "已办", "cancelled": "已取消"}
+EVENT_LABELS = {
+    "instance_started": "发起项目", "task_completed": "办理完成", "timer_fired": "时间节点到达",
+    "timer_failed": "定时处理失败", "task_cancelled": "任务撤销", "instance_ended": "流程结束",
+}
+
+
+def role_label(key: str | None) -> str:
+    return ROLE_LABELS.get(key or "", key or "")
+
+
+def _as_local(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(clock.SHANGHAI)
+
+
+def cn_date(value) -> str:
+    """2026年11月23日 (an ISO string, a datetime or a date)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str) and len(value) == 10:
+        year, month, day = (int(p) for p in value.split("-"))
+        return f"{year}年{month}月{day}日"
+    if not isinstance(value, datetime) and hasattr(value, "year"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    local = _as_local(value)
+    return f"{local.year}年{local.month}月{local.day}日"
+
+
+def cn_datetime(value) -> str:
+    local = _as_local(value)
+    return f"{cn_date(local)} {local:%H:%M}" if local else ""
+
+
+def waited(since, now: datetime | None = None) -> str:
+    """已等待3天 / 已等待5小时 / 刚刚送达."""
+    start = _as_local(since)
+    if start is None:
+        return ""
+    seconds = max(0, int(((now or clock.now()) - start).total_seconds()))
+    if seconds >= 86400:
+        return f"已等待{seconds // 86400}天"
+    if seconds >= 3600:
+        return f"已等待{seconds // 3600}小时"
+    if seconds >= 60:
+        return f"已等待{seconds // 60}分钟"
+    return "刚刚送达"
+
+
+def due_hint(due, now: datetime | None = None) -> str:
+    """剩余5天 / 今日到期 / 已逾期2天 (calendar days in Beijing time)."""
+    local = _as_local(due)
+    if local is None:
+        return ""
+    today = (now or clock.now()).astimezone(clock.SHANGHAI).date()
+    days = (local.date() - today).days
+    if days > 0:
+        return f"剩余{days}天"
+    if days == 0:
+        return "今日到期" if local > (now or clock.now()) else "今日已到期"
+    return f"已逾期{-days}天"
+
+
+def file_size(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def number(value) -> str:
+    """300 not 300.0; 1234.5 stays 1234.5."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(cn_date=cn_date, cn_datetime=cn_datetime, waited=waited, due_hint=due_hint,
+                                 role_label=role_label, file_size=file_size, number=number)
+    app.jinja_env.globals.update(DECISION_LABELS=DECISION_LABELS, STATUS_LABELS=STATUS_LABELS,
+                                 EVENT_LABELS=EVENT_LABELS, TASK_STATE_LABELS=TASK_STATE_LABELS)

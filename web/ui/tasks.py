@@ -1,0 +1,135 @@
+"""The task page: the step's form drawn from its JSON Schema beside the project facts, the earlier
+steps, the comments of whoever returned the material, the legal basis and the due date. Submitting
+uploads the files, validates on the server (422 → the form again, nothing lost), completes the
+task and goes back to the inbox; a task someone else completed meanwhile gets a clear message."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine import clock
+from engine.errors import Conflict, PermissionDenied, ValidationFailed
+from engine.services import attachments as attachment_service
+from engine.services import runtime, views
+from forms import validation
+from web.ui import details, formkit
+from web.ui.auth import login_required
+
+bp = Blueprint("tasks", __name__)
+
+
+def _files(instance_id: int) -> tuple[list[dict], dict[str, dict]]:
+    try:
+        return details.attachments_of(g.user.id, instance_id)
+    except PermissionDenied:
+        return [], {}
+
+
+def _render(task: dict, values=None, errors=None, detail=None, conflict=None, status=200):
+    files, files_by_id = _files(task["instance_id"])
+    schema = task["form"]["schema"] or {}
+    errors = errors or {}
+    editable = task["can_complete"] and conflict is None
+    fields = formkit.group_checkboxes(formkit.build(schema, values, errors, files_by_id)) if editable else []
+    forms = details.step_forms(task["instance_id"])
+    earlier = [dict(step, details=formkit.describe(forms.get(step["element"], {}),
+                                                   {k: v for k, v in (step.get("data") or {}).items()
+                                                    if k not in ("decision", "comment")}, files_by_id))
+               for step in task["earlier_steps"]]
+    return render_template(
+        "ui/task.html", task=task, editable=editable, fields=fields, errors=errors, detail=detail, conflict=conflict,
+        unplaced=formkit.unplaced_errors(fields, errors), files=files, earlier=list(reversed(earlier)),
+        facts=formkit.describe(details.start_schema(task["process"]), task["facts"], files_by_id),
+        answers=formkit.describe(schema, task["data"], files_by_id) if task["data"] else [],
+        max_upload_mb=details.ctx().settings.max_upload_mb, now=clock.now()), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int):
+    return _render(views.task_detail(details.ctx(), g.user.id, task_id))
+
+
+def _store_uploads(task: dict, form) -> dict:
+    """Save every chosen file; its attachment id goes into the field. Answers {field: message}."""
+    schema = task["form"]["schema"] or {}
+    errors = {}
+    for key, storage in request.files.items(multi=True):
+        path = key[:-len(formkit.FILE_SUFFIX)] if key.endswith(formkit.FILE_SUFFIX) else None
+        if not path or not storage or not storage.filename or not formkit.attachment_paths(schema, path):
+            continue
+        try:
+            info = attachment_service.store(details.ctx(), g.user.id, task["id"], path, storage.filename,
+                                            storage.stream)
+            form[path] = str(info["id"])
+        except ValidationFailed as exc:
+            errors[path] = exc.errors.get(path) or exc.detail
+            form[path] = request.form.get(path, "")
+    return errors
+
+
+def _foreign_files(schema: dict, data: dict, files_by_id: dict) -> dict:
+    """Attachment fields must name files of this project (ids only come from our own uploads)."""
+    errors = {}
+    for key, value in data.items():
+        rows = value if isinstance(value, list) else []
+        if formkit.attachment_paths(schema, key) and str(value) not in files_by_id:
+            errors[key] = "附件无效，请重新上传"
+        for index, row in enumerate(rows):
+            for col, cell in (row.items() if isinstance(row, dict) else []):
+                path = f"{key}.{index}.{col}"
+                if formkit.attachment_paths(schema, path) and str(cell) not in files_by_id:
+                    errors[path] = "附件无效，请重新上传"
+    return errors
+
+
+def _all_errors(task: dict, data: dict, known: dict) -> dict:
+    """The form's own messages as well, so one round trip shows every problem."""
+    errors = {}
+    if task["form"]["name"]:
+        try:
+            validation.validate(task["form"]["name"], data)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    errors.update(known)
+    return errors
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def submit(task_id: int):
+    ctx = details.ctx()
+    task = views.task_detail(ctx, g.user.id, task_id)
+    if task["state"] != "ready":
+        return _conflict(task_id, None)
+    if not task["can_complete"]:
+        raise PermissionDenied("该任务不属于您的角色或单位")
+    form = request.form.copy()
+    try:
+        problems = _store_uploads(task, form)
+    except Conflict as exc:
+        return _conflict(task_id, exc.detail)
+    schema = task["form"]["schema"] or {}
+    data, values = formkit.parse(schema, form)
+    if formkit.edit_rows(values, form):
+        return _render(task, values)
+    problems.update(_foreign_files(schema, data, _files(task["instance_id"])[1]))
+    if problems:
+        errors = _all_errors(task, data, problems)
+        return _render(task, values, errors, f"表单有 {len(errors)} 处需要修改", status=422)
+    try:
+        runtime.complete_task(ctx, g.user.id, task_id, data)
+    except ValidationFailed as exc:
+        return _render(task, values, exc.errors, exc.detail, status=422)
+    except Conflict as exc:
+        return _conflict(task_id, exc.detail)
+    flash(f"已提交“{task['title']}”（{task['project_name']}）。", "success")
+    return redirect(url_for("inbox.index"), code=303)
+
+
+def _conflict(task_id: int, message: str | None):
+    task = views.task_detail(details.ctx(), g.user.id, task_id)
+    if message is None:
+        who = task.get("completed_by") or "他人"
+        message = (f"“{task['title']}”已由{who}办理完毕" if task["state"] == "completed"
+                   else f"“{task['title']}”已不在待办状态")
+    return _render(task, conflict=message + "，您的提交未被保存。", status=409)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
@@ -108,3 +108,57 @@ def instances(session: Session, jurisdiction: str | None = None, status: str | N
 def children_of(session: Session, instance_id: int) -> list[ProcessInstance]:
     return list(session.scalars(select(ProcessInstance).where(ProcessInstance.parent_instance_id == instance_id)
                                 .order_by(ProcessInstance.id)))
+
+
+def status_counts(session: Session, jurisdiction: str) -> dict[str, int]:
+    rows = session.execute(select(ProcessInstance.status, func.count()).where(
+        ProcessInstance.jurisdiction == jurisdiction).group_by(ProcessInstance.status))
+    return {status: count for status, count in rows}
+
+
+def overdue_count(session: Session, jurisdiction: str, now: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.state == "ready", HumanTask.jurisdiction == jurisdiction, HumanTask.due_at < now))
+
+
+def running_overview(session: Session, jurisdiction: str, now: datetime, *, process: str | None = None,
+                     overdue_only: bool = False, limit: int = 50, offset: int = 0):
+    """Running projects with where they wait: open-task count, earliest due date and overdue count,
+    most overdue first. Returns (rows, total); each row is (instance, open, earliest_due, overdue)."""
+    ready = (select(HumanTask.instance_id,
+                    func.count().label("open"),
+                    func.min(HumanTask.due_at).label("earliest_due"),
+                    func.sum(case((HumanTask.due_at < now, 1), else_=0)).label("overdue"))
+             .where(HumanTask.state == "ready", HumanTask.jurisdiction == jurisdiction)
+             .group_by(HumanTask.instance_id).subquery())
+    cond = [ProcessInstance.jurisdiction == jurisdiction, ProcessInstance.status == "running"]
+    if process:
+        cond.append(ProcessInstance.process_key == process)
+    if overdue_only:
+        cond.append(ready.c.overdue > 0)
+    base = select(ProcessInstance, ready.c.open, ready.c.earliest_due, ready.c.overdue).outerjoin(
+        ready, ready.c.instance_id == ProcessInstance.id).where(*cond)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = session.execute(base.order_by(func.coalesce(ready.c.overdue, 0).desc(),
+                                         ready.c.earliest_due.is_(None), ready.c.earliest_due,
+                                         ProcessInstance.id).offset(offset).limit(limit)).all()
+    return rows, total
+
+
+def ready_tasks_for(session: Session, instance_ids: list[int]) -> dict[int, list[HumanTask]]:
+    result: dict[int, list[HumanTask]] = {i: [] for i in instance_ids}
+    if instance_ids:
+        for row in session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids),
+                                                           HumanTask.state == "ready").order_by(HumanTask.id)):
+            result[row.instance_id].append(row)
+    return result
+
+
+def pending_timers_for(session: Session, instance_ids: list[int]) -> dict[int, list[Timer]]:
+    result: dict[int, list[Timer]] = {i: [] for i in instance_ids}
+    if instance_ids:
+        for row in session.scalars(select(Timer).where(Timer.instance_id.in_(instance_ids),
+                                                       Timer.state.in_(("pending", "failed")))
+                                   .order_by(Timer.run_at)):
+            result[row.instance_id].append(row)
+    return result

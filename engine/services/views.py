@@ -131,3 +131,35 @@ def instance_view(session, inst: ProcessInstance, now: datetime) -> dict:
                     for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
     }
+
+
+def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue_only: bool = False,
+              page: int = 1, per_page: int = 30, now: datetime | None = None) -> dict:
+    """The managers' overview of their jurisdiction: how many projects run, end or stall, and for each
+    running one where it waits (the steps open, with whom, by when) — overdue ones first."""
+    now = now or clock.now()
+    with ctx.db.transaction() as session:
+        user = session.get(User, user_id)
+        if not user.role_keys & {"manager", "admin"}:
+            raise PermissionDenied("只有管理者可以查看全辖区项目监控")
+        jurisdiction = registry.get(user.jurisdiction)
+        rows, total = queries.running_overview(session, user.jurisdiction, now, process=process,
+                                               overdue_only=overdue_only, limit=per_page,
+                                               offset=(max(1, page) - 1) * per_page)
+        ids = [inst.id for inst, *_ in rows]
+        tasks = queries.ready_tasks_for(session, ids)
+        timers = queries.pending_timers_for(session, ids)
+        return {
+            "jurisdiction": jurisdiction.name, "counts": queries.status_counts(session, user.jurisdiction),
+            "overdue_tasks": queries.overdue_count(session, user.jurisdiction, now), "total": total,
+            "projects": [{
+                "id": inst.id, "project_name": inst.project_name, "process": inst.process_key,
+                "process_name": jurisdiction.processes[inst.process_key].name
+                if inst.process_key in jurisdiction.processes else inst.process_key,
+                "applicant_unit": inst.applicant_unit.name, "created_at": _iso(inst.created_at),
+                "open_tasks": [task_summary(t, now) for t in tasks[inst.id]],
+                "waiting": [{"name": t.element_id, "title": t.title, "fires_at": _iso(t.run_at), "state": t.state,
+                             "last_error": t.last_error} for t in timers[inst.id]],
+                "earliest_due": _iso(earliest), "overdue": int(overdue or 0),
+            } for inst, _open, earliest, overdue in rows],
+        }

@@ -1,0 +1,39 @@
+"""The managers' overview (`/manage`): every running project of the jurisdiction, where it waits,
+with whom and by when, overdue ones first — read from the projection tables through
+`views.dashboard`, never by loading workflows."""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+
+from engine import clock, registry
+from engine.services import views
+from web.ui.auth import login_required
+
+bp = Blueprint("manage", __name__)
+PER_PAGE = 30
+
+
+@bp.get("/manage")
+@login_required
+def index():
+    if not g.user.is_manager:
+        abort(403)
+    known = registry.get(g.user.jurisdiction).processes
+    process = request.args.get("process")
+    process = process if process in known else None
+    overdue_only = request.args.get("overdue") == "1"
+    raw_page = request.args.get("page", "1")
+    page = max(1, min(100_000, int(raw_page))) if raw_page.isdigit() else 1
+    board = views.dashboard(current_app.extensions["govflow"], g.user.id, process=process,
+                            overdue_only=overdue_only, page=page, per_page=PER_PAGE)
+    pages = max(1, math.ceil(board["total"] / PER_PAGE))
+
+    def page_url(number: int) -> str:
+        args = {k: v for k, v in request.args.items() if v and k != "page"}
+        return url_for("manage.index", page=number, **args)
+
+    return render_template("ui/manage.html", board=board, processes=known, process=process,
+                           overdue_only=overdue_only, page=min(page, pages), pages=pages, page_url=page_url,
+                           now=clock.now())

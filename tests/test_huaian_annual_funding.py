@@ -1,0 +1,69 @@
+"""淮安 机制三.1 / 附件1三.2: the yearly capital increase of the city data group — 市交投集团 drafts, 市国资委 with
+市财政局 review, 市交投集团 submits to 市政府, then 市财政局 编列预算 ∥ 市国资委 审批章程."""
+import pytest
+
+from engine.errors import PermissionDenied
+from engine.services import runtime
+from tests.conftest import at
+from tests.test_huaian_support import OK, RETURN, personas
+
+FACTS = {"funding_year": 2027, "injection_amount": 5000}
+DRAFT = {"amount": 5000, "purpose": "2027年度市级政务信息化项目建设", "plan": "增资方案.pdf"}
+REVIEWS = [("sara", "ReviewSasac"), ("fred", "ReviewFinance")]
+
+
+@pytest.fixture
+def people(ctx):
+    return personas(ctx)
+
+
+def _drafted(people):
+    iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    people.do("tom", iid, "DraftIncrease", DRAFT, now=at("2026-11-05 10:00"))
+    return iid
+
+
+def test_only_the_transport_group_starts_the_capital_increase(people):
+    people.deploy("huaian.annual_funding")
+    with pytest.raises(PermissionDenied):
+        runtime.start_instance(people.ctx, people.amy, "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+
+
+def test_sasac_and_finance_review_the_plan_at_the_same_time(people):
+    iid = _drafted(people)
+    assert people.ready(iid) == ["ReviewFinance", "ReviewSasac"]
+    assert people.task("sara", iid, "ReviewSasac")["role"] == "sasac"
+    assert people.task("fred", iid, "ReviewFinance")["role"] == "finance"
+
+
+@pytest.mark.parametrize("returning", ["ReviewSasac", "ReviewFinance"])
+def test_either_reviewer_sends_the_plan_back_and_both_review_again(people, returning):
+    iid = _drafted(people)
+    for who, element in REVIEWS:
+        people.do(who, iid, element, RETURN if element == returning else OK, now=at("2026-11-10 10:00"))
+    assert people.ready(iid) == ["DraftIncrease"]
+    people.do("tom", iid, "DraftIncrease", {**DRAFT, "revision_note": "已调整用途"}, now=at("2026-11-12 10:00"))
+    assert people.ready(iid) == ["ReviewFinance", "ReviewSasac"]
+    other = next(element for _, element in REVIEWS if element != returning)
+    people.do(dict((e, w) for w, e in REVIEWS)[other], iid, other, OK, now=at("2026-11-13 10:00"))
+    assert people.ready(iid) == [returning]
+
+
+def test_the_government_decides_then_finance_budgets_while_sasac_approves_the_charter(people):
+    iid = _drafted(people)
+    for who, element in REVIEWS:
+        people.do(who, iid, element, OK, now=at("2026-11-10 10:00"))
+    assert people.ready(iid) == ["SubmitToGovernment"]
+    people.do("tom", iid, "SubmitToGovernment", {"submitted_on": "2026-11-15"}, now=at("2026-11-15 10:00"))
+    people.do("gov", iid, "GovernmentDecision", RETURN, now=at("2026-11-20 10:00"))
+    assert people.ready(iid) == ["DraftIncrease"]
+    people.do("tom", iid, "DraftIncrease", DRAFT, now=at("2026-11-21 10:00"))
+    for who, element in REVIEWS:
+        people.do(who, iid, element, OK, now=at("2026-11-22 10:00"))
+    people.do("tom", iid, "SubmitToGovernment", {"submitted_on": "2026-11-23"}, now=at("2026-11-23 10:00"))
+    people.do("gov", iid, "GovernmentDecision", OK, now=at("2026-11-25 10:00"))
+    assert people.ready(iid) == ["ApproveCharter", "CompileBudget"]
+    people.do("sara", iid, "ApproveCharter", {"charter_approved": True}, now=at("2026-11-26 10:00"))
+    people.do("fred", iid, "CompileBudget", {"budget_amount": 5000, "budget_year": 2027}, now=at("2026-11-27 10:00"))
+    inst = people.instance(iid)
+    assert (inst["status"], inst["outcome"], inst["project_name"]) == ("completed", "completed", "市数据集团年度增资")

@@ -330,3 +330,18 @@ def test_it_shows_each_persona_exactly_their_tasks(people, ctx):
     expected.update({who: [(mine, element)] for who, element in REVIEWERS})
     for who, tasks in expected.items():
         assert [(t["instance_id"], t["name"]) for t in people.inbox(who)] == tasks, who
+
+
+def test_it_waits_for_every_reviewer_of_the_new_round_after_a_return(people, ctx):
+    """SpiffWorkflow would let the join count the previous round's arrivals (engine/joins.py)."""
+    iid = in_review(people, ctx)
+    for who, element in REVIEWERS:
+        people.do(who, iid, element, {"decision": "return", "comment": "补充"} if who == "cathy" else OK,
+                  now=at("2026-10-20 10:00"))
+    people.do("alice", iid, "Revise", {"revision_note": "已补充"}, now=at("2026-10-25 10:00"))
+    for who, element in REVIEWERS[:-1]:
+        people.do(who, iid, element, OK, now=at("2026-11-01 10:00"))
+        assert "ReviewCac" in people.ready(iid)
+    assert people.ready(iid) == ["ReviewCac"]
+    people.do("cathy", iid, "ReviewCac", OK, now=at("2026-11-02 10:00"))
+    assert people.ready(iid) == ["InvestmentPlan"]

@@ -13,6 +13,11 @@ from engine.workcalendar import end_of_day
 _DUE_IN = re.compile(r"^\s*(\d+)\s*(wd|d|m)\s*$")
 
 
+def local_iso(value: datetime | None) -> str | None:
+    """An instant as ISO-8601 in Beijing time (how answers show it), or None."""
+    return value.astimezone(clock.SHANGHAI).isoformat() if value else None
+
+
 def parse_due_in(text: str) -> tuple[int, str]:
     match = _DUE_IN.match(text or "")
     if not match:
@@ -47,14 +52,23 @@ def due_at_value(value, jurisdiction: str | None) -> tuple[datetime | None, bool
     return moment, calendar_for(jurisdiction).is_provisional(day)
 
 
-def due_for(workflow, task, properties: dict, jurisdiction: str | None,
-            start: datetime) -> tuple[datetime | None, bool]:
-    """A user task's deadline as it is computed when the task becomes ready at `start` (used again
-    when a year's holiday arrangement is loaded, to replace a provisional deadline)."""
-    if properties.get("dueAt"):
-        with clock.frozen_at(start):
-            value = workflow.script_engine.evaluate(task, properties["dueAt"])
-        return due_at_value(value, jurisdiction)
-    if properties.get("dueIn"):
-        return due_in(properties["dueIn"], start, jurisdiction)
-    return None, False
+def paused_clock_due(text: str, start: datetime, jurisdiction: str | None,
+                     earlier: list[tuple[datetime, datetime, str | None]]) -> tuple[datetime, bool]:
+    """The deadline of a task on a paused clock (`clock` property, docs/modelling.md).
+
+    `earlier` lists the (ready, completed, decision) of the instance's completed tasks on the same
+    clock, newest first. The rounds that ended with `decision == "return"` — the matter went back to
+    its owner — since the clock last stopped used part of the budget: the working (or calendar)
+    days from each round's ready day (not counted) to its completion day. The rest of the budget
+    counts from `start`; the days the matter spent with the owner are not counted."""
+    amount, unit = parse_due_in(text)
+    if unit == "m":
+        raise ValueError("暂停计时（clock）只支持工作日（wd）或自然日（d）")
+    cal = calendar_for(jurisdiction)
+    used = 0
+    for ready, completed, decision in earlier:
+        if decision != "return":
+            break
+        first, last = (moment.astimezone(clock.SHANGHAI).date() for moment in (ready, completed))
+        used += cal.workdays_between(first, last) if unit == "wd" else max((last - first).days, 0)
+    return due_in(f"{max(amount - used, 0)}{unit}", start, jurisdiction)

@@ -55,6 +55,11 @@ def check_code(source: str, mode: str = "exec") -> ast.AST:
     return tree
 
 
+# Checked and compiled code by (source, mode), shared by every script engine: a workflow loaded for
+# one step gets a fresh engine, and code objects are immutable.
+_COMPILED: dict[tuple[str, str], object] = {}
+
+
 class SandboxEnvironment(TaskDataEnvironment):
     """A TaskDataEnvironment whose code is checked before it runs (message correlation calls the
     environment directly, so the check lives here rather than in the engine)."""
@@ -63,7 +68,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         env_globals = {"__builtins__": dict(SAFE_BUILTINS)}
         env_globals.update(helpers or {})
         super().__init__(env_globals)
-        self._compiled: dict[tuple[str, str], object] = {}
+        self._compiled = _COMPILED
 
     def _compile(self, source: str, mode: str):
         key = (source, mode)

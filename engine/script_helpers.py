@@ -41,56 +41,89 @@ def _as_date(value) -> date:
     return _as_date(clock.parse_instant(str(value)))
 
 
-def helpers_for(jurisdiction: str | None) -> dict:
-    """The functions a diagram expression may call, bound to the jurisdiction's calendar."""
+class _Helpers:
+    """The helpers of one jurisdiction; `helpers_for` hands out its public methods by name."""
 
-    def cal():
-        return calendar_for(jurisdiction)
+    NAMES = ("add_workdays", "add_days", "add_months", "date_of", "start_of", "quarter_workday",
+             "next_quarter_start", "today", "current_year", "is_workday", "provisional", "next_date",
+             "declaration_opens", "declaration_closes")
 
-    def add_workdays(n, start=None):
-        return end_of_day(cal().add_workdays(_as_date(start), int(n))).isoformat()
+    def __init__(self, jurisdiction: str | None):
+        self.jurisdiction = jurisdiction
 
-    def add_days(n, start=None):
-        return end_of_day(cal().add_days(_as_date(start), int(n))).isoformat()
+    def cal(self):
+        return calendar_for(self.jurisdiction)
 
-    def add_months(n, start=None):
-        return end_of_day(cal().add_months(_as_date(start), int(n))).isoformat()
+    def add_workdays(self, n, start=None):
+        return end_of_day(self.cal().add_workdays(_as_date(start), int(n))).isoformat()
 
-    def date_of(year, month, day):
+    def add_days(self, n, start=None):
+        return end_of_day(self.cal().add_days(_as_date(start), int(n))).isoformat()
+
+    def add_months(self, n, start=None):
+        return end_of_day(self.cal().add_months(_as_date(start), int(n))).isoformat()
+
+    def date_of(self, year, month, day):
         return end_of_day(date(int(year), int(month), int(day))).isoformat()
 
-    def start_of(year, month, day):
+    def start_of(self, year, month, day):
         return datetime.combine(date(int(year), int(month), int(day)), time(0, 0),
                                 clock.SHANGHAI).isoformat()
 
-    def quarter_workday(n, start=None):
-        return end_of_day(cal().nth_workday_of_quarter(_as_date(start), int(n))).isoformat()
+    def quarter_workday(self, n, start=None):
+        return end_of_day(self.cal().nth_workday_of_quarter(_as_date(start), int(n))).isoformat()
 
-    def next_quarter_start(start=None):
-        first = cal().next_quarter_start(_as_date(start))
+    def next_quarter_start(self, start=None):
+        first = self.cal().next_quarter_start(_as_date(start))
         return datetime.combine(first, time(0, 0), clock.SHANGHAI).isoformat()
 
-    def today():
+    def next_date(self, month, day, start=None):
+        """The end of the next (month, day) on or after `start` (default today): 每年5月底前 → next_date(5, 31)."""
+        base = _as_date(start)
+        found = date(base.year, int(month), int(day))
+        if found < base:
+            found = date(base.year + 1, int(month), int(day))
+        return end_of_day(found).isoformat()
+
+    def _window(self, plan_year):
+        from engine import registry  # local: the registry reads processes/ on first use
+        return registry.get(self.jurisdiction).declaration_opens(int(plan_year)), \
+            registry.get(self.jurisdiction).declaration_deadline(int(plan_year))
+
+    def declaration_opens(self, plan_year):
+        """00:00 of the first day of the yearly declaration for `plan_year` (the call's opening day)."""
+        opens = self._window(plan_year)[0]
+        if opens is None:
+            raise ValueError(f"{self.jurisdiction} 未配置申报开始日期")
+        return datetime.combine(opens, time(0, 0), clock.SHANGHAI).isoformat()
+
+    def declaration_closes(self, plan_year):
+        """The end of the last day of the yearly declaration for `plan_year`."""
+        closes = self._window(plan_year)[1]
+        if closes is None:
+            raise ValueError(f"{self.jurisdiction} 未配置申报截止日期")
+        return end_of_day(closes).isoformat()
+
+    def today(self):
         return _today().isoformat()
 
-    def current_year():
+    def current_year(self):
         return _today().year
 
-    def is_workday(value=None):
-        return cal().is_workday(_as_date(value))
+    def is_workday(self, value=None):
+        return self.cal().is_workday(_as_date(value))
 
-    def provisional(value=None, since=None):
+    def provisional(self, value=None, since=None):
         """True when a day from `since` (default today) to `value` lies in a year whose holiday
         arrangement is not loaded yet (the answer uses the provisional rule, 暂定)."""
         first, last = sorted((_as_date(since), _as_date(value)))
-        return any(cal().is_provisional(date(year, 1, 1)) for year in range(first.year, last.year + 1))
+        return any(self.cal().is_provisional(date(year, 1, 1)) for year in range(first.year, last.year + 1))
 
-    return {
-        "add_workdays": add_workdays, "add_days": add_days, "add_months": add_months,
-        "date_of": date_of, "start_of": start_of, "quarter_workday": quarter_workday,
-        "next_quarter_start": next_quarter_start, "today": today, "current_year": current_year,
-        "is_workday": is_workday, "provisional": provisional,
-    }
+
+def helpers_for(jurisdiction: str | None) -> dict:
+    """The functions a diagram expression may call, bound to the jurisdiction's calendar."""
+    helpers = _Helpers(jurisdiction)
+    return {name: getattr(helpers, name) for name in _Helpers.NAMES}
 
 
 # --- working-day timer durations ------------------------------------------------------------------
@@ -102,39 +135,40 @@ def _helpers_of(task) -> dict:
     return helpers if "add_workdays" in helpers else helpers_for(None)
 
 
-def _deadline(definition, task, value) -> str:
-    """The ISO deadline of a timer whose expression answered `value`."""
+def _deadline(definition, task, value) -> tuple[str, bool]:
+    """The ISO deadline of a timer whose expression answered `value`, and whether the calendar may
+    have decided it (working days, or a date an expression computed; not a plain ISO duration)."""
     match = WORKDAY_DURATION.match(value) if isinstance(value, str) else None
     if match:
-        return _helpers_of(task)["add_workdays"](int(match.group(1)))
+        return _helpers_of(task)["add_workdays"](int(match.group(1))), True
     if isinstance(definition, DurationTimerEventDefinition):
         start = clock.now()
         parsed = TimerEventDefinition.parse_iso_duration(value)
-        return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
-    return value
+        return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat(), False
+    return value, isinstance(value, str) and not value.upper().startswith("P")
 
 
 def arm(definition, task) -> None:
     """Fix the deadline of a timer reached now, noting when and whether it is provisional."""
     value = task.workflow.script_engine.evaluate(task, definition.expression)
-    deadline = _deadline(definition, task, value)
-    provisional = False
-    if isinstance(deadline, str) and not deadline.upper().startswith("P"):
-        provisional = bool(_helpers_of(task)["provisional"](deadline))
+    deadline, by_calendar = _deadline(definition, task, value)
+    provisional = by_calendar and bool(_helpers_of(task)["provisional"](deadline))
     task._set_internal_data(event_value=deadline, **{ARMED_AT: clock.now().isoformat(),
                                                      PROVISIONAL: provisional})
 
 
-def rearm(task) -> str | None:
-    """Compute a pending timer's deadline again as of the moment it was reached (after that year's
-    holiday arrangement was loaded). Returns the new ISO deadline, or None if it cannot be redone."""
+def rearm(task) -> datetime | None:
+    """Compute a pending timer's provisional deadline again as of the moment it was reached (after
+    that year's holiday arrangement was loaded). Returns the new deadline, or None when the timer's
+    deadline was not provisional (or was reached before govflow noted when)."""
     definition = getattr(task.task_spec, "event_definition", None)
     armed_at = task._get_internal_data(ARMED_AT)
-    if not isinstance(definition, (TimeDateEventDefinition, DurationTimerEventDefinition)) or not armed_at:
+    if not isinstance(definition, (TimeDateEventDefinition, DurationTimerEventDefinition)) or not armed_at \
+            or not task._get_internal_data(PROVISIONAL):
         return None
     with clock.frozen_at(datetime.fromisoformat(armed_at)):
         arm(definition, task)
-    return task._get_internal_data("event_value")
+    return TimerEventDefinition.get_datetime(task._get_internal_data("event_value"))
 
 
 def _with_arming(original):

@@ -18,6 +18,7 @@ from engine.clocks import parse_due_in
 from engine.config import DIAGRAMS_DIR
 from engine.errors import DiagramInvalid, GovflowError
 from engine.models import ProcessVersion
+from engine.services.context import SHARED_VERSIONS
 from engine.sandbox import SandboxViolation, check_code
 from engine.services.users import KNOWN_ROLES
 from forms.validation import form_exists
@@ -140,11 +141,16 @@ def _clock_problems(el) -> list[str]:
             parse_due_in(el.properties["dueIn"])
         except ValueError as exc:
             problems.append(str(exc))
-    if el.properties.get("dueAt"):
-        try:
-            check_code(el.properties["dueAt"], "eval")
-        except SandboxViolation as exc:
-            problems.append(f"dueAt：{exc}")
+    for key in ("dueAt", "subject"):
+        if el.properties.get(key):
+            try:
+                check_code(el.properties[key], "eval")
+            except SandboxViolation as exc:
+                problems.append(f"{key}：{exc}")
+    if el.properties.get("clock"):
+        due = (el.properties.get("dueIn") or "").strip()
+        if el.properties.get("dueAt") or not due.endswith(("wd", "d")):
+            problems.append("暂停计时（clock）需与 dueIn（工作日 wd 或自然日 d）一起使用，且不能同时设置 dueAt")
     return problems
 
 
@@ -177,7 +183,9 @@ def validate_bundle(process_key: str, files: dict[str, bytes]) -> wfx.LoadedVers
     except GovflowError:
         raise DiagramInvalid([(main_file, process_key, "流程标识不属于任何已知辖区")]) from None
     try:
-        version = wfx.load_version(process_key, files)
+        # Parsing is the costly part and depends only on the files: share it with the runtime's cache.
+        version = SHARED_VERSIONS.get(f"{process_key}:{checksum(files)}",
+                                      lambda: wfx.load_version(process_key, files))
     except ValidationException as exc:
         raise DiagramInvalid([(exc.file_name or main_file, exc.id or "?", str(exc).splitlines()[0])]) from exc
     except etree.XMLSyntaxError as exc:

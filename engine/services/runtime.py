@@ -117,8 +117,9 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
         parent = _parent_of(session, user, pdef, parent_instance_id)
         facts = validation.validate(pdef.start_form or DEFAULT_START_FORM, data)
+        if parent is None or pdef.declaration is not None:
+            facts = check_plan_year(jurisdiction, facts, now, process_key)
         if parent is None:
-            facts = check_plan_year(jurisdiction, facts, now)
             applicant_unit, project_name = user.unit, str(facts.get("project_name") or pdef.name)
         else:
             facts = {**parent.facts, **facts, "parent_instance_id": parent.id}

@@ -28,10 +28,11 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.extensions["govflow"] = context or Context.from_settings(settings)
 
-    from web import api, errors, openapi
+    from web import admin, api, errors, openapi
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(admin.bp)
     _register_pages(app)
     return app
 

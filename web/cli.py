@@ -10,10 +10,14 @@ from engine import clock
 from engine.config import Settings
 from engine.errors import GovflowError
 
+_opened: list = []   # contexts a command opened; `main` closes their connections when it ends
+
 
 def _ctx():
     from engine.services.context import Context
-    return Context.from_settings(Settings.from_env())
+    ctx = Context.from_settings(Settings.from_env())
+    _opened.append(ctx)
+    return ctx
 
 
 def cmd_init_db(_args) -> int:
@@ -100,15 +104,52 @@ def cmd_deploy(args) -> int:
     return 0
 
 
+TICK_LABELS = {"timer": "定时器触发", "overdue": "任务逾期", "failed": "定时器失败",
+               "schedule": "周期任务发起", "schedule_failed": "周期任务失败"}
+
+
+def _calendar_ctx():
+    """A context whose holiday calendar is loaded from the database."""
+    from engine.services import calendar_admin
+    ctx = _ctx()
+    calendar_admin.install(ctx)
+    return ctx
+
+
 def cmd_tick(args) -> int:
     from engine.services.timers import tick
     now = clock.parse_instant(args.now) if args.now else None
-    fired = tick(_ctx(), now)
-    labels = {"timer": "定时器触发", "overdue": "任务逾期", "failed": "定时器失败"}
+    fired = tick(_calendar_ctx(), now)
     for item in fired:
         extra = f"（{item.detail}）" if item.detail else ""
-        print(f"{labels[item.kind]}：项目 {item.instance_id} · {item.title} [{item.element_id}]{extra}")
+        project = f"项目 {item.instance_id} · " if item.instance_id else ""
+        print(f"{TICK_LABELS.get(item.kind, item.kind)}：{project}{item.title} [{item.element_id}]{extra}")
     print(f"共处理 {len(fired)} 项")
+    return 0
+
+
+def cmd_calendar_import(args) -> int:
+    from engine.services import calendar_admin
+    text = Path(args.file).read_text(encoding="utf-8")
+    result = calendar_admin.import_notice(_calendar_ctx(), text, year=args.year, jurisdiction=args.jurisdiction,
+                                          loaded_by="cli")
+    verb = "已覆盖" if result["replaced"] else "已导入"
+    print(f"{verb} {result['jurisdiction_name']} {result['year']} 年节假日安排：{result['source']}"
+          f"（休息日 {result['holiday_count']} 天，调休上班 {result['workday_count']} 天）")
+    print(f"重算暂定期限：任务 {result['recomputed_tasks']} 项，定时器 {result['recomputed_timers']} 项")
+    return 0
+
+
+def cmd_calendar_list(args) -> int:
+    from engine.services import calendar_admin
+    listing = calendar_admin.list_years(_calendar_ctx(), args.jurisdiction)
+    for y in listing["years"]:
+        origin = "内置" if y["builtin"] else f"导入（{y['loaded_by'] or '—'}，{y['loaded_at'][:10]}）"
+        print(f"{y['year']}  {y['jurisdiction_name']}  休息日 {y['holiday_count']:>3}  调休上班 {y['workday_count']:>2}"
+              f"  {origin}  {y['source']}")
+    if listing["provisional_years"]:
+        years = "、".join(str(y) for y in listing["provisional_years"])
+        print(f"暂定年度（尚未导入）：{years}。{listing['provisional_rule']}")
     return 0
 
 
@@ -141,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
     tick = sub.add_parser("tick", help="触发截至某时刻到期的定时器与期限")
     tick.add_argument("--now", help="ISO-8601 时刻，如 2026-10-01T09:00:00+08:00")
     tick.set_defaults(func=cmd_tick)
+    cal = sub.add_parser("calendar", help="节假日安排（工作日日历）")
+    cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
+    imp = cal_sub.add_parser("import", help="导入某年度节假日安排（国务院办公厅通知或地方规定）")
+    imp.add_argument("file", help="文本（year:/source:/holiday:/workday: 各行）或 JSON 文件")
+    imp.add_argument("--jurisdiction", help="仅适用于该辖区的地方安排（缺省为全国）")
+    imp.add_argument("--year", type=int, help="年度（缺省取文件中的 year）")
+    imp.set_defaults(func=cmd_calendar_import)
+    lst = cal_sub.add_parser("list", help="列出已载入的年度")
+    lst.add_argument("--jurisdiction", help="同时列出该辖区的地方安排")
+    lst.set_defaults(func=cmd_calendar_list)
     return parser
 
 
@@ -157,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    finally:
+        while _opened:
+            _opened.pop().db.dispose()
 
 
 if __name__ == "__main__":

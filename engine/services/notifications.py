@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.clocks import local_iso
 from engine.config import env_bool, env_int
 from engine.models import HumanTask, Notification, User, UserRole
 from engine.services.context import Context
@@ -24,10 +25,6 @@ log = logging.getLogger("govflow.notifications")
 MANAGER_ROLES = ("manager", "admin")
 EMAIL_WINDOW = timedelta(days=2)   # older unsent notices are not e-mailed any more
 EMAIL_BATCH = 200
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(clock.SHANGHAI).isoformat() if value else None
 
 
 def _local(value: datetime) -> str:
@@ -60,8 +57,8 @@ def notify(session: Session, users, *, kind: str, title: str, body: str, now: da
 
 
 def notify_overdue(session: Session, task: HumanTask, now: datetime) -> int:
-    """第N条 clocks: the users holding the task's role (in the applicant unit for unit roles) and the
-    jurisdiction's managers are told the task is overdue."""
+    """The users holding the task's role (in the applicant unit, for the unit roles) and the
+    jurisdiction's managers are told the task ran past its deadline."""
     unit = task.applicant_unit_id if task.role_key in UNIT_ROLES else None
     people = users_with_role(session, task.jurisdiction, [task.role_key], unit) + managers(session, task.jurisdiction)
     provisional = "（暂定期限）" if task.due_provisional else ""
@@ -91,8 +88,8 @@ def notify_schedule_failure(session: Session, jurisdiction: str, *, name: str, e
 
 def as_dict(row: Notification) -> dict:
     return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body,
-            "instance_id": row.instance_id, "task_id": row.human_task_id, "created_at": _iso(row.created_at),
-            "read": row.read_at is not None, "read_at": _iso(row.read_at)}
+            "instance_id": row.instance_id, "task_id": row.human_task_id, "created_at": local_iso(row.created_at),
+            "read": row.read_at is not None, "read_at": local_iso(row.read_at)}
 
 
 def list_for(ctx: Context, user_id: int, *, unread_only: bool = False, page: int = 1,

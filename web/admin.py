@@ -1,0 +1,115 @@
+"""Administration API: the holiday calendar, timer incidents and yearly cycles (managers and admins,
+under /api/v1/admin), and every user's notifications (/api/v1/notifications). Routes translate HTTP
+to the services in engine/services; the rules live there."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from engine import clock
+from engine.errors import PermissionDenied, ValidationFailed
+from engine.models import User
+from engine.services import calendar_admin, notifications, schedules, timers
+from web.api import _int_arg, authenticated, ctx
+
+bp = Blueprint("admin", __name__, url_prefix="/api/v1")
+STAFF = {"manager", "admin"}
+
+
+@bp.record_once
+def _install_calendars(state) -> None:
+    """The app loads the holiday calendar from the database when it is created."""
+    calendar_admin.install(state.app.extensions["govflow"])
+
+
+def _staff() -> tuple[bool, str]:
+    """(is admin, jurisdiction) of the caller; 403 unless manager or admin."""
+    with ctx().db.transaction() as session:
+        user = session.get(User, g.user_id)
+        roles, jurisdiction = user.role_keys, user.jurisdiction
+    if not roles & STAFF:
+        raise PermissionDenied("仅管理员或主管可以访问")
+    return "admin" in roles, jurisdiction
+
+
+def _scope() -> str | None:
+    """The jurisdiction a staff member looks at: managers their own, admins any (?jurisdiction=)."""
+    is_admin, own = _staff()
+    return (request.args.get("jurisdiction") or None) if is_admin else own
+
+
+@bp.get("/admin/calendar/years")
+@authenticated
+def calendar_years():
+    return jsonify(calendar_admin.list_years(ctx(), _scope()))
+
+
+@bp.post("/admin/calendar/years")
+@authenticated
+def import_calendar_year():
+    """Body: JSON {text, year?, jurisdiction?} or a multipart upload `file` (+ year, jurisdiction).
+    Managers load local rules of their own jurisdiction; admins also the national calendar."""
+    is_admin, own = _staff()
+    upload = request.files.get("file")
+    if upload is not None:
+        text, fields = upload.read().decode("utf-8-sig", errors="replace"), request.form
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+            raise ValidationFailed("请提供节假日安排文本（text）或上传文件（file）", errors={"text": "必填"})
+        text, fields = body["text"], body
+    jurisdiction = fields.get("jurisdiction") or (None if is_admin else own)
+    if not is_admin and jurisdiction != own:
+        raise PermissionDenied("主管只能导入本辖区的地方安排；全国安排由管理员导入")
+    year = fields.get("year")
+    try:
+        year = int(year) if year not in (None, "") else None
+    except (TypeError, ValueError):
+        raise ValidationFailed("年份应为整数", errors={"year": "应为整数"}) from None
+    with ctx().db.transaction() as session:
+        who = session.get(User, g.user_id).username
+    result = calendar_admin.import_notice(ctx(), text, year=year, jurisdiction=jurisdiction, loaded_by=who)
+    return jsonify(result), 201
+
+
+@bp.get("/admin/timers/incidents")
+@authenticated
+def timer_incidents():
+    retrying = request.args.get("all") in ("1", "true", "yes")
+    return jsonify(timers.incidents(ctx(), _scope(), include_retrying=retrying))
+
+
+@bp.post("/admin/timers/<int:timer_id>/retry")
+@authenticated
+def retry_timer(timer_id: int):
+    is_admin, own = _staff()
+    fired = timers.retry(ctx(), timer_id, jurisdiction=None if is_admin else own, actor_id=g.user_id)
+    return jsonify({"result": [{"kind": f.kind, "instance_id": f.instance_id, "element": f.element_id,
+                                "title": f.title, "detail": f.detail} for f in fired],
+                    "fired": any(f.kind == "timer" for f in fired)})
+
+
+@bp.get("/admin/schedules")
+@authenticated
+def schedule_list():
+    return jsonify(schedules.list_schedules(ctx(), _scope()))
+
+
+@bp.get("/notifications")
+@authenticated
+def notification_list():
+    unread_only = request.args.get("unread") in ("1", "true", "yes")
+    items, total, unread = notifications.list_for(ctx(), g.user_id, unread_only=unread_only,
+                                                  page=_int_arg("page", 1),
+                                                  per_page=_int_arg("per_page", 20, 1, 200))
+    return jsonify(items), 200, {"X-Total-Count": str(total), "X-Unread-Count": str(unread)}
+
+
+@bp.post("/notifications/read")
+@authenticated
+def notifications_read():
+    """Body {ids: [...]} marks those read; no body (or {}) marks every unread notice read."""
+    body = request.get_json(silent=True) or {}
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
+        raise ValidationFailed("ids 应为整数列表", errors={"ids": "应为整数列表"})
+    return jsonify({"updated": notifications.mark_read(ctx(), g.user_id, ids, clock.now())})

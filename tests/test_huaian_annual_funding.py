@@ -67,3 +67,20 @@ def test_the_government_decides_then_finance_budgets_while_sasac_approves_the_ch
     people.do("fred", iid, "CompileBudget", {"budget_amount": 5000, "budget_year": 2027}, now=at("2026-11-27 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"], inst["project_name"]) == ("completed", "completed", "市数据集团年度增资")
+
+
+def test_it_starts_next_years_capital_increase_every_september_on_schedule(ctx):
+    """附件1 三.2: the yearly 增资 is started by the configured schedule, once a year."""
+    from engine.services.timers import tick
+    from tests.test_huaian_support import HUAIAN_PEOPLE, personas
+    people = personas(ctx)
+    people.deploy("huaian.annual_funding")
+    starter = next(name for name, (_unit, roles) in HUAIAN_PEOPLE.items() if "transport_group" in roles)
+    assert getattr(people, starter)
+    tick(ctx, at("2026-08-01 10:00"))
+    started = [f for f in tick(ctx, at("2026-09-01 09:00:05")) if f.kind == "schedule"]
+    assert len(started) == 1
+    assert [f for f in tick(ctx, at("2026-09-02 09:00")) if f.kind.startswith("schedule")] == []
+    inst = people.instance(started[0].instance_id, who=starter)
+    assert inst["process"] == "huaian.annual_funding" and inst["data"]["funding_year"] == 2027
+    assert [t["name"] for t in inst["active_tasks"]] == ["DraftIncrease"]

@@ -10,7 +10,7 @@ processes/<key>/jurisdiction.json:
 `monthly D [HH:MM]`, Beijing time. `for_each`: `jurisdiction` (one instance, started by the first user
 holding `start_as`), `unit` (one per unit with a user holding `start_as`, default the process's first
 starting role) or `instance` (one per instance matching `instances`, started by its starter, linked
-as its child). `facts` strings may use {year}, {project_name}, {unit}, {instance_id}; a string that
+as its child). `facts` strings may use {year}, {next_year}, {project_name}, {unit}, {instance_id}; a string that
 is only one placeholder takes the value itself (so "{year}" gives an integer).
 
 Each configuration is a `schedules` row. A scheduler claims a due row (`FOR UPDATE SKIP LOCKED`),
@@ -35,7 +35,7 @@ from engine import clock, registry
 from engine.clocks import local_iso
 from engine.config import PROCESSES_DIR
 from engine.errors import GovflowError, ValidationFailed
-from engine.models import ProcessInstance, Schedule, Unit, User, UserRole
+from engine.models import ProcessInstance, ProcessVersion, Schedule, Unit, User, UserRole
 from engine.services import notifications
 from engine.services.context import Context
 from engine.services.projection import audit
@@ -145,7 +145,9 @@ def sync(ctx: Context, now: datetime | None = None, configs: dict[str, list[dict
         if session.bind.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SYNC_LOCK_KEY})
         rows = {(r.jurisdiction, (r.config or {}).get("name")): r for r in session.scalars(select(Schedule))}
-        wanted = {(j, e["name"]): e for j, entries in configs.items() for e in entries}
+        # A cycle runs only once its process is deployed: a city not yet rolled out raises no incidents.
+        deployed = set(session.scalars(select(ProcessVersion.process_key).distinct()))
+        wanted = {(j, e["name"]): e for j, entries in configs.items() for e in entries if e["process"] in deployed}
         for (jurisdiction, name), entry in wanted.items():
             row = rows.get((jurisdiction, name))
             if row is None:
@@ -202,7 +204,7 @@ def _targets(session: Session, row: Schedule, year: int) -> list[tuple[User | No
     entry = row.config or {}
     mode = entry.get("for_each", "jurisdiction")
     role = entry.get("start_as") or registry.process_def(row.process_key).startable_by[0]
-    base = {"year": year, "jurisdiction": row.jurisdiction}
+    base = {"year": year, "next_year": year + 1, "jurisdiction": row.jurisdiction}
     if mode == "jurisdiction":
         return [(_first_user(session, row.jurisdiction, role), base, None, registry.get(row.jurisdiction).name)]
     if mode == "unit":

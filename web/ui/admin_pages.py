@@ -1,0 +1,83 @@
+"""Pages for managers and administrators: the holiday calendar (load a year's 国务院办公厅 notice;
+provisional years), timer incidents (retry), and every user's notification list."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+
+from engine.errors import GovflowError
+from engine.services import calendar_admin, notifications, timers
+from web.ui.auth import login_required
+
+bp = Blueprint("admin_pages", __name__)
+
+
+def _ctx():
+    return current_app.extensions["govflow"]
+
+
+def _manager_only():
+    if not g.user.is_manager:
+        abort(403)
+
+
+@bp.get("/admin/calendar")
+@login_required
+def calendar():
+    _manager_only()
+    return render_template("ui/admin_calendar.html", data=calendar_admin.list_years(_ctx(), g.user.jurisdiction),
+                           text="", scope="national", errors={})
+
+
+@bp.post("/admin/calendar")
+@login_required
+def calendar_import():
+    _manager_only()
+    upload = request.files.get("file")
+    text = request.form.get("text", "")
+    if upload and upload.filename:
+        text = upload.read().decode("utf-8", errors="replace")
+    scope = "local" if request.form.get("scope") == "local" else "national"
+    try:
+        result = calendar_admin.import_notice(_ctx(), text, jurisdiction=g.user.jurisdiction if scope == "local" else None,
+                                              loaded_by=g.user.username)
+    except GovflowError as exc:
+        return render_template("ui/admin_calendar.html", data=calendar_admin.list_years(_ctx(), g.user.jurisdiction),
+                               text=text, scope=scope, errors={"text": exc.detail}), 422
+    flash(f"已导入{result['year']}年节假日安排（{result['jurisdiction_name']}），"
+          f"重算暂定期限 {result['recomputed_tasks']} 项、定时器 {result['recomputed_timers']} 个。", "success")
+    return redirect(url_for("admin_pages.calendar"), code=303)
+
+
+@bp.get("/admin/incidents")
+@login_required
+def incidents():
+    _manager_only()
+    return render_template("ui/admin_incidents.html",
+                           items=timers.incidents(_ctx(), g.user.jurisdiction, include_retrying=True))
+
+
+@bp.post("/admin/incidents/<int:timer_id>/retry")
+@login_required
+def retry(timer_id: int):
+    _manager_only()
+    fired = timers.retry(_ctx(), timer_id, jurisdiction=g.user.jurisdiction, actor_id=g.user.id)
+    failed = [f for f in fired if f.kind == "failed"]
+    flash("重试仍失败：" + failed[0].detail if failed else "已重试，定时器已触发。", "error" if failed else "success")
+    return redirect(url_for("admin_pages.incidents"), code=303)
+
+
+@bp.get("/notifications")
+@login_required
+def notification_list():
+    page = request.args.get("page", "1")
+    items, total, unread = notifications.list_for(_ctx(), g.user.id, page=int(page) if page.isdigit() else 1,
+                                                  per_page=50)
+    return render_template("ui/notifications.html", items=items, total=total, unread=unread)
+
+
+@bp.post("/notifications/read")
+@login_required
+def notifications_read():
+    notifications.mark_read(_ctx(), g.user.id)
+    flash("已全部标记为已读。", "success")
+    return redirect(url_for("admin_pages.notification_list"), code=303)

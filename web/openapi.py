@@ -73,9 +73,50 @@ def build_spec() -> dict:
                                                  "responses": {"200": {"description": "已办理"},
                                                                **_errors(401, 403, 404, 409, 422)}}},
     }
+    paths.update(_more_paths(secured))
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _plain(summary: str, *codes, method: str = "get", body: dict | None = None, params=None) -> dict:
+    op = {"summary": summary, "security": [{"bearer": []}],
+          "responses": {"200": {"description": "成功"}, **_errors(*codes)}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = params
+    return {method: op}
+
+
+def _id(name: str = "id") -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _more_paths(secured) -> dict:
+    """Diagrams, termination, notifications and the managers' administration calls."""
+    reason = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
+    notice = {"type": "object", "properties": {"text": {"type": "string", "description": "节假日安排通知（见 docs/clocks.md）"},
+                                               "jurisdiction": {"type": "string"}, "year": {"type": "integer"}}}
+    return {
+        "/api/v1/processes/{key}/diagram": {"get": {
+            "summary": "流程图（BPMN XML），默认最新版本", "security": secured,
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "version", "in": "query", "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "BPMN 2.0 XML", "content": {"application/xml": {}}},
+                          **_errors(401, 404)}}},
+        "/api/v1/instances/{id}/terminate": _plain("管理者终止项目（须填写理由）", 401, 403, 404, 409, 422,
+                                                   method="post", body=reason, params=_id()),
+        "/api/v1/notifications": _plain("我的消息通知（逾期提醒等）", 401),
+        "/api/v1/notifications/read": _plain("标记消息为已读", 401, method="post",
+                                             body={"type": "object", "properties": {"ids": {"type": "array"}}}),
+        "/api/v1/admin/calendar/years": {**_plain("已载入的节假日安排与暂定年度", 401, 403),
+                                         **_plain("导入一个年度的节假日安排并重算暂定期限", 401, 403, 422,
+                                                  method="post", body=notice)},
+        "/api/v1/admin/timers/incidents": _plain("定时器故障（重试耗尽）", 401, 403),
+        "/api/v1/admin/timers/{id}/retry": _plain("重试故障定时器", 401, 403, 404, method="post", params=_id()),
+        "/api/v1/admin/schedules": _plain("年度周期任务（按辖区配置）", 401, 403),
+    }
 
 
 @bp.get("/api/v1/openapi.json")

@@ -36,8 +36,9 @@ def configure(monkeypatch, people):
     def apply(*entries, parent="required", startable_by=("applicant",)):
         install_process(monkeypatch, people, KEY, _diagram(), name="年度绩效自评价", parent=parent,
                         startable_by=startable_by)
-        monkeypatch.setattr(schedules, "configured", lambda: {"yeji": list(entries)})
-    return apply
+        people.ctx.schedule_config = {"yeji": list(entries)}
+    yield apply
+    people.ctx.schedule_config = None
 
 
 @pytest.mark.parametrize(("rule", "after", "expected"), [
@@ -114,11 +115,11 @@ def test_it_tells_the_managers_when_a_cycle_cannot_start(people, ctx, configure)
 def test_it_follows_the_configuration_when_it_changes(people, ctx, configure, monkeypatch):
     configure(YEARLY)
     schedules.sync(ctx, at("2026-12-01 10:00"))
-    monkeypatch.setattr(schedules, "configured", lambda: {"yeji": [dict(YEARLY, rule="yearly 04-15 09:00")]})
+    ctx.schedule_config = {"yeji": [dict(YEARLY, rule="yearly 04-15 09:00")]}
     schedules.sync(ctx, at("2026-12-02 10:00"))
     [row] = schedules.list_schedules(ctx, "yeji")
     assert (row["rule"], row["next_run_at"], row["active"]) == ("yearly 04-15 09:00", "2027-04-15T09:00:00+08:00", True)
-    monkeypatch.setattr(schedules, "configured", lambda: {"yeji": []})
+    ctx.schedule_config = {"yeji": []}
     schedules.sync(ctx, at("2026-12-03 10:00"))
     assert schedules.list_schedules(ctx, "yeji")[0]["active"] is False
     assert [f for f in tick(ctx, at("2027-05-01 10:00")) if f.kind.startswith("schedule")] == []

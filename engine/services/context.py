@@ -18,6 +18,9 @@ class Context:
     settings: Settings
     db: Database
     versions: wfx.VersionCache = field(default_factory=lambda: SHARED_VERSIONS)
+    # The yearly cycles to run: None reads the "schedules" of every jurisdiction.json (a deployment
+    # or a test may hand its own, {jurisdiction: [entries]}).
+    schedule_config: dict | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Context":

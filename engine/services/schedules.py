@@ -139,7 +139,8 @@ def sync(ctx: Context, now: datetime | None = None, configs: dict[str, list[dict
     """Bring the `schedules` rows in line with the configuration; returns how many rows changed.
     A new cycle starts with its first occurrence after `now` (nothing is run for the past)."""
     now = now or clock.now()
-    configs = configured() if configs is None else configs
+    if configs is None:
+        configs = configured() if ctx.schedule_config is None else ctx.schedule_config
     changed = 0
     with ctx.db.transaction() as session:
         if session.bind.dialect.name == "postgresql":

@@ -13,7 +13,8 @@ from lxml import etree
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]+条|附件[0-9一二三四五六七八九十]+|§[一二三四五六七八九十0-9（）().]+")
+ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇]+条|附件[0-9一二三四五六七八九十]+"
+                     r"|§[一二三四五六七八九十0-9（）().]+")
 
 
 def _number(article: str) -> tuple:

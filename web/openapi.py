@@ -96,7 +96,8 @@ def _id(name: str = "id") -> list[dict]:
 def _more_paths(secured) -> dict:
     """Diagrams, termination, notifications and the managers' administration calls."""
     reason = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
-    notice = {"type": "object", "properties": {"text": {"type": "string", "description": "节假日安排通知（见 docs/clocks.md）"},
+    notice = {"type": "object", "properties": {"text": {"type": "string",
+                                                        "description": "节假日安排通知（见 docs/clocks.md）"},
                                                "jurisdiction": {"type": "string"}, "year": {"type": "integer"}}}
     return {
         "/api/v1/processes/{key}/diagram": {"get": {

@@ -18,8 +18,8 @@ from engine.clocks import parse_due_in
 from engine.config import DIAGRAMS_DIR
 from engine.errors import DiagramInvalid, GovflowError
 from engine.models import ProcessVersion
-from engine.services.context import SHARED_VERSIONS
 from engine.sandbox import SandboxViolation, check_code
+from engine.services.context import SHARED_VERSIONS
 from engine.services.users import KNOWN_ROLES
 from forms.validation import form_exists
 

@@ -38,8 +38,8 @@ def calendar_import():
         text = upload.read().decode("utf-8", errors="replace")
     scope = "local" if request.form.get("scope") == "local" else "national"
     try:
-        result = calendar_admin.import_notice(_ctx(), text, jurisdiction=g.user.jurisdiction if scope == "local" else None,
-                                              loaded_by=g.user.username)
+        result = calendar_admin.import_notice(_ctx(), text, loaded_by=g.user.username,
+                                              jurisdiction=g.user.jurisdiction if scope == "local" else None)
     except GovflowError as exc:
         return render_template("ui/admin_calendar.html", data=calendar_admin.list_years(_ctx(), g.user.jurisdiction),
                                text=text, scope=scope, errors={"text": exc.detail}), 422

@@ -23,7 +23,8 @@ class ProcessDef:
     file: str
     startable_by: tuple[str, ...] = ("applicant",)
     start_form: str | None = None
-    # "required": started from a running project (变更, 整改 …); "ended": from a finished one too (停用)
+    # "required": started from a running project (变更, 整改 …); "ended": from a finished one too (停用);
+    # "optional": on its own, or for a project, running or finished (九江 运维经费 for a built system)
     parent: str | None = None
     declaration: dict | None = None     # this process's own yearly rule (overrides the jurisdiction's)
 

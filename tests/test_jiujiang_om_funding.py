@@ -86,3 +86,31 @@ def test_the_city_government_agrees_to_the_om_budget_proposal(people, agreed, ou
     people.do("gus", iid, "GovernmentOmApproval", OK if agreed else {"decision": "reject", "comment": "财力不足"},
               now=at("2026-11-10 10:00"))
     assert people.instance(iid)["outcome"] == outcome
+
+
+def test_each_completed_system_is_asked_for_next_years_om_request_every_august(people, ctx):
+    """第三十五条: every year, each system built under this 办法 files its 运维经费 request by 8月31日;
+    the configured schedule starts one request per completed project on 1 August."""
+    from engine.services.timers import tick
+    from tests.test_jiujiang_acceptance import SMALL, _accepted
+    project = _accepted(people, ctx, SMALL)
+    tick(ctx, at("2027-04-27 09:00"))
+    people.do("alice", project, "SelfEvaluation", {"report": "自评报告.pdf", "sent_to": True}, now=at("2027-05-10 10:00"))
+    people.do("dora", project, "KeyEvaluation", {"performed": True, "result": "良", "rectification_required": False},
+              now=at("2027-06-10 10:00"))
+    assert people.instance(project)["status"] == "completed"
+    people.deploy("jiujiang.om_funding")
+    tick(ctx, at("2027-07-01 10:00"))
+    started = [f for f in tick(ctx, at("2027-08-01 09:00:05")) if f.kind == "schedule"]
+    assert len(started) == 1
+    request = people.instance(started[0].instance_id)
+    assert request["parent_instance_id"] == project and request["data"]["plan_year"] == 2028
+    assert [t["name"] for t in request["active_tasks"]] == ["SubmitOmPlan"]
+    assert local_day(due_of(people, request["id"], "SubmitOmPlan")) == date(2027, 8, 31)
+    assert [f for f in tick(ctx, at("2027-08-02 09:00")) if f.kind.startswith("schedule")] == []
+
+
+def test_an_om_request_can_still_be_filed_by_hand(people):
+    iid = people.start("alice", "jiujiang.om_funding", {k: v for k, v in REQUEST.items() if k != "amount"},
+                       now=at("2026-07-01 10:00"))
+    assert people.ready(iid) == ["SubmitOmPlan"]

@@ -88,7 +88,7 @@ def _parent_of(session: Session, user: User, pdef: registry.ProcessDef,
     """A side process (变更, 整改 …) hangs off a project of the same jurisdiction the user may see;
     its applicant is the project's applicant unit, whoever starts it."""
     if parent_instance_id is None:
-        if pdef.parent:
+        if pdef.parent in ("required", "ended"):
             raise ValidationFailed(f"“{pdef.name}”须从一个项目发起", errors={"parent_instance_id": "请指定所属项目"})
         return None
     if not pdef.parent:
@@ -101,7 +101,7 @@ def _parent_of(session: Session, user: User, pdef: registry.ProcessDef,
     bureau_roles = (user.role_keys & set(pdef.startable_by)) - UNIT_ROLES
     if not bureau_roles and user.unit_id != parent.applicant_unit_id:
         raise PermissionDenied("您无权为该项目发起此流程")
-    if parent.status != "running" and pdef.parent != "ended":
+    if parent.status != "running" and pdef.parent not in ("ended", "optional"):
         raise Conflict(f"项目“{parent.project_name}”已结束，不能再发起“{pdef.name}”")
     return parent
 

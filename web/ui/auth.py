@@ -43,8 +43,9 @@ class CurrentUser:
         """Main procedures the user may start (a new project), or with `side` the processes started
         from an existing project (调整申请, 限期整改 …)."""
         jurisdiction = registry.get(self.jurisdiction)
+        # "optional" ones (九江 运维经费) may be started either way
         return [p for p in jurisdiction.processes.values()
-                if set(p.startable_by) & set(self.roles) and bool(getattr(p, "parent", None)) == side]
+                if set(p.startable_by) & set(self.roles) and (p.parent == "optional" or bool(p.parent) == side)]
 
 
 def ctx():

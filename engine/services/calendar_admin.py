@@ -25,9 +25,7 @@ from engine.errors import ValidationFailed
 from engine.models import CalendarYear, HumanTask, ProcessInstance, Timer
 from engine.script_helpers import rearm
 from engine.services.context import Context
-from engine.services.projection import _due as task_due
-from engine.services.projection import audit, persist
-from engine.services.runtime import _lock_instance
+from engine.services.projection import audit, due_for, lock_instance, persist
 from engine.workcalendar import BusinessCalendar, YearArrangement, builtin_arrangement, parse_notice
 
 log = logging.getLogger("govflow.calendar")
@@ -221,7 +219,7 @@ def _recompute_tasks(ctx: Context, year: int, jurisdiction: str | None, now: dat
             if info is None or task is None:
                 continue
             with clock.frozen_at(row.created_at):   # as computed when the task became ready
-                due_at, provisional = task_due(session, inst, version, workflow, task, info, row.created_at)
+                due_at, provisional = due_for(session, inst, version, workflow, task, info, row.created_at)
             if due_at == row.due_at and provisional == row.due_provisional:
                 continue
             audit(session, "due_recomputed", instance_id=row.instance_id, element_id=row.element_id,
@@ -250,7 +248,7 @@ def _recompute_timers(ctx: Context, year: int, jurisdiction: str | None, now: da
 
 
 def _rearm_instance(ctx: Context, session, instance_id: int, now: datetime) -> int:
-    inst = _lock_instance(session, instance_id)
+    inst = lock_instance(session, instance_id)
     if inst.status != "running":
         return 0
     version = ctx.loaded_version(session, inst.process_version_id)

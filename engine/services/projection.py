@@ -23,7 +23,7 @@ def audit(session: Session, event: str, *, instance_id=None, actor_id=None, elem
                            human_task_id=human_task_id, data=jsonable(data) if data else None, at=at))
 
 
-def _due(session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo, now: datetime):
+def due_for(session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo, now: datetime):
     props = info.properties
     if props.get("dueAt"):
         try:
@@ -72,7 +72,7 @@ def _sync_tasks(session, inst: ProcessInstance, version, workflow, now) -> list[
         if guid in existing:
             continue
         info = version.element(task.task_spec.name)
-        due_at, provisional = _due(session, inst, version, workflow, task, info, now)
+        due_at, provisional = due_for(session, inst, version, workflow, task, info, now)
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
                         title=_subject(workflow, task, info),
                         role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
@@ -126,13 +126,13 @@ def _finish(session, inst: ProcessInstance, version, workflow, now) -> None:
     parent_outcome = info.properties.get("parentOutcome") if last is not None and info else None
     if parent_outcome and inst.parent_instance_id:
         # e.g. 第二十六条: 逾期不整改 → 终止项目 — the side process ends the project it belongs to
-        parent = _lock(session, inst.parent_instance_id)
+        parent = lock_instance(session, inst.parent_instance_id)
         if parent.status == "running":
             terminate(session, parent, parent_outcome, reason or label, now,
                       cause={"child_instance_id": inst.id, "process": inst.process_key})
 
 
-def _lock(session: Session, instance_id: int) -> ProcessInstance:
+def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
                     .values(lock_version=ProcessInstance.lock_version + 1))
     return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)

@@ -15,8 +15,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.services.context import Context
 from engine.services.deploy import latest_version
-from engine.services.projection import _lock as projection_lock
-from engine.services.projection import audit, persist, terminate
+from engine.services.projection import audit, lock_instance, persist, terminate
 from engine.services.users import UNIT_ROLES, can_act_on
 from forms import validation
 
@@ -61,7 +60,7 @@ def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Take the instance's row lock first: the state we read next is the newest committed one."""
     if session.get(ProcessInstance, instance_id) is None:
         raise NotFound(f"项目不存在：{instance_id}")
-    return projection_lock(session, instance_id)
+    return lock_instance(session, instance_id)
 
 
 def terminate_instance(ctx: Context, user_id: int, instance_id: int, reason: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import clock, queries, registry
+from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
@@ -13,19 +14,15 @@ from engine.services.users import can_act_on, can_view_instance
 from forms import validation
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(clock.SHANGHAI).isoformat() if value else None
-
-
 def task_summary(row: HumanTask, now: datetime) -> dict:
     return {
         "id": row.id, "instance_id": row.instance_id, "name": row.element_id, "title": row.title,
         "role": row.role_key, "lane": row.lane, "process": row.process_key,
         "jurisdiction": row.jurisdiction, "project_name": row.project_name, "state": row.state,
-        "created_at": _iso(row.created_at), "due_at": _iso(row.due_at),
+        "created_at": local_iso(row.created_at), "due_at": local_iso(row.due_at),
         "due_provisional": bool(row.due_provisional) if row.due_at else False,
         "overdue": bool(row.due_at and row.state == "ready" and row.due_at < now),
-        "completed_at": _iso(row.completed_at),
+        "completed_at": local_iso(row.completed_at),
         "completed_by": row.completed_by.display_name if row.completed_by else None,
     }
 
@@ -55,7 +52,7 @@ def _returns(history) -> list[dict]:
             result.append({"by": ev.actor.display_name if ev.actor else None,
                            "unit": ev.actor.unit.name if ev.actor else None, "step": ev.data.get("title"),
                            "decision": answers["decision"], "comment": answers.get("comment"),
-                           "at": _iso(ev.at)})
+                           "at": local_iso(ev.at)})
     return list(reversed(result))
 
 
@@ -87,7 +84,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
 
 def _history_item(ev) -> dict:
     data = ev.data or {}
-    return {"event": ev.event, "at": _iso(ev.at), "element": ev.element_id,
+    return {"event": ev.event, "at": local_iso(ev.at), "element": ev.element_id,
             "title": data.get("title") or data.get("outcome_label") or ev.element_id,
             "by": ev.actor.display_name if ev.actor else None,
             "unit": ev.actor.unit.name if ev.actor else None,
@@ -118,15 +115,15 @@ def instance_view(session, inst: ProcessInstance, now: datetime) -> dict:
         "project_name": inst.project_name, "applicant_unit": inst.applicant_unit.name,
         "status": inst.status, "outcome": inst.outcome,
         "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
-        "data": jsonable(inst.facts), "created_at": _iso(inst.created_at), "ended_at": _iso(inst.ended_at),
+        "data": jsonable(inst.facts), "created_at": local_iso(inst.created_at), "ended_at": local_iso(inst.ended_at),
         "parent_instance_id": inst.parent_instance_id,
         "children": [{"id": c.id, "process": c.process_key, "name": jurisdiction.processes[c.process_key].name
                       if c.process_key in jurisdiction.processes else c.process_key, "status": c.status,
                       "outcome": c.outcome, "outcome_label": jurisdiction.outcome_label(c.outcome),
-                      "created_at": _iso(c.created_at)} for c in queries.children_of(session, inst.id)],
+                      "created_at": local_iso(c.created_at)} for c in queries.children_of(session, inst.id)],
         "active_tasks": [task_summary(t, now) for t in tasks if t.state == "ready"],
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
-        "waiting": [{"name": t.element_id, "title": t.title, "fires_at": _iso(t.run_at),
+        "waiting": [{"name": t.element_id, "title": t.title, "fires_at": local_iso(t.run_at),
                      "state": t.state, "last_error": t.last_error}
                     for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
@@ -156,10 +153,10 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 "id": inst.id, "project_name": inst.project_name, "process": inst.process_key,
                 "process_name": jurisdiction.processes[inst.process_key].name
                 if inst.process_key in jurisdiction.processes else inst.process_key,
-                "applicant_unit": inst.applicant_unit.name, "created_at": _iso(inst.created_at),
+                "applicant_unit": inst.applicant_unit.name, "created_at": local_iso(inst.created_at),
                 "open_tasks": [task_summary(t, now) for t in tasks[inst.id]],
-                "waiting": [{"name": t.element_id, "title": t.title, "fires_at": _iso(t.run_at), "state": t.state,
+                "waiting": [{"name": t.element_id, "title": t.title, "fires_at": local_iso(t.run_at), "state": t.state,
                              "last_error": t.last_error} for t in timers[inst.id]],
-                "earliest_due": _iso(earliest), "overdue": int(overdue or 0),
+                "earliest_due": local_iso(earliest), "overdue": int(overdue or 0),
             } for inst, _open, earliest, overdue in rows],
         }

@@ -38,6 +38,7 @@ from engine.errors import GovflowError, ValidationFailed
 from engine.models import ProcessInstance, ProcessVersion, Schedule, Unit, User, UserRole
 from engine.services import notifications
 from engine.services.context import Context
+from engine.services.fired import Fired
 from engine.services.projection import audit
 from engine.services.runtime import start_instance
 
@@ -236,9 +237,8 @@ def _claim(session: Session, now: datetime) -> Schedule | None:
                           .with_for_update(skip_locked=True))
 
 
-def run_due(ctx: Context, now: datetime | None = None, worker: str = "", *, sync_first: bool = True) -> list:
+def run_due(ctx: Context, now: datetime | None = None, worker: str = "", *, sync_first: bool = True) -> list[Fired]:
     """Start the side processes of every cycle due as of `now`, one cycle per transaction."""
-    from engine.services.timers import Fired  # the result type of a tick
     now = now or clock.now()
     if sync_first:
         sync(ctx, now)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -28,21 +27,13 @@ from engine.errors import Conflict, GovflowError, NotFound
 from engine.models import HumanTask, ProcessInstance, Timer
 from engine.services import calendar_admin, notifications, schedules
 from engine.services.context import Context
+from engine.services.fired import Fired
 from engine.services.projection import audit, persist
 
 log = logging.getLogger("govflow.timers")
 MAX_ATTEMPTS = 5
 BATCH = 20          # instances advanced per transaction
 STATE_LABELS = {"pending": "等待触发", "fired": "已触发", "done": "已结束", "failed": "失败（待处理）"}
-
-
-@dataclass
-class Fired:
-    kind: str          # "timer" | "overdue" | "failed" | "schedule" | "schedule_failed"
-    instance_id: int | None
-    element_id: str
-    title: str
-    detail: str = ""
 
 
 class TimerNotFired(GovflowError):

@@ -44,7 +44,7 @@ def seed(url: str, count: int) -> None:
     from engine.services.deploy import deploy
     from engine.services.runtime import start_instance
     from engine.services.users import upsert_user
-    from tools.diagram_builder import Diagram
+    from tests.diagrams import Diagram
 
     ctx = _context(url)
     upgrade(ctx.db)

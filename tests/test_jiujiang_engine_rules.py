@@ -109,7 +109,7 @@ def test_a_paused_clock_that_is_used_up_falls_due_the_same_day():
 
 
 def _probe(**properties):
-    from tools.diagram_builder import Diagram
+    from tests.diagrams import Diagram
     d = Diagram(process_id="jiujiang.clock_probe", process_name="暂停计时校验",
                 lanes=[("data_bureau", "市数据管理部门")])
     d.start("StartProbe", lane="data_bureau", col=0, name="开始")

@@ -4,7 +4,7 @@ import pytest
 from engine import workflow as wfx
 from engine.errors import ScriptError
 from engine.sandbox import SandboxViolation, check_code
-from tools.diagram_builder import Diagram
+from tests.diagrams import Diagram
 
 
 def _run_script(script: str):

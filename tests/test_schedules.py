@@ -10,8 +10,8 @@ from engine import clock
 from engine.services import schedules
 from engine.services.timers import tick
 from tests.conftest import at
+from tests.diagrams import Diagram
 from tests.test_timers_support import CONFIRM, DONE, events, install_process, notices
-from tools.diagram_builder import Diagram
 
 KEY = "yeji.test_self_evaluation"
 YEARLY = {"name": "年度绩效自评价", "process": KEY, "rule": "yearly 03-01 09:00", "for_each": "instance",

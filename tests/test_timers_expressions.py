@@ -2,8 +2,8 @@
 (on a catch event and as a recurring, non-interrupting boundary timer)."""
 from engine.services.timers import tick
 from tests.conftest import at
+from tests.diagrams import Diagram
 from tests.test_timers_support import CONFIRM, DONE, FACTS, events, install_process, timer_diagram, timers_of
-from tools.diagram_builder import Diagram
 
 
 def _weekly_report_diagram(key: str) -> bytes:

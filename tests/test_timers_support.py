@@ -1,4 +1,4 @@
-"""Shared by the clock tests: tiny diagrams built with tools/diagram_builder, deployed as processes
+"""Shared by the clock tests: tiny diagrams built with tests/diagrams.py, deployed as processes
 of 叶集 (`yeji.test_*`) for the length of one test, and a reference working-day count taken from
 chinese_calendar itself. No tests here."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from engine import calendars, registry
 from engine.models import AuditEvent, Notification, Timer
 from engine.registry import ProcessDef
 from engine.services.deploy import deploy
-from tools.diagram_builder import Diagram
+from tests.diagrams import Diagram
 
 FACTS = {"project_name": "时钟测试项目", "project_type": "construction", "total_investment": 100}
 REVIEW = {"form": "common/review", "legalBasis": "第七条"}

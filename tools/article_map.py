@@ -1,4 +1,4 @@
-"""Print which diagram elements implement each article: `python -m tools.article_map bpmn_diagrams/yeji.bpmn`.
+"""Print which diagram elements implement each article: `python -m tools.article_map bpmn_diagrams/<city>/<key>.bpmn`.
 
 Reads `legalBasis` of user tasks and the article numbers (第N条, 附件N, §…) cited in every element's
 documentation, and prints a Markdown table article → element ids (with their Chinese names)."""

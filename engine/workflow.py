@@ -85,7 +85,8 @@ def parse_bundle(process_key: str, files: dict[str, bytes], *, validate: bool = 
 
 
 def lane_roles(files: dict[str, bytes]) -> dict[str, tuple[str, str]]:
-    """element id → (role key, lane name), read from the lanes' ids (`lane_<role>`)."""
+    """element id → (role key, lane name), read from the lanes' ids: `lane_<role>`, or in a sub-process
+    (ids are unique in a file) `<SubProcessId>_lane_<role>` — the role is the part after the last `lane_`."""
     result: dict[str, tuple[str, str]] = {}
     for name, content in files.items():
         if not name.endswith(".bpmn"):
@@ -93,7 +94,9 @@ def lane_roles(files: dict[str, bytes]) -> dict[str, tuple[str, str]]:
         root = etree.fromstring(content if isinstance(content, bytes) else content.encode())
         for lane in root.iter(f"{{{BPMN_NS}}}lane"):
             lane_id = lane.get("id", "")
-            role = lane_id[len(INNER_ROLE_PREFIX):] if lane_id.startswith(INNER_ROLE_PREFIX) else None
+            before, found, role = lane_id.rpartition(INNER_ROLE_PREFIX)
+            if not found or not role or (before and not before.endswith("_")):
+                role = None
             for ref in lane.findall("bpmn:flowNodeRef", NS):
                 result[(ref.text or "").strip()] = (role, lane.get("name") or lane_id)
     return result

@@ -111,7 +111,7 @@ def _check_user_task(file, el, jurisdiction) -> list[tuple[str, str, str]]:
 
 def _lane_problems(el) -> list[str]:
     if el.role is None:
-        return ["用户任务不在以 lane_<角色> 命名的泳道中"]
+        return ["用户任务不在按角色命名的泳道中（泳道 id 应为 lane_<角色> 或 <子流程id>_lane_<角色>）"]
     if el.role not in KNOWN_ROLES:
         return [f"泳道角色 {el.role} 不在角色表中"]
     return []

@@ -7,8 +7,7 @@ import re
 from datetime import datetime
 
 from engine import clock
-from engine.calendars import calendar_for
-from engine.workcalendar import end_of_day
+from engine.workcalendar import BusinessCalendar, end_of_day
 
 _DUE_IN = re.compile(r"^\s*(\d+)\s*(wd|d|m)\s*$")
 
@@ -25,10 +24,10 @@ def parse_due_in(text: str) -> tuple[int, str]:
     return int(match.group(1)), match.group(2)
 
 
-def due_in(text: str, start: datetime, jurisdiction: str | None) -> tuple[datetime, bool]:
-    """(deadline, provisional): provisional when a counted year's holiday notice is not loaded."""
+def due_in(text: str, start: datetime, cal: BusinessCalendar) -> tuple[datetime, bool]:
+    """(deadline, provisional) on the calendar `cal`: provisional when a counted year's holiday notice
+    is not loaded."""
     amount, unit = parse_due_in(text)
-    cal = calendar_for(jurisdiction)
     day = start.astimezone(clock.SHANGHAI).date()
     if unit == "wd":
         end, provisional = cal.add_workdays_provisional(day, amount)
@@ -37,7 +36,7 @@ def due_in(text: str, start: datetime, jurisdiction: str | None) -> tuple[dateti
     return end_of_day(end), False
 
 
-def due_at_value(value, jurisdiction: str | None) -> tuple[datetime | None, bool]:
+def due_at_value(value, cal: BusinessCalendar) -> tuple[datetime | None, bool]:
     """A `dueAt` expression's result (ISO string, date or datetime) as an aware deadline; None (e.g.
     `None if urgent else date_of(...)`) means no deadline."""
     if value is None or value == "":
@@ -49,10 +48,10 @@ def due_at_value(value, jurisdiction: str | None) -> tuple[datetime | None, bool
         if len(str(value)) == 10:  # a bare date: the end of that day
             moment = end_of_day(moment.date())
     day = moment.astimezone(clock.SHANGHAI).date()
-    return moment, calendar_for(jurisdiction).is_provisional(day)
+    return moment, cal.is_provisional(day)
 
 
-def paused_clock_due(text: str, start: datetime, jurisdiction: str | None,
+def paused_clock_due(text: str, start: datetime, cal: BusinessCalendar,
                      earlier: list[tuple[datetime, datetime, str | None]]) -> tuple[datetime, bool]:
     """The deadline of a task on a paused clock (`clock` property, docs/modelling.md).
 
@@ -64,11 +63,10 @@ def paused_clock_due(text: str, start: datetime, jurisdiction: str | None,
     amount, unit = parse_due_in(text)
     if unit == "m":
         raise ValueError("暂停计时（clock）只支持工作日（wd）或自然日（d）")
-    cal = calendar_for(jurisdiction)
     used = 0
     for ready, completed, decision in earlier:
         if decision != "return":
             break
         first, last = (moment.astimezone(clock.SHANGHAI).date() for moment in (ready, completed))
         used += cal.workdays_between(first, last) if unit == "wd" else max((last - first).days, 0)
-    return due_in(f"{max(amount - used, 0)}{unit}", start, jurisdiction)
+    return due_in(f"{max(amount - used, 0)}{unit}", start, cal)

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+# The procedures shipped with govflow: processes/, bpmn_diagrams/ and forms/ beside engine/ (in the
+# checkout and in the installed wheel alike). GOVFLOW_DATA_DIR points at another folder of that shape.
 ROOT = Path(__file__).resolve().parent.parent
-DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
-FORMS_DIR = ROOT / "forms"
-PROCESSES_DIR = ROOT / "processes"
 
 
 def _instance_dir() -> Path:
@@ -56,6 +55,7 @@ class Settings:
     max_upload_mb: int = 20
     token_hours: int = 12
     smtp_host: str | None = None
+    data_dir: Path = ROOT
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -72,4 +72,5 @@ class Settings:
             max_upload_mb=env_int("GOVFLOW_MAX_UPLOAD_MB", 20),
             token_hours=env_int("GOVFLOW_TOKEN_HOURS", 12),
             smtp_host=os.environ.get("GOVFLOW_SMTP_HOST") or None,
+            data_dir=Path(os.environ.get("GOVFLOW_DATA_DIR") or ROOT).resolve(),
         )

@@ -9,7 +9,6 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
-from engine.services.users import UNIT_ROLES
 
 
 @dataclass
@@ -22,10 +21,12 @@ class InboxFilter:
     per_page: int = 20
 
 
-def _visible_to(user: User):
-    roles = user.role_keys
-    shared = [r for r in roles if r not in UNIT_ROLES]
-    own_unit = [r for r in roles if r in UNIT_ROLES]
+def _visible_to(user: User, unit_roles: frozenset[str]):
+    """Tasks of the user's roles in the user's jurisdiction; of a unit-scoped role (`unit_roles`:
+    the jurisdiction's, engine.policy) only those of instances the user's unit started."""
+    roles = sorted(user.role_keys)
+    shared = [r for r in roles if r not in unit_roles]
+    own_unit = [r for r in roles if r in unit_roles]
     clauses = []
     if shared:
         clauses.append(HumanTask.role_key.in_(shared))
@@ -36,8 +37,9 @@ def _visible_to(user: User):
     return and_(HumanTask.jurisdiction == user.jurisdiction, or_(*clauses))
 
 
-def inbox(session: Session, user: User, flt: InboxFilter, now: datetime) -> tuple[list[HumanTask], int]:
-    cond = [HumanTask.state == "ready", _visible_to(user)]
+def inbox(session: Session, user: User, unit_roles: frozenset[str], flt: InboxFilter,
+          now: datetime) -> tuple[list[HumanTask], int]:
+    cond = [HumanTask.state == "ready", _visible_to(user, unit_roles)]
     if flt.process:
         cond.append(HumanTask.process_key == flt.process)
     if flt.overdue:
@@ -83,10 +85,10 @@ def history_of(session: Session, instance_id: int) -> list[AuditEvent]:
                                 .order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def user_involved(session: Session, user: User, instance_id: int) -> bool:
+def user_involved(session: Session, user: User, unit_roles: frozenset[str], instance_id: int) -> bool:
     """Has the user a task (ready or done) on this instance through one of their roles?"""
     return session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.instance_id == instance_id, or_(_visible_to(user), HumanTask.completed_by_id == user.id)
+        HumanTask.instance_id == instance_id, or_(_visible_to(user, unit_roles), HumanTask.completed_by_id == user.id)
     )) > 0
 
 

@@ -1,19 +1,49 @@
-"""The jurisdiction registry: everything particular to a city is looked up here by key, read from
-`processes/<key>/jurisdiction.json`. Adding a sixth city is adding a folder and a diagram."""
+"""The jurisdiction registry: everything particular to a city, read by one typed loader from its folder
+`processes/<key>/` — `jurisdiction.json` (name, document, roles, units, processes, outcomes, declaration
+rules, schedules) and `citations.json` (article → text) — with its diagrams in `bpmn_diagrams/<key>/`
+and its forms in `forms/<key>/`. A sixth city is three folders; no Python changes. The format is in
+docs/adding-a-jurisdiction.md; a misspelt or unknown key is refused with the file and the key named."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
-from engine.config import DIAGRAMS_DIR, PROCESSES_DIR
-from engine.errors import NotFound
+from engine.errors import GovflowError, NotFound
 
 GENERIC_OUTCOMES = {
     "completed": "已完成", "rejected": "审查不通过", "out_of_scope": "不适用本办法",
     "not_registered": "不予登记", "not_in_plan": "未列入年度计划", "terminated": "已终止",
 }
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role a user may hold. `unit_scoped`: resolved inside the unit that started the instance
+    (`applicant` and a unit's inner roles); otherwise any holder in the jurisdiction may act."""
+
+    key: str
+    label: str
+    unit_scoped: bool = False
+    scope: str = "jurisdiction"     # "jurisdiction", or "global" for manager / designer / admin
+
+
+# The only roles no jurisdiction declares (CONTRACT.md, "Roles that are not a bureau").
+GLOBAL_ROLES: dict[str, Role] = {
+    "manager": Role("manager", "项目管理员", scope="global"),
+    "designer": Role("designer", "流程设计员", scope="global"),
+    "admin": Role("admin", "系统管理员", scope="global"),
+}
+
+
+class JurisdictionConfigError(GovflowError):
+    """A jurisdiction folder that does not follow the format; the message names the file and the key."""
+
+    status, code, title = 500, "jurisdiction_config", "辖区配置有误"
 
 
 @dataclass(frozen=True)
@@ -27,10 +57,11 @@ class ProcessDef:
     # "optional": on its own, or for a project, running or finished (九江 运维经费 for a built system)
     parent: str | None = None
     declaration: dict | None = None     # this process's own yearly rule (overrides the jurisdiction's)
+    diagrams_dir: Path | None = None    # bpmn_diagrams/<jurisdiction>/
 
     @property
-    def path(self):
-        return DIAGRAMS_DIR / self.file
+    def path(self) -> Path:
+        return (self.diagrams_dir or Path(".")) / self.file
 
 
 @dataclass(frozen=True)
@@ -39,15 +70,30 @@ class Jurisdiction:
     name: str
     document: str
     processes: dict[str, ProcessDef]
+    roles: dict[str, Role]
     units: dict[str, str | list[str]]
     citations: dict[str, str]
     outcomes: dict[str, str]
     declaration: dict = field(default_factory=dict)
+    schedules: tuple[dict, ...] = ()
+    folder: Path | None = None
+    diagrams_dir: Path | None = None
 
     def outcome_label(self, code: str | None) -> str | None:
         if code is None:
             return None
         return self.outcomes.get(code) or GENERIC_OUTCOMES.get(code) or code
+
+    def role(self, key: str | None) -> Role | None:
+        return self.roles.get(key or "") or GLOBAL_ROLES.get(key or "")
+
+    def role_label(self, key: str | None) -> str:
+        role = self.role(key)
+        return role.label if role else (key or "")
+
+    @property
+    def unit_roles(self) -> frozenset[str]:
+        return frozenset(k for k, r in self.roles.items() if r.unit_scoped)
 
     def legal_basis(self, keys: str | None) -> list[dict]:
         result = []
@@ -98,49 +144,239 @@ def declaration_window(rule: dict, plan_year: int) -> tuple[date | None, date | 
     return opens, _month_day(window["closes"], plan_year - 1)
 
 
-def _load(folder) -> Jurisdiction:
-    raw = json.loads((folder / "jurisdiction.json").read_text(encoding="utf-8"))
+# --- the typed loader ---------------------------------------------------------------------------------
+
+_MONTH_DAY = re.compile(r"^\d{2}-\d{2}$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Which keys each object of jurisdiction.json may have: key → (kind, required).
+_DECLARATION = {"deadline": ("month_day", False), "rule": ("text", False), "window": ("window", False)}
+_SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
+    "jurisdiction": {"key": ("key", True), "name": ("text", True), "document": ("text", True),
+                     "roles": ("roles", True), "units": ("units", False), "processes": ("processes", True),
+                     "outcomes": ("labels", False), "declaration": ("declaration", False),
+                     "schedules": ("schedules", False)},
+    "role": {"label": ("text", True), "unit_scoped": ("bool", False)},
+    "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
+                "start_form": ("text", False), "parent": ("parent", False), "declaration": ("declaration", False)},
+    "declaration": _DECLARATION,
+    "window": {"opens": ("month_day", False), "closes": ("month_day", True), "calls": ("calls", False)},
+    "call": {"opens": ("iso_day", True), "closes": ("iso_day", True)},
+    "schedule": {"name": ("text", True), "process": ("text", True), "rule": ("text", True),
+                 "for_each": ("text", False), "start_as": ("text", False), "facts": ("object", False),
+                 "instances": ("instances", False)},
+    "instances": {"process": ("text", False), "status": ("text", False)},
+}
+_PARENTS = ("required", "ended", "optional")
+
+
+class _Reader:
+    """Checks one jurisdiction.json against `_SHAPES`, collecting every problem as `file: key: reason`."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[str] = []
+
+    def fail(self, path: str, reason: str) -> None:
+        self.problems.append(f"{self.file}: {path}: {reason}")
+
+    def check(self, shape: str, value, path: str) -> None:
+        if not isinstance(value, dict):
+            self.fail(path or "(根)", "应为对象")
+            return
+        allowed = _SHAPES[shape]
+        for key in value:
+            if key not in allowed:
+                hint = _closest(key, allowed)
+                self.fail(_join(path, key), "未知的键" + (f"（是否应为 {hint}？）" if hint else ""))
+        for key, (kind, required) in allowed.items():
+            if key not in value:
+                if required:
+                    self.fail(_join(path, key), "缺少必填项")
+                continue
+            self.value(kind, value[key], _join(path, key))
+
+    def value(self, kind: str, value, path: str) -> None:  # noqa: C901 - one branch per kind
+        if kind in _SHAPES:
+            self.check(kind, value, path)
+        elif kind in ("text", "key"):
+            if not isinstance(value, str) or not value.strip():
+                self.fail(path, "应为非空文本")
+            elif kind == "key" and not KEY_RE.match(value):
+                self.fail(path, "应为小写字母、数字和下划线")
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                self.fail(path, "应为 true 或 false")
+        elif kind in ("month_day", "iso_day"):
+            pattern, example = (_MONTH_DAY, "09-30") if kind == "month_day" else (_ISO_DAY, "2026-08-20")
+            if not isinstance(value, str) or not pattern.match(value):
+                self.fail(path, f"应为日期，例如 {example}")
+        elif kind == "parent":
+            if value not in _PARENTS:
+                self.fail(path, f"应为 {'、'.join(_PARENTS)} 之一")
+        elif kind == "object":
+            if not isinstance(value, dict):
+                self.fail(path, "应为对象")
+        else:
+            self.collection(kind, value, path)
+
+    def collection(self, kind: str, value, path: str) -> None:
+        if kind in ("schedules", "role_list"):
+            if not isinstance(value, list):
+                self.fail(path, "应为列表")
+                return
+            for i, item in enumerate(value):
+                self.value("schedule" if kind == "schedules" else "key", item, f"{path}[{i}]")
+            return
+        if not isinstance(value, dict):
+            self.fail(path, "应为对象")
+            return
+        for key, item in value.items():
+            where = _join(path, key)
+            if kind == "roles":
+                if not KEY_RE.match(key):
+                    self.fail(where, "角色键应为小写字母、数字和下划线")
+                self.check("role", item, where)
+            elif kind == "processes":
+                self.check("process", item, where)
+            elif kind == "calls":
+                self.check("call", item, where)
+            elif kind == "labels" and not (isinstance(item, str) and item):
+                self.fail(where, "应为非空文本")
+            elif kind == "units" and not (isinstance(item, str) or (
+                    isinstance(item, list) and item and all(isinstance(u, str) for u in item))):
+                self.fail(where, "应为单位名称或单位名称列表")
+
+
+def _join(path: str, key) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _closest(key: str, allowed) -> str | None:
+    import difflib
+    found = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
+def _read_json(path: Path, problems: list[str]):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path}: 文件不存在")
+    except UnicodeDecodeError:
+        problems.append(f"{path}: 不是 UTF-8 编码")
+    except json.JSONDecodeError as exc:
+        problems.append(f"{path}: 第 {exc.lineno} 行第 {exc.colno} 列 JSON 格式有误")
+    return None
+
+
+def _cross_check(reader: _Reader, raw: dict, folder: Path, diagrams_dir: Path) -> None:
+    """What the shapes cannot say: process keys of this jurisdiction, files that exist, roles declared."""
+    key = raw.get("key")
+    if key != folder.name:
+        reader.fail("key", f"应与文件夹名 {folder.name} 相同")
+    roles = set(raw.get("roles") or {})
+    clash = roles & set(GLOBAL_ROLES)
+    for role in sorted(clash):
+        reader.fail(f"roles.{role}", "manager、designer、admin 是全局角色，不应在辖区中声明")
+    for pkey, proc in (raw.get("processes") or {}).items():
+        if pkey != key and not str(pkey).startswith(f"{key}."):
+            reader.fail(f"processes.{pkey}", f"流程键应为 {key} 或 {key}.<名称>")
+        if isinstance(proc, dict) and isinstance(proc.get("file"), str) and \
+                not (diagrams_dir / proc["file"]).is_file():
+            reader.fail(f"processes.{pkey}.file", f"找不到 bpmn_diagrams/{folder.name}/{proc['file']}")
+        for i, role in enumerate((proc or {}).get("startable_by") or [] if isinstance(proc, dict) else []):
+            if isinstance(role, str) and role not in roles and role not in GLOBAL_ROLES:
+                reader.fail(f"processes.{pkey}.startable_by[{i}]", f"角色 {role} 未在 roles 中声明")
+    for role in (raw.get("units") or {}):
+        if role not in roles:
+            reader.fail(f"units.{role}", f"角色 {role} 未在 roles 中声明")
+    for i, entry in enumerate(raw.get("schedules") or []):
+        start_as = entry.get("start_as") if isinstance(entry, dict) else None
+        if start_as and start_as not in roles:
+            reader.fail(f"schedules[{i}].start_as", f"角色 {start_as} 未在 roles 中声明")
+
+
+def load_jurisdiction(folder: Path, diagrams_root: Path) -> Jurisdiction:
+    """Read and check one jurisdiction folder; raise JurisdictionConfigError listing every problem."""
+    file = folder / "jurisdiction.json"
+    problems: list[str] = []
+    raw = _read_json(file, problems)
+    citations = _read_json(folder / "citations.json", problems) if (folder / "citations.json").exists() else {}
+    if raw is not None:
+        reader = _Reader(str(file))
+        reader.check("jurisdiction", raw, "")
+        if not reader.problems:
+            _cross_check(reader, raw, folder, diagrams_root / folder.name)
+        problems += reader.problems
+    if citations is not None and not (isinstance(citations, dict)
+                                      and all(isinstance(v, str) for v in citations.values())):
+        problems.append(f"{folder / 'citations.json'}: 应为「条款: 原文」的对象")
+    if problems:
+        raise JurisdictionConfigError("\n".join(problems), problems=problems)
+    return _build(raw, citations or {}, folder, diagrams_root / folder.name)
+
+
+def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Jurisdiction:
     processes = {key: ProcessDef(key=key, name=p["name"], file=p["file"],
                                  startable_by=tuple(p.get("startable_by", ["applicant"])),
                                  start_form=p.get("start_form"), declaration=p.get("declaration"),
-                                 parent=p.get("parent"))
+                                 parent=p.get("parent"), diagrams_dir=diagrams_dir)
                  for key, p in raw["processes"].items()}
+    roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False))) for key, r in raw["roles"].items()}
     return Jurisdiction(key=raw["key"], name=raw["name"], document=raw["document"], processes=processes,
-                        units=raw.get("units", {}), citations=raw.get("citations", {}),
-                        outcomes=raw.get("outcomes", {}), declaration=raw.get("declaration", {}))
+                        roles=roles, units=raw.get("units", {}), citations=citations,
+                        outcomes=raw.get("outcomes", {}), declaration=raw.get("declaration", {}),
+                        schedules=tuple(raw.get("schedules") or ()), folder=folder, diagrams_dir=diagrams_dir)
 
 
-_lock = threading.Lock()
-_cache: dict[str, Jurisdiction] | None = None
+class Registry:
+    """Every jurisdiction found under `processes_dir` (one folder each), loaded on first use."""
 
+    def __init__(self, processes_dir: Path, diagrams_dir: Path):
+        self.processes_dir = Path(processes_dir)
+        self.diagrams_dir = Path(diagrams_dir)
+        self._lock = threading.Lock()
+        self._items: dict[str, Jurisdiction] | None = None
+        self._extra: dict[str, dict[str, ProcessDef]] = {}
 
-def jurisdictions() -> dict[str, Jurisdiction]:
-    global _cache
-    with _lock:
-        if _cache is None:
-            found = {}
-            for folder in sorted(PROCESSES_DIR.iterdir()):
-                if (folder / "jurisdiction.json").is_file():
-                    j = _load(folder)
-                    found[j.key] = j
-            _cache = found
-        return _cache
+    def jurisdictions(self) -> dict[str, Jurisdiction]:
+        with self._lock:
+            if self._items is None:
+                found = {}
+                for folder in sorted(self.processes_dir.iterdir()):
+                    if (folder / "jurisdiction.json").is_file():
+                        found[folder.name] = load_jurisdiction(folder, self.diagrams_dir)
+                self._items = found
+            return self._items
 
+    def get(self, key: str) -> Jurisdiction:
+        try:
+            return self.jurisdictions()[key]
+        except KeyError:
+            raise NotFound(f"未知的辖区：{key}") from None
 
-def get(key: str) -> Jurisdiction:
-    try:
-        return jurisdictions()[key]
-    except KeyError:
-        raise NotFound(f"未知的辖区：{key}") from None
+    def jurisdiction_of(self, process_key: str) -> Jurisdiction:
+        return self.get(process_key.split(".", 1)[0])
 
+    def process_def(self, process_key: str) -> ProcessDef:
+        j = self.jurisdiction_of(process_key)
+        try:
+            return j.processes[process_key]
+        except KeyError:
+            raise NotFound(f"未知的流程：{process_key}") from None
 
-def jurisdiction_of(process_key: str) -> Jurisdiction:
-    return get(process_key.split(".", 1)[0])
+    def roles(self) -> dict[str, Role]:
+        """Every role any jurisdiction declares, plus the global ones (the first label wins)."""
+        found: dict[str, Role] = {}
+        for j in self.jurisdictions().values():
+            for key, role in j.roles.items():
+                found.setdefault(key, role)
+        return {**found, **GLOBAL_ROLES}
 
-
-def process_def(process_key: str) -> ProcessDef:
-    j = jurisdiction_of(process_key)
-    try:
-        return j.processes[process_key]
-    except KeyError:
-        raise NotFound(f"未知的流程：{process_key}") from None
+    def with_process(self, jurisdiction: str, pdef: ProcessDef) -> None:
+        """Add a process to a loaded jurisdiction (a deployment's own process without a folder entry;
+        tests). The jurisdiction object is replaced, never mutated."""
+        j = self.get(jurisdiction)
+        updated = Jurisdiction(**{**j.__dict__, "processes": {**j.processes, pdef.key: pdef}})
+        with self._lock:
+            self._items[jurisdiction] = updated

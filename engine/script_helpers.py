@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from engine import clock
-from engine.calendars import calendar_for
+from engine.calendars import Calendars
 from engine.workcalendar import end_of_day
 
 WORKDAY_DURATION = re.compile(r"^\s*P(\d+)WD\s*$", re.IGNORECASE)
@@ -48,11 +48,13 @@ class _Helpers:
              "next_quarter_start", "today", "current_year", "is_workday", "provisional", "next_date",
              "declaration_opens", "declaration_closes")
 
-    def __init__(self, jurisdiction: str | None):
+    def __init__(self, jurisdiction: str | None, calendars: Calendars, registry=None):
         self.jurisdiction = jurisdiction
+        self.calendars = calendars
+        self.registry = registry
 
     def cal(self):
-        return calendar_for(self.jurisdiction)
+        return self.calendars.calendar_for(self.jurisdiction)
 
     def add_workdays(self, n, start=None):
         return end_of_day(self.cal().add_workdays(_as_date(start), int(n))).isoformat()
@@ -86,9 +88,10 @@ class _Helpers:
         return end_of_day(found).isoformat()
 
     def _window(self, plan_year):
-        from engine import registry  # local: the registry reads processes/ on first use
-        return registry.get(self.jurisdiction).declaration_opens(int(plan_year)), \
-            registry.get(self.jurisdiction).declaration_deadline(int(plan_year))
+        if self.registry is None:
+            raise ValueError("此处无法读取辖区的申报规则")
+        jurisdiction = self.registry.get(self.jurisdiction)
+        return jurisdiction.declaration_opens(int(plan_year)), jurisdiction.declaration_deadline(int(plan_year))
 
     def declaration_opens(self, plan_year):
         """00:00 of the first day of the yearly declaration for `plan_year` (the call's opening day)."""
@@ -120,13 +123,22 @@ class _Helpers:
         return any(self.cal().is_provisional(date(year, 1, 1)) for year in range(first.year, last.year + 1))
 
 
-def helpers_for(jurisdiction: str | None) -> dict:
-    """The functions a diagram expression may call, bound to the jurisdiction's calendar."""
-    helpers = _Helpers(jurisdiction)
+def helpers_for(jurisdiction: str | None, calendars: Calendars | None = None, registry=None) -> dict:
+    """The functions a diagram expression may call, bound to the jurisdiction's calendar (of the
+    runtime's `calendars`; without one, chinese-calendar's years only) and declaration rules."""
+    helpers = _Helpers(jurisdiction, calendars or Calendars(), registry)
     return {name: getattr(helpers, name) for name in _Helpers.NAMES}
 
 
 # --- working-day timer durations ------------------------------------------------------------------
+# Called by the timer event definitions of engine.spiff_ext when a timer is first reached.
+
+def now_of(task) -> datetime:
+    """The current instant as the task's workflow sees it: its script engine's `now()` (see
+    engine.sandbox), engine.clock.now() for an engine without one."""
+    now = getattr(task.workflow.script_engine, "now", None)
+    return now() if callable(now) else clock.now()
+
 
 def _helpers_of(task) -> dict:
     """The helpers bound into the task's script engine (so the jurisdiction's calendar is used)."""
@@ -142,7 +154,7 @@ def _deadline(definition, task, value) -> tuple[str, bool]:
     if match:
         return _helpers_of(task)["add_workdays"](int(match.group(1))), True
     if isinstance(definition, DurationTimerEventDefinition):
-        start = clock.now()
+        start = now_of(task)
         parsed = TimerEventDefinition.parse_iso_duration(value)
         return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat(), False
     return value, isinstance(value, str) and not value.upper().startswith("P")
@@ -153,8 +165,8 @@ def arm(definition, task) -> None:
     value = task.workflow.script_engine.evaluate(task, definition.expression)
     deadline, by_calendar = _deadline(definition, task, value)
     provisional = by_calendar and bool(_helpers_of(task)["provisional"](deadline))
-    task._set_internal_data(event_value=deadline, **{ARMED_AT: clock.now().isoformat(),
-                                                     PROVISIONAL: provisional})
+    task.internal_data.update({"event_value": deadline, ARMED_AT: now_of(task).isoformat(),
+                               PROVISIONAL: provisional})
 
 
 def rearm(task) -> datetime | None:
@@ -162,25 +174,10 @@ def rearm(task) -> datetime | None:
     that year's holiday arrangement was loaded). Returns the new deadline, or None when the timer's
     deadline was not provisional (or was reached before govflow noted when)."""
     definition = getattr(task.task_spec, "event_definition", None)
-    armed_at = task._get_internal_data(ARMED_AT)
+    armed_at = task.internal_data.get(ARMED_AT)
     if not isinstance(definition, (TimeDateEventDefinition, DurationTimerEventDefinition)) or not armed_at \
-            or not task._get_internal_data(PROVISIONAL):
+            or not task.internal_data.get(PROVISIONAL):
         return None
     with clock.frozen_at(datetime.fromisoformat(armed_at)):
         arm(definition, task)
-    return TimerEventDefinition.get_datetime(task._get_internal_data("event_value"))
-
-
-def _with_arming(original):
-    def has_fired(self, my_task):
-        if my_task._get_internal_data("event_value") is None:
-            arm(self, my_task)
-        return original(self, my_task)
-
-    has_fired.__wrapped__ = original
-    return has_fired
-
-
-for _cls in (TimeDateEventDefinition, DurationTimerEventDefinition):
-    if not hasattr(_cls.has_fired, "__wrapped__"):
-        _cls.has_fired = _with_arming(_cls.has_fired)
+    return TimerEventDefinition.get_datetime(task.internal_data["event_value"])

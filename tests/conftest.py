@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from engine.config import Settings
 from engine.migrate import upgrade
+from engine.runtime_env import Runtime
 from engine.services.context import Context
 from tests.support import Personas
 
@@ -56,7 +57,12 @@ def session_ctx(settings) -> Context:
 
 @pytest.fixture
 def ctx(session_ctx):
+    """The session's database with a runtime of the test's own (registry, calendars), so nothing a
+    test registers or loads outlives it; parsed versions are shared (they depend only on the files)."""
+    shared = session_ctx.runtime
+    session_ctx.runtime = Runtime.from_data_dir(session_ctx.settings.data_dir, versions=shared.versions)
     yield session_ctx
+    session_ctx.runtime = shared
     _clean(session_ctx)
 
 

@@ -24,6 +24,8 @@ YEJI_PEOPLE = {  # username: (unit, roles)
     "gary": ("区人民政府", ["government"]),
     "pam": ("区公共资源交易中心", ["public_resources"]),
     "mona": ("区数据资源管理局", ["manager"]),
+    "desi": ("区数据资源管理局", ["designer"]),
+    "ada": ("区数据资源管理局", ["admin"]),
 }
 
 
@@ -43,14 +45,15 @@ class Personas:
         if name not in self._ids:
             unit, roles = self.table[name]
             with self.ctx.db.transaction() as session:
-                self._ids[name] = upsert_user(session, name, PASSWORD, self.jurisdiction, unit, roles,
+                self._ids[name] = upsert_user(session, name, PASSWORD, self.ctx.registry.get(self.jurisdiction),
+                                              unit, roles,
                                               password_hash=PASSWORD_HASH).id
         return self._ids[name]
 
     def deploy(self, process_key: str) -> None:
         if process_key not in self._deployed:
             with self.ctx.db.transaction() as session:
-                deploy(session, process_key)
+                deploy(self.ctx.runtime, session, process_key)
             self._deployed.add(process_key)
 
     def start(self, who: str, process_key: str, facts: dict, now: datetime | None = None) -> int:

@@ -81,16 +81,16 @@ def test_it_recomputes_provisional_due_dates_and_timers_when_the_year_is_loaded(
 
 def test_it_keeps_a_local_rule_to_its_own_jurisdiction(ctx):
     calendar_admin.import_notice(ctx, NOTICE_2027, jurisdiction="yeji", loaded_by="test")
-    assert calendars.calendar_for("yeji").is_workday(date(2027, 1, 4)) is False
-    assert calendars.calendar_for("yeji").is_provisional(date(2027, 1, 4)) is False
-    assert calendars.calendar_for(None).is_provisional(date(2027, 1, 4)) is True
-    assert calendars.calendar_for(None).is_workday(date(2027, 1, 4)) is True
+    assert ctx.calendar("yeji").is_workday(date(2027, 1, 4)) is False
+    assert ctx.calendar("yeji").is_provisional(date(2027, 1, 4)) is False
+    assert ctx.calendar(None).is_provisional(date(2027, 1, 4)) is True
+    assert ctx.calendar(None).is_workday(date(2027, 1, 4)) is True
 
     # A national notice loaded afterwards does not override 叶集's own rule for that year.
     national = NOTICE_2027.replace("2027-01-01..2027-01-04", "2027-01-01")
     calendar_admin.import_notice(ctx, national, loaded_by="test")
-    assert calendars.calendar_for(None).is_workday(date(2027, 1, 4)) is True
-    assert calendars.calendar_for("yeji").is_workday(date(2027, 1, 4)) is False
+    assert ctx.calendar(None).is_workday(date(2027, 1, 4)) is True
+    assert ctx.calendar("yeji").is_workday(date(2027, 1, 4)) is False
 
 
 def test_it_reloads_a_year_another_process_imported(ctx):
@@ -98,9 +98,9 @@ def test_it_reloads_a_year_another_process_imported(ctx):
     with ctx.db.transaction() as session:
         session.add(CalendarYear(jurisdiction="", year=2028, holidays=["2028-01-03"], workdays=[],
                                  source="另一进程导入", loaded_at=clock.now(), loaded_by="other"))
-    assert calendars.calendar_for(None).is_provisional(date(2028, 1, 3))
+    assert ctx.calendar(None).is_provisional(date(2028, 1, 3))
     assert calendar_admin.refresh(ctx) is True
-    assert calendars.calendar_for(None).is_workday(date(2028, 1, 3)) is False
+    assert ctx.calendar(None).is_workday(date(2028, 1, 3)) is False
     assert calendar_admin.refresh(ctx) is False
 
 
@@ -121,7 +121,7 @@ def _token(client, who):
 def test_it_lets_managers_load_local_rules_and_admins_the_national_calendar(people, ctx, client):
     people.mona, people.dora  # noqa: B018
     with ctx.db.transaction() as session:
-        upsert_user(session, "ada", "secret-pass-1", "yeji", "区数据资源管理局", ["admin"])
+        upsert_user(session, "ada", "secret-pass-1", ctx.registry.get("yeji"), "区数据资源管理局", ["admin"])
     mona, ada = _token(client, "mona"), _token(client, "ada")
 
     assert client.get("/api/v1/admin/calendar/years", headers=_token(client, "dora")).status_code == 403

@@ -7,7 +7,7 @@ from tests.conftest import at
 from tests.yeji_walk import declared
 from web.cli import main
 
-YEJI = Path("bpmn_diagrams/yeji.bpmn")
+YEJI = Path("bpmn_diagrams/yeji/yeji.bpmn")
 
 
 def test_it_migrates_idempotently(ctx, capsys):
@@ -29,7 +29,7 @@ def test_it_refuses_an_unknown_role(ctx, capsys):
 
 
 def test_it_validates_the_yeji_diagram(capsys):
-    assert main(["validate", "bpmn_diagrams/yeji.bpmn"]) == 0
+    assert main(["validate", "bpmn_diagrams/yeji/yeji.bpmn"]) == 0
 
 
 def test_it_reports_each_problem_with_file_element_and_reason(tmp_path, capsys):
@@ -45,8 +45,8 @@ def test_it_reports_each_problem_with_file_element_and_reason(tmp_path, capsys):
 
 
 def test_it_deploys_a_new_version_only_when_the_files_change(ctx, tmp_path, capsys):
-    assert main(["deploy", "bpmn_diagrams/yeji.bpmn"]) == 0
-    assert main(["deploy", "bpmn_diagrams/yeji.bpmn"]) == 0
+    assert main(["deploy", "bpmn_diagrams/yeji/yeji.bpmn"]) == 0
+    assert main(["deploy", "bpmn_diagrams/yeji/yeji.bpmn"]) == 0
     changed = tmp_path / "yeji.bpmn"
     changed.write_text(YEJI.read_text(encoding="utf-8")
                        .replace("项目后评价完成", "后评价完成"), encoding="utf-8")

@@ -20,7 +20,7 @@ def test_it_loads_the_demo_twice_without_duplicating_anything(ctx):
     assert counts == again
     assert any("示例项目：" in line for line in first)
     assert not any("示例项目：" in line for line in second)
-    for jurisdiction in registry.jurisdictions().values():
+    for jurisdiction in ctx.registry.jurisdictions().values():
         assert any(jurisdiction.name in line for line in first)
 
 

@@ -4,11 +4,14 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from engine import clock, registry
+import dataclasses
+
+from engine import clock
+from engine.config import ROOT
 from engine.clocks import paused_clock_due
 from engine.errors import ValidationFailed
 from engine.registry import declaration_window
-from engine.script_helpers import helpers_for
+from engine.runtime_env import Runtime
 from engine.services.runtime import check_plan_year
 from tests.conftest import at
 from tests.test_jiujiang_walk import workdays_after
@@ -17,11 +20,11 @@ WINDOW = {"window": {"opens": "08-31", "closes": "09-30",
                      "calls": {"2028": {"opens": "2027-08-20", "closes": "2027-09-15"}}}, "rule": "第十七条"}
 
 
-def _jurisdiction(rule: dict) -> registry.Jurisdiction:
-    base = registry.get("jiujiang")
-    return registry.Jurisdiction(key="jiujiang", name=base.name, document=base.document, processes=base.processes,
-                                 units=base.units, citations=base.citations, outcomes=base.outcomes,
-                                 declaration=rule)
+RUNTIME = Runtime.from_data_dir(ROOT)   # the shipped procedures, on chinese-calendar's years
+
+
+def _jurisdiction(rule: dict):
+    return dataclasses.replace(RUNTIME.registry.get("jiujiang"), declaration=rule)
 
 
 def test_a_deadline_rule_closes_on_that_day_of_the_year_before():
@@ -35,7 +38,7 @@ def test_a_window_rule_uses_the_published_call_for_that_year_and_the_default_oth
 
 
 def test_jiujiang_declares_next_years_projects_in_the_call_opened_by_the_end_of_august():
-    j = registry.get("jiujiang")
+    j = RUNTIME.registry.get("jiujiang")
     assert j.declaration_opens(2027) == date(2026, 8, 31)
     assert j.declaration_deadline(2027) == date(2026, 9, 30)
     assert j.declaration_deadline(2027, "jiujiang.om_funding") == date(2026, 8, 31)
@@ -59,20 +62,20 @@ def test_a_closed_call_is_refused_naming_its_last_day_unless_urgent():
 
 
 def test_yeji_keeps_its_30_september_deadline():
-    yeji = registry.get("yeji")
+    yeji = RUNTIME.registry.get("yeji")
     assert yeji.declaration_deadline(2027) == date(2026, 9, 30)
     assert yeji.declaration_opens(2027) is None
     assert check_plan_year(yeji, {}, at("2026-10-01 09:00"))["plan_year"] == 2028
 
 
 def test_the_call_helpers_answer_the_opening_instant_and_the_closing_deadline():
-    h = helpers_for("jiujiang")
+    h = RUNTIME.helpers("jiujiang")
     assert h["declaration_opens"](2027) == "2026-08-31T00:00:00+08:00"
     assert h["declaration_closes"](2027) == "2026-09-30T23:59:59+08:00"
 
 
 def test_next_date_is_the_coming_31_may_or_today_itself():
-    h = helpers_for("jiujiang")
+    h = RUNTIME.helpers("jiujiang")
     with clock.frozen_at(at("2026-05-31 18:00")):
         assert h["next_date"](5, 31) == "2026-05-31T23:59:59+08:00"
     with clock.frozen_at(at("2026-06-01 08:00")):
@@ -86,7 +89,7 @@ def _utc(text):
 def test_a_paused_clock_deducts_the_working_days_used_before_the_matter_went_back_to_the_owner():
     # round 1: ready 9月21日, returned 9月24日 — 3 working days used (22, 23, 24)
     earlier = [(_utc("2026-09-21 09:00"), _utc("2026-09-24 16:00"), "return")]
-    due, provisional = paused_clock_due("15wd", _utc("2026-10-09 10:00"), "jiujiang", earlier)
+    due, provisional = paused_clock_due("15wd", _utc("2026-10-09 10:00"), RUNTIME.calendar("jiujiang"), earlier)
     expected = workdays_after(date(2026, 10, 9), 12)
     assert due.astimezone(clock.SHANGHAI).date() == expected == date(2026, 10, 26)
     assert not provisional
@@ -96,15 +99,15 @@ def test_a_paused_clock_adds_up_every_returned_round_and_starts_afresh_after_a_d
     rounds = [(_utc("2026-10-12 09:00"), _utc("2026-10-14 09:00"), "return"),   # 2 wd
               (_utc("2026-09-21 09:00"), _utc("2026-09-24 16:00"), "return"),   # 3 wd
               (_utc("2026-08-03 09:00"), _utc("2026-08-05 09:00"), "approve")]  # an earlier, finished clock
-    due, _ = paused_clock_due("15wd", _utc("2026-10-16 10:00"), "jiujiang", rounds)
+    due, _ = paused_clock_due("15wd", _utc("2026-10-16 10:00"), RUNTIME.calendar("jiujiang"), rounds)
     assert due.astimezone(clock.SHANGHAI).date() == workdays_after(date(2026, 10, 16), 10)
-    fresh, _ = paused_clock_due("15wd", _utc("2026-10-16 10:00"), "jiujiang", rounds[2:])
+    fresh, _ = paused_clock_due("15wd", _utc("2026-10-16 10:00"), RUNTIME.calendar("jiujiang"), rounds[2:])
     assert fresh.astimezone(clock.SHANGHAI).date() == workdays_after(date(2026, 10, 16), 15)
 
 
 def test_a_paused_clock_that_is_used_up_falls_due_the_same_day():
     earlier = [(_utc("2026-09-01 09:00"), _utc("2026-09-30 09:00"), "return")]
-    due, _ = paused_clock_due("15wd", _utc("2026-10-09 10:00"), "jiujiang", earlier)
+    due, _ = paused_clock_due("15wd", _utc("2026-10-09 10:00"), RUNTIME.calendar("jiujiang"), earlier)
     assert due == datetime(2026, 10, 9, 23, 59, 59, tzinfo=clock.SHANGHAI)
 
 
@@ -127,10 +130,10 @@ def test_a_paused_clock_needs_a_working_or_calendar_day_budget_and_subjects_are_
     from engine.errors import DiagramInvalid
     from engine.services.deploy import validate_bundle
     with pytest.raises(DiagramInvalid) as err:
-        validate_bundle("jiujiang.clock_probe", _probe(**properties))
+        validate_bundle(RUNTIME, "jiujiang.clock_probe", _probe(**properties))
     assert [element for _file, element, _reason in err.value.problems] == ["Probe"]
 
 
 def test_a_paused_clock_on_working_days_validates():
     from engine.services.deploy import validate_bundle
-    validate_bundle("jiujiang.clock_probe", _probe(clock="tech_review", dueIn="15wd", subject="matter"))
+    validate_bundle(RUNTIME, "jiujiang.clock_probe", _probe(clock="tech_review", dueIn="15wd", subject="matter"))

@@ -55,7 +55,7 @@ def test_it_refuses_constructs_that_open_escape_routes(code):
         check_code(code)
 
 
-def test_it_refuses_an_unsafe_diagram_at_validation(tmp_path):
+def test_it_refuses_an_unsafe_diagram_at_validation(tmp_path, ctx):
     from engine.services.deploy import validate_files
     d = Diagram(process_id="yeji.bad", process_name="坏流程", lanes=[("applicant", "建设单位")])
     d.start("Begin", lane="applicant", col=0, name="开始")
@@ -64,5 +64,5 @@ def test_it_refuses_an_unsafe_diagram_at_validation(tmp_path):
     d.flow("Begin", "Evil")
     d.flow("Evil", "Finish")
     path = d.write(tmp_path / "bad.bpmn")
-    problems = validate_files([path])
+    problems = validate_files(ctx.runtime, [path])
     assert ("bad.bpmn", "Evil", "脚本不得导入模块（import）") in problems

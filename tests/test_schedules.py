@@ -61,8 +61,8 @@ def test_it_refuses_a_malformed_rule_naming_the_entry():
         schedules.check_entry("yeji", dict(YEARLY, process="suqian.self_evaluation"))
 
 
-def test_the_shipped_configuration_is_valid():
-    schedules.configured(strict=True)
+def test_the_shipped_configuration_is_valid(ctx):
+    schedules.configured(ctx.registry, strict=True)
 
 
 def test_it_starts_the_yearly_self_evaluation_of_every_running_project_once(people, ctx, configure):

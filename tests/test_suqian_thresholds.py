@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine.config import DIAGRAMS_DIR
+from engine.config import ROOT
+
+DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
 from engine.errors import ValidationFailed
 from engine.services.deploy import deploy
 from tests.conftest import at
@@ -62,12 +64,12 @@ def test_it_reviews_schemes_and_asks_for_approval_only_for_construction_projects
 
 
 def test_it_reads_the_procurement_limit_from_its_decision_table(people):
-    table = (DIAGRAMS_DIR / "suqian_procurement_limit.dmn").read_bytes()
+    table = (DIAGRAMS_DIR / "suqian" / "suqian_procurement_limit.dmn").read_bytes()
     edited = table.replace(b"<text>100</text>", b"<text>200</text>")
     assert edited != table
     people.deploy("suqian")
     with people.ctx.db.transaction() as session:
-        deploy(session, "suqian", extra={"suqian_procurement_limit.dmn": edited})
+        deploy(people.ctx.runtime, session, "suqian", extra={"suqian_procurement_limit.dmn": edited})
     iid = _listed(people, total_investment=150)
     assert people.ready(iid) == ["Procurement"]
     assert workflow_data(people.ctx, iid)["procurement_limit"] == 200

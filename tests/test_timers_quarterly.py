@@ -5,7 +5,8 @@ from datetime import date
 
 from engine.services import calendar_admin
 from engine.services.timers import tick
-from forms.validation import load_form
+from engine.config import ROOT
+from engine.forms import FormLibrary
 from tests.conftest import at
 from tests.support import YEJI_PEOPLE
 from tests.test_calendar_admin import NOTICE_2027
@@ -22,7 +23,7 @@ ANSWERS = {"Contract": {"contract_no": "YJ-2025-001", "contract_amount": 280, "s
 
 def _minimal_answers(form: str, day: str) -> dict:
     """The least a person would fill in to approve the step (decisions approve, dates `day`)."""
-    schema, _ui = load_form(form)
+    schema, _ui = FormLibrary(ROOT / "forms").load(form)
     answers = {}
     for field in schema.get("required", []):
         spec = schema["properties"][field]

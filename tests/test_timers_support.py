@@ -9,7 +9,6 @@ import chinese_calendar
 import pytest
 from sqlalchemy import select
 
-from engine import calendars, registry
 from engine.models import AuditEvent, Notification, Timer
 from engine.registry import ProcessDef
 from engine.services.deploy import deploy
@@ -75,20 +74,21 @@ def script_after_timer_diagram(key: str, script: str, duration: str = '"P1D"') -
 
 
 def install_process(monkeypatch, people, key: str, xml: bytes, **process) -> None:
-    """Register `key` as a process of 叶集 for this test and deploy `xml` as its newest version."""
-    monkeypatch.setitem(registry.get("yeji").processes, key,
-                        ProcessDef(key=key, name=process.pop("name", key), file=f"{key}.bpmn", **process))
+    """Register `key` as a process of 叶集 in this test's runtime (each test has its own, see
+    tests/conftest.py) and deploy `xml` as its newest version."""
+    people.ctx.registry.with_process("yeji", ProcessDef(key=key, name=process.pop("name", key),
+                                                        file=f"{key}.bpmn", **process))
     with people.ctx.db.transaction() as session:
-        deploy(session, key, extra={f"{key}.bpmn": xml})
+        deploy(people.ctx.runtime, session, key, extra={f"{key}.bpmn": xml})
     people._deployed.add(key)
 
 
 @pytest.fixture
-def fresh_calendars():
-    """Calendars back to chinese-calendar's years before and after the test (imports stay local)."""
-    calendars.reset()
+def fresh_calendars(ctx):
+    """Calendars at chinese-calendar's years (each test's runtime starts so; imports stay local)."""
+    ctx.runtime.calendars.reset()
     yield
-    calendars.reset()
+    ctx.runtime.calendars.reset()
 
 
 def timers_of(ctx, instance_id: int) -> list[Timer]:

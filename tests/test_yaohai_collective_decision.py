@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.config import DIAGRAMS_DIR
+from engine.config import ROOT
+
+DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
 from engine.errors import PermissionDenied
 from engine.services import runtime
 from tests.conftest import at
@@ -32,7 +34,7 @@ PLACES = {  # call activity: (the matter shown with the inner tasks, the element
 
 
 def _call_activities(file: str) -> dict[str, str]:
-    root = etree.parse(str(Path(DIAGRAMS_DIR) / file))
+    root = etree.parse(str(Path(DIAGRAMS_DIR) / "yaohai" / file))
     return {el.get("id"): el.get("calledElement") for el in root.iter(f"{BPMN}callActivity")}
 
 
@@ -42,7 +44,7 @@ def test_one_collective_decision_process_is_called_at_all_five_places():
                      "CollectiveTender": "yaohai.collective_decision",
                      "CollectiveAcceptance": "yaohai.collective_decision",
                      "CollectiveChange": "yaohai.collective_decision"}
-    lanes = etree.parse(str(Path(DIAGRAMS_DIR) / "yaohai.collective_decision.bpmn")).iter(f"{BPMN}lane")
+    lanes = etree.parse(str(Path(DIAGRAMS_DIR) / "yaohai" / "yaohai.collective_decision.bpmn")).iter(f"{BPMN}lane")
     assert sorted(lane.get("id") for lane in lanes) == ["lane_deputy_head", "lane_leadership"]
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from engine import clock
+from engine import clock, policy
 from engine.errors import PermissionDenied, ValidationFailed
 from engine.models import User
 from engine.services import calendar_admin, notifications, schedules, timers
 from web.api import _int_arg, authenticated, ctx
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1")
-STAFF = {"manager", "admin"}
 
 
 @bp.record_once
@@ -25,10 +24,9 @@ def _staff() -> tuple[bool, str]:
     """(is admin, jurisdiction) of the caller; 403 unless manager or admin."""
     with ctx().db.transaction() as session:
         user = session.get(User, g.user_id)
-        roles, jurisdiction = user.role_keys, user.jurisdiction
-    if not roles & STAFF:
-        raise PermissionDenied("仅管理员或主管可以访问")
-    return "admin" in roles, jurisdiction
+        if not policy.is_manager(user):
+            raise PermissionDenied("仅管理员或主管可以访问")
+        return policy.is_admin(user), user.jurisdiction
 
 
 def _scope() -> str | None:

@@ -6,7 +6,7 @@ from functools import wraps
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 
-from engine import queries, registry
+from engine import policy, queries
 from engine.errors import AuthenticationError, NotFound
 from engine.models import ProcessVersion
 from engine.services import deploy as deploy_service
@@ -63,7 +63,7 @@ def processes():
     with ctx().db.transaction() as session:
         rows = deploy_service.deployed_processes(session)
         return jsonify([{"key": r.process_key, "name": r.name, "jurisdiction": r.jurisdiction,
-                         "jurisdiction_name": registry.get(r.jurisdiction).name, "version": r.version,
+                         "jurisdiction_name": ctx().registry.get(r.jurisdiction).name, "version": r.version,
                          "deployed_at": r.deployed_at.isoformat()} for r in rows])
 
 
@@ -100,7 +100,7 @@ def list_instances():
     with ctx().db.transaction() as session:
         from engine.models import User
         user = session.get(User, g.user_id)
-        manager = bool(user.role_keys & {"manager", "admin"})
+        manager = policy.is_manager(user)
         per_page = _int_arg("per_page", 50, 1, 200)
         rows, total = queries.instances(session, user.jurisdiction, request.args.get("status"),
                                         None if manager else user.unit_id, per_page,

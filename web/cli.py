@@ -20,6 +20,12 @@ def _ctx():
     return ctx
 
 
+def _runtime():
+    """The procedures and forms alone (no database), for commands that only read files."""
+    from engine.runtime_env import Runtime
+    return Runtime.from_data_dir(Settings.from_env().data_dir)
+
+
 def cmd_init_db(_args) -> int:
     from engine.migrate import upgrade
     ctx = _ctx()
@@ -64,7 +70,8 @@ def cmd_user_add(args) -> int:
     from engine.services.users import upsert_user
     ctx = _ctx()
     with ctx.db.transaction() as session:
-        user = upsert_user(session, args.username, args.password, args.jurisdiction, args.unit, args.role,
+        user = upsert_user(session, args.username, args.password, ctx.registry.get(args.jurisdiction), args.unit,
+                           args.role,
                            display_name=args.display_name)
         print(f"用户 {user.username}（{args.unit}，{args.jurisdiction}）角色：{', '.join(sorted(user.role_keys))}")
     return 0
@@ -77,7 +84,7 @@ def cmd_validate(args) -> int:
     if missing:
         print("文件不存在：" + "，".join(missing), file=sys.stderr)
         return 1
-    problems = validate_files(paths)
+    problems = validate_files(_runtime(), paths)
     for file, element, reason in problems:
         print(f"{file}: {element}: {reason}")
     if problems:
@@ -98,7 +105,7 @@ def cmd_deploy(args) -> int:
         return 1
     with ctx.db.transaction() as session:
         for key in keys:
-            row, created = deploy(session, key, extra, deployed_by="cli")
+            row, created = deploy(ctx.runtime, session, key, extra, deployed_by="cli")
             state = "新版本" if created else "未变化，沿用"
             print(f"{key}: {state} v{row.version}（{row.checksum[:12]}）")
     return 0

@@ -3,13 +3,17 @@ role of every jurisdiction, and walk a few sample projects to different stages. 
 are upserted, unchanged diagrams are not redeployed, a sample project is created only once.
 
 Demo users are named `<jurisdiction>_<role>` (`yeji_data_bureau`), applicant units
-`<jurisdiction>_applicant1`, `_applicant2` …, plus `<jurisdiction>_manager`; all share DEMO_PASSWORD.
-Sample projects and their steps come from the `demo` section of each jurisdiction.json."""
+`<jurisdiction>_applicant1`, `_applicant2` …, plus `<jurisdiction>_manager` and `_designer`; all share
+DEMO_PASSWORD. Sample projects and their steps are demo data, apart from the legal configuration:
+`processes/<jurisdiction>/demo.json`, read and checked by `load_demo`."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
+import json
+
 from engine import clock, registry
+from engine.errors import GovflowError
 from engine.migrate import upgrade
 from engine.models import ProcessInstance, User
 from engine.services import runtime
@@ -31,8 +35,9 @@ def demo_users(jurisdiction: registry.Jurisdiction) -> list[tuple[str, str, list
         else:
             result.append((f"{jurisdiction.key}_{role}", unit, [role], f"{unit}经办人"))
     manager_unit = jurisdiction.units.get("data_bureau") or jurisdiction.name
-    result.append((f"{jurisdiction.key}_manager", manager_unit if isinstance(manager_unit, str) else
-                   manager_unit[0], ["manager"], f"{jurisdiction.name}项目管理员"))
+    manager_unit = manager_unit if isinstance(manager_unit, str) else manager_unit[0]
+    result.append((f"{jurisdiction.key}_manager", manager_unit, ["manager"], f"{jurisdiction.name}项目管理员"))
+    result.append((f"{jurisdiction.key}_designer", manager_unit, ["designer"], f"{jurisdiction.name}流程设计员"))
     return result
 
 
@@ -41,7 +46,7 @@ def _ensure_users(ctx: Context, jurisdiction) -> dict[str, int]:
     shared_hash = hash_password(DEMO_PASSWORD)
     with ctx.db.transaction() as session:
         for username, unit, roles, display in demo_users(jurisdiction):
-            user = upsert_user(session, username, DEMO_PASSWORD, jurisdiction.key, unit, roles, display,
+            user = upsert_user(session, username, DEMO_PASSWORD, jurisdiction, unit, roles, display,
                                password_hash=shared_hash)
             ids[username] = user.id
     return ids
@@ -77,27 +82,57 @@ def _complete(ctx: Context, user_id: int, instance_id: int, element: str, data: 
 def run_demo(ctx: Context):
     upgrade(ctx.db)
     yield "数据库已迁移"
-    for jurisdiction in registry.jurisdictions().values():
+    for jurisdiction in ctx.registry.jurisdictions().values():
+        samples = load_demo(jurisdiction)
         yield f"{jurisdiction.name}（{jurisdiction.key}）"
         with ctx.db.transaction() as session:
             for key, pdef in jurisdiction.processes.items():
                 if not pdef.path.is_file():
                     yield f"  跳过未建模的流程：{key}"
                     continue
-                row, created = deploy(session, key, deployed_by="demo")
+                row, created = deploy(ctx.runtime, session, key, deployed_by="demo")
                 yield f"  流程 {key} v{row.version}{'（新部署）' if created else ''}"
         ids = _ensure_users(ctx, jurisdiction)
         yield f"  演示用户 {len(ids)} 个，密码均为 {DEMO_PASSWORD}"
-        for sample in _samples(jurisdiction):
+        for sample in samples:
             yield _run_sample(ctx, jurisdiction, sample, ids)
     with ctx.db.transaction() as session:
         total = len(list(session.scalars(select(User.id))))
     yield f"完成：共 {total} 个用户。运行 govflow serve 后用浏览器打开 http://127.0.0.1:5000/"
 
 
-def _samples(jurisdiction) -> list[dict]:
-    import json
+_PROJECT_KEYS = {"facts", "process", "stage", "starter", "steps"}
+_STEP_KEYS = ({"task", "as", "data"}, {"tick"})
 
-    from engine.config import PROCESSES_DIR
-    raw = json.loads((PROCESSES_DIR / jurisdiction.key / "jurisdiction.json").read_text(encoding="utf-8"))
-    return raw.get("demo", {}).get("projects", [])
+
+class DemoDataError(GovflowError):
+    status, code, title = 500, "demo_data", "演示数据有误"
+
+
+def load_demo(jurisdiction: registry.Jurisdiction) -> list[dict]:
+    """The sample projects of `processes/<key>/demo.json` (none when the file is absent), checked:
+    a misspelt key is named with its file."""
+    path = jurisdiction.folder / "demo.json" if jurisdiction.folder else None
+    if path is None or not path.is_file():
+        return []
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DemoDataError(f"{path}: 不是有效的 UTF-8 JSON（{exc}）") from None
+    problems = []
+    if not isinstance(raw, dict) or set(raw) - {"projects"} or not isinstance(raw.get("projects", []), list):
+        problems.append(f"{path}: 应为 {{\"projects\": [...]}}")
+        raw = {"projects": []}
+    for i, project in enumerate(raw.get("projects", [])):
+        where = f"{path}: projects[{i}]"
+        if not isinstance(project, dict) or not isinstance(project.get("facts"), dict):
+            problems.append(f"{where}: 应为含 facts 的对象")
+            continue
+        problems += [f"{where}.{key}: 未知的键" for key in sorted(set(project) - _PROJECT_KEYS)]
+        for j, step in enumerate(project.get("steps", [])):
+            if not isinstance(step, dict) or not any(set(step) <= keys and set(step) >= keys - {"data"}
+                                                     for keys in _STEP_KEYS):
+                problems.append(f"{where}.steps[{j}]: 应为 {{task, as, data}} 或 {{tick}}")
+    if problems:
+        raise DemoDataError("\n".join(problems))
+    return raw.get("projects", [])

@@ -15,12 +15,10 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from engine import clock, queries
+from engine import clock, policy, queries
 from engine.errors import Conflict, GovflowError, NotFound, PermissionDenied, ValidationFailed
 from engine.models import Attachment, HumanTask, ProcessInstance, User
 from engine.services.context import Context
-from engine.services.users import can_act_on, can_view_instance
-from forms import validation
 
 _CHUNK = 64 * 1024
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -81,11 +79,11 @@ def extension_of(filename: str) -> str:
     return filename.rpartition(".")[2].lower() if "." in filename else ""
 
 
-def _attachment_field(form: str | None, field: str) -> bool:
+def _attachment_field(ctx: Context, form: str | None, field: str) -> bool:
     """Is `field` (`plan`, or `quotes.0.file` inside repeated rows) an attachment of the form?"""
     if not form:
         return False
-    node, _ui = validation.load_form(form)
+    node, _ui = ctx.forms.load(form)
     for part in field.split("."):
         node = node.get("items", {}) if part.isdigit() else node.get("properties", {}).get(part)
         if not isinstance(node, dict):
@@ -99,11 +97,11 @@ def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str) -> Hum
         task = session.get(HumanTask, task_id)
         if task is None or task.jurisdiction != user.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
-        if not can_act_on(user, task.jurisdiction, task.role_key, task.applicant_unit_id):
+        if not policy.can_act_on(user, ctx.registry.get(task.jurisdiction), task.role_key, task.applicant_unit_id):
             raise PermissionDenied("该任务不属于您的角色或单位，不能上传附件")
         if task.state != "ready":
             raise Conflict(f"“{task.title}”已不在待办状态，不能再上传附件")
-        if not _attachment_field(task.form, field):
+        if not _attachment_field(ctx, task.form, field):
             raise ValidationFailed(f"“{field}”不是该表单的附件字段", errors={field: "不是附件字段"})
         return task
 
@@ -179,9 +177,10 @@ def store(ctx: Context, user_id: int, task_id: int, field: str, filename: str | 
         raise
 
 
-def _may_view(session, user: User, inst: ProcessInstance) -> bool:
-    return can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id,
-                             queries.user_involved(session, user, inst.id))
+def _may_view(ctx: Context, session, user: User, inst: ProcessInstance) -> bool:
+    unit_roles = ctx.registry.get(inst.jurisdiction).unit_roles
+    return policy.can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id,
+                                    queries.user_involved(session, user, unit_roles, inst.id))
 
 
 def list_for_instance(ctx: Context, user_id: int, instance_id: int) -> list[dict]:
@@ -190,7 +189,7 @@ def list_for_instance(ctx: Context, user_id: int, instance_id: int) -> list[dict
         inst = session.get(ProcessInstance, instance_id)
         if inst is None:
             raise NotFound(f"项目不存在：{instance_id}")
-        if not _may_view(session, user, inst):
+        if not _may_view(ctx, session, user, inst):
             raise PermissionDenied("您无权查看该项目的附件")
         rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
                                .order_by(Attachment.created_at, Attachment.id))
@@ -205,7 +204,7 @@ def open_for_download(ctx: Context, user_id: int, attachment_id: int) -> tuple[d
         row = session.get(Attachment, attachment_id)
         if row is None:
             raise NotFound(f"附件不存在：{attachment_id}")
-        if not _may_view(session, user, session.get(ProcessInstance, row.instance_id)):
+        if not _may_view(ctx, session, user, session.get(ProcessInstance, row.instance_id)):
             raise PermissionDenied("您无权下载该附件：仅项目申报单位和参与办理的部门可以查看")
         info = describe(row)
         stored_name = row.stored_name

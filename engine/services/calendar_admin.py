@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from engine import calendars, clock, registry
+from engine import clock
 from engine import workflow as wfx
 from engine.clocks import local_iso
 from engine.errors import ValidationFailed
@@ -74,10 +74,10 @@ def _signature(session) -> tuple:
                                         func.max(CalendarYear.loaded_at))).one())
 
 
-def _install_rows(session) -> None:
+def _install_rows(ctx: Context, session) -> None:
     signature = _signature(session)
     rows = session.scalars(select(CalendarYear).order_by(CalendarYear.jurisdiction, CalendarYear.year))
-    calendars.install_all(((row.jurisdiction, _arrangement(row)) for row in rows), signature)
+    ctx.runtime.calendars.install_all(((row.jurisdiction, _arrangement(row)) for row in rows), signature)
 
 
 def install(ctx: Context) -> None:
@@ -86,7 +86,7 @@ def install(ctx: Context) -> None:
     try:
         seed(ctx)
         with ctx.db.transaction() as session:
-            _install_rows(session)
+            _install_rows(ctx, session)
     except (OperationalError, ProgrammingError):
         log.warning("日历表尚不可用（请先运行 govflow init-db），暂用内置节假日数据")
 
@@ -94,17 +94,17 @@ def install(ctx: Context) -> None:
 def refresh(ctx: Context) -> bool:
     """Reload the in-memory calendars if the rows changed since (another process imported a year)."""
     with ctx.db.transaction() as session:
-        if _signature(session) == calendars.installed_signature():
+        if _signature(session) == ctx.runtime.calendars.installed_signature():
             return False
-        _install_rows(session)
+        _install_rows(ctx, session)
         return True
 
 
 # --- listing --------------------------------------------------------------------------------------
 
-def _year_dict(row: CalendarYear) -> dict:
+def _year_dict(ctx: Context, row: CalendarYear) -> dict:
     return {"id": row.id, "jurisdiction": row.jurisdiction or None,
-            "jurisdiction_name": registry.get(row.jurisdiction).name if row.jurisdiction else "全国",
+            "jurisdiction_name": ctx.registry.get(row.jurisdiction).name if row.jurisdiction else "全国",
             "year": row.year, "source": row.source, "holidays": row.holidays, "workdays": row.workdays,
             "holiday_count": len(row.holidays), "workday_count": len(row.workdays),
             "builtin": row.loaded_by == BUILTIN_LOADED_BY, "loaded_by": row.loaded_by,
@@ -119,8 +119,9 @@ def list_years(ctx: Context, jurisdiction: str | None = None, now: datetime | No
         stmt = select(CalendarYear).order_by(CalendarYear.year.desc(), CalendarYear.jurisdiction)
         if jurisdiction:
             stmt = stmt.where(CalendarYear.jurisdiction.in_(("", jurisdiction)))
-        years = [_year_dict(r) for r in session.scalars(stmt)]
-    cal = calendars.calendar_for(jurisdiction)
+        years = [_year_dict(ctx, r) for r in session.scalars(stmt)]
+    refresh(ctx)
+    cal = ctx.calendar(jurisdiction)
     this_year = now.astimezone(clock.SHANGHAI).year
     provisional = [y for y in range(this_year, this_year + 3) if cal.is_provisional(date(y, 1, 1))]
     return {"years": years, "provisional_years": provisional,
@@ -153,7 +154,7 @@ def import_notice(ctx: Context, text: str, *, year: int | None = None, jurisdict
     now = now or clock.now()
     jurisdiction = jurisdiction or ""
     if jurisdiction:
-        registry.get(jurisdiction)
+        ctx.registry.get(jurisdiction)
     try:
         year = year or notice_year(text)
         arrangement = parse_notice(text, year)
@@ -171,19 +172,20 @@ def import_notice(ctx: Context, text: str, *, year: int | None = None, jurisdict
         audit(session, "calendar_year_loaded", data={"year": year, "jurisdiction": jurisdiction or None,
                                                      "source": arrangement.source, "by": loaded_by}, at=now)
         session.flush()
-        result = _year_dict(row)
-        _install_rows(session)
+        result = _year_dict(ctx, row)
+        _install_rows(ctx, session)
     result.update(replaced=replaced, **recompute(ctx, year, jurisdiction or None, now))
     return result
 
 
 # --- recomputing what was provisional --------------------------------------------------------------
 
-def _jurisdiction_filter(column, jurisdiction: str | None, year: int):
+def _jurisdiction_filter(ctx: Context, column, jurisdiction: str | None, year: int):
     """Rows of the jurisdictions whose calendar the loaded year changes: the one given (a local
     rule), or every one that has no local rule of its own for that year (a national notice)."""
     if jurisdiction:
         return column == jurisdiction
+    calendars = ctx.runtime.calendars
     own = sorted(j for j in calendars.local_jurisdictions() if calendars.has_local_year(j, year))
     return column.not_in(own) if own else column.is_not(None)
 
@@ -207,19 +209,19 @@ def _recompute_tasks(ctx: Context, year: int, jurisdiction: str | None, now: dat
     with ctx.db.transaction() as session:
         rows = list(session.scalars(select(HumanTask).where(
             HumanTask.state == "ready", HumanTask.due_provisional.is_(True), HumanTask.due_at >= _start(year),
-            _jurisdiction_filter(HumanTask.jurisdiction, jurisdiction, year)).order_by(HumanTask.id)))
+            _jurisdiction_filter(ctx, HumanTask.jurisdiction, jurisdiction, year)).order_by(HumanTask.id)))
         workflows: dict[int, tuple] = {}
         for row in rows:
             inst = session.get(ProcessInstance, row.instance_id)
             if inst.id not in workflows:
                 version = ctx.loaded_version(session, inst.process_version_id)
-                workflows[inst.id] = (version, wfx.loads(version, inst.state, inst.jurisdiction))
+                workflows[inst.id] = (version, wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction)))
             version, workflow = workflows[inst.id]
             info, task = version.element(row.element_id), wfx.find_task(workflow, row.task_guid)
             if info is None or task is None:
                 continue
             with clock.frozen_at(row.created_at):   # as computed when the task became ready
-                due_at, provisional = due_for(session, inst, version, workflow, task, info, row.created_at)
+                due_at, provisional = due_for(ctx, session, inst, version, workflow, task, info, row.created_at)
             if due_at == row.due_at and provisional == row.due_provisional:
                 continue
             audit(session, "due_recomputed", instance_id=row.instance_id, element_id=row.element_id,
@@ -239,7 +241,7 @@ def _recompute_timers(ctx: Context, year: int, jurisdiction: str | None, now: da
         instance_ids = sorted(set(session.scalars(
             select(Timer.instance_id).join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
             .where(Timer.state == "pending", Timer.run_at >= _start(year),
-                   _jurisdiction_filter(ProcessInstance.jurisdiction, jurisdiction, year)))))
+                   _jurisdiction_filter(ctx, ProcessInstance.jurisdiction, jurisdiction, year)))))
     changed = 0
     for instance_id in instance_ids:
         with ctx.db.transaction() as session, clock.frozen_at(now):
@@ -252,7 +254,7 @@ def _rearm_instance(ctx: Context, session, instance_id: int, now: datetime) -> i
     if inst.status != "running":
         return 0
     version = ctx.loaded_version(session, inst.process_version_id)
-    workflow = wfx.loads(version, inst.state, inst.jurisdiction)
+    workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
     rearmed = moved = 0
     for info in wfx.pending_timers(workflow):
         task = wfx.find_task(workflow, info["task_guid"])
@@ -265,5 +267,5 @@ def _rearm_instance(ctx: Context, session, instance_id: int, now: datetime) -> i
             audit(session, "timer_recomputed", instance_id=inst.id, element_id=info["element_id"],
                   data={"title": info["title"], "before": info["fires_at"], "after": after}, at=now)
     if rearmed:
-        persist(session, inst, version, workflow, now)
+        persist(ctx, session, inst, version, workflow, now)
     return moved

@@ -1,4 +1,5 @@
-"""What every service needs: settings, the database and the cache of parsed process versions."""
+"""What every service needs: settings, the database and the runtime (registry, calendars, parsed
+versions, forms, clock). Built once by `create_app` and by the CLI; tests build their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,38 +12,54 @@ from engine.config import Settings
 from engine.db import Database
 from engine.errors import NotFound
 from engine.models import ProcessVersion
+from engine.runtime_env import Runtime
 
 
 @dataclass
 class Context:
     settings: Settings
     db: Database
-    versions: wfx.VersionCache = field(default_factory=lambda: SHARED_VERSIONS)
+    runtime: Runtime = field(default=None)
     # The yearly cycles to run: None reads the "schedules" of every jurisdiction.json (a deployment
     # or a test may hand its own, {jurisdiction: [entries]}).
     schedule_config: dict | None = None
 
+    def __post_init__(self):
+        if self.runtime is None:
+            self.runtime = Runtime.from_data_dir(self.settings.data_dir)
+
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Context":
-        return cls(settings=settings, db=Database(settings.database_url))
+    def from_settings(cls, settings: Settings, runtime: Runtime | None = None) -> "Context":
+        return cls(settings=settings, db=Database(settings.database_url), runtime=runtime)
+
+    @property
+    def registry(self):
+        return self.runtime.registry
+
+    @property
+    def forms(self):
+        return self.runtime.forms
+
+    @property
+    def versions(self) -> wfx.VersionCache:
+        return self.runtime.versions
+
+    def helpers(self, jurisdiction: str | None) -> dict:
+        return self.runtime.helpers(jurisdiction)
+
+    def calendar(self, jurisdiction: str | None):
+        return self.runtime.calendar(jurisdiction)
 
     def loaded_version(self, session: Session, version_id: int) -> wfx.LoadedVersion:
-        return load_version(session, version_id, self.versions)
+        """The parsed version, cached by the checksum of its files (parsing is the costly part)."""
+        found = session.execute(select(ProcessVersion.checksum, ProcessVersion.process_key)
+                                .where(ProcessVersion.id == version_id)).first()
+        if found is None:
+            raise NotFound(f"流程版本不存在：{version_id}")
+        checksum, process_key = found
 
+        def loader():
+            files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == version_id))
+            return wfx.load_version(process_key, {name: content.encode("utf-8") for name, content in files.items()})
 
-SHARED_VERSIONS = wfx.VersionCache()
-
-
-def load_version(session: Session, version_id: int, cache: wfx.VersionCache = SHARED_VERSIONS) -> wfx.LoadedVersion:
-    """The parsed version, cached by the checksum of its files (parsing is the costly part)."""
-    found = session.execute(select(ProcessVersion.checksum, ProcessVersion.process_key)
-                            .where(ProcessVersion.id == version_id)).first()
-    if found is None:
-        raise NotFound(f"流程版本不存在：{version_id}")
-    checksum, process_key = found
-
-    def loader():
-        files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == version_id))
-        return wfx.load_version(process_key, {name: content.encode("utf-8") for name, content in files.items()})
-
-    return cache.get(f"{process_key}:{checksum}", loader)
+        return self.versions.get(f"{process_key}:{checksum}", loader)

@@ -12,16 +12,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import registry
 from engine import workflow as wfx
 from engine.clocks import parse_due_in
-from engine.config import DIAGRAMS_DIR
 from engine.errors import DiagramInvalid, GovflowError
 from engine.models import ProcessVersion
+from engine.runtime_env import Runtime
 from engine.sandbox import SandboxViolation, check_code
-from engine.services.context import SHARED_VERSIONS
-from engine.services.users import KNOWN_ROLES
-from forms.validation import form_exists
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DMN_NS_RE = re.compile(r'<(?:\w+:)?decision\s[^>]*id="([^"]+)"')
@@ -47,11 +43,14 @@ def _referenced(content: bytes) -> tuple[set[str], set[str]]:
     return {c for c in called if c}, decisions
 
 
-def _library(extra: dict[str, bytes]) -> tuple[dict[str, tuple[str, bytes]], dict[str, tuple[str, bytes]]]:
-    """Index process ids and decision ids to files: the given files win over bpmn_diagrams/."""
+def _library(folder: Path | None, extra: dict[str, bytes]
+             ) -> tuple[dict[str, tuple[str, bytes]], dict[str, tuple[str, bytes]]]:
+    """Index process ids and decision ids to files: the given files win over the jurisdiction's
+    folder bpmn_diagrams/<jurisdiction>/."""
     processes, decisions = {}, {}
-    files = {p.name: p.read_bytes() for p in DIAGRAMS_DIR.glob("*.bpmn")}
-    files.update({p.name: p.read_bytes() for p in DIAGRAMS_DIR.glob("*.dmn")})
+    files = {}
+    if folder is not None and folder.is_dir():
+        files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".bpmn", ".dmn")}
     files.update(extra)
     for name, content in files.items():
         if name.endswith(".dmn"):
@@ -67,9 +66,16 @@ def _library(extra: dict[str, bytes]) -> tuple[dict[str, tuple[str, bytes]], dic
     return processes, decisions
 
 
-def bundle_for(process_key: str, extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def _folder_of(runtime: Runtime, process_key: str) -> Path | None:
+    try:
+        return runtime.registry.jurisdiction_of(process_key).diagrams_dir
+    except GovflowError:
+        return None
+
+
+def bundle_for(runtime: Runtime, process_key: str, extra: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """The files one version needs: its BPMN, every process it calls, every decision it uses."""
-    processes, decisions = _library(extra or {})
+    processes, decisions = _library(_folder_of(runtime, process_key), extra or {})
     if process_key not in processes:
         raise DiagramInvalid([(process_key, process_key, "找不到该流程的 BPMN 文件")])
     bundle: dict[str, bytes] = {}
@@ -93,35 +99,37 @@ def bundle_for(process_key: str, extra: dict[str, bytes] | None = None) -> dict[
     return bundle
 
 
-def _check_elements(file: str, version: wfx.LoadedVersion, jurisdiction) -> list[tuple[str, str, str]]:
+def _check_elements(runtime: Runtime, file: str, version: wfx.LoadedVersion,
+                    jurisdiction) -> list[tuple[str, str, str]]:
     problems = []
     for el in version.elements.values():
         if el.kind == "UserTask":
-            problems += _check_user_task(file, el, jurisdiction)
+            problems += _check_user_task(runtime, file, el, jurisdiction)
         if el.kind == "EndEvent" and not el.properties.get("outcome"):
             problems.append((file, el.element_id, "结束事件缺少 outcome 属性"))
     return problems
 
 
-def _check_user_task(file, el, jurisdiction) -> list[tuple[str, str, str]]:
-    problems = [(file, el.element_id, reason) for reason in
-                _lane_problems(el) + _form_problems(el) + _basis_problems(el, jurisdiction) + _clock_problems(el)]
-    return problems
+def _check_user_task(runtime: Runtime, file, el, jurisdiction) -> list[tuple[str, str, str]]:
+    reasons = (_lane_problems(el, jurisdiction) + _form_problems(runtime, el) + _basis_problems(el, jurisdiction)
+               + _clock_problems(el))
+    return [(file, el.element_id, reason) for reason in reasons]
 
 
-def _lane_problems(el) -> list[str]:
+def _lane_problems(el, jurisdiction) -> list[str]:
     if el.role is None:
         return ["用户任务不在按角色命名的泳道中（泳道 id 应为 lane_<角色> 或 <子流程id>_lane_<角色>）"]
-    if el.role not in KNOWN_ROLES:
-        return [f"泳道角色 {el.role} 不在角色表中"]
+    if el.role not in jurisdiction.roles:
+        known = "、".join(jurisdiction.roles)
+        return [f"泳道角色 {el.role} 未在 processes/{jurisdiction.key}/jurisdiction.json 的 roles 中声明（已声明：{known}）"]
     return []
 
 
-def _form_problems(el) -> list[str]:
+def _form_problems(runtime: Runtime, el) -> list[str]:
     form = el.properties.get("form")
     if not form:
         return ["用户任务缺少 form 属性"]
-    if not form_exists(form):
+    if not runtime.forms.exists(form):
         return [f"表单文件不存在：forms/{form}.schema.json"]
     return []
 
@@ -174,17 +182,18 @@ def _check_code(files: dict[str, bytes]) -> list[tuple[str, str, str]]:
     return problems
 
 
-def validate_bundle(process_key: str, files: dict[str, bytes]) -> wfx.LoadedVersion:
+def validate_bundle(runtime: Runtime, process_key: str, files: dict[str, bytes]) -> wfx.LoadedVersion:
     """Parse (XSD-validated) and check govflow's conventions; raise DiagramInvalid listing problems."""
     main_file = next((n for n, c in files.items() if n.endswith(".bpmn") and
                       main_process_key(c) == process_key), process_key)
     try:
-        jurisdiction = registry.jurisdiction_of(process_key)
+        jurisdiction = runtime.registry.jurisdiction_of(process_key)
     except GovflowError:
-        raise DiagramInvalid([(main_file, process_key, "流程标识不属于任何已知辖区")]) from None
+        known = "、".join(runtime.registry.jurisdictions())
+        raise DiagramInvalid([(main_file, process_key, f"流程标识不属于任何已知辖区（流程标识应以辖区键开头：{known}）")]) from None
     try:
         # Parsing is the costly part and depends only on the files: share it with the runtime's cache.
-        version = SHARED_VERSIONS.get(f"{process_key}:{checksum(files)}",
+        version = runtime.versions.get(f"{process_key}:{checksum(files)}",
                                       lambda: wfx.load_version(process_key, files))
     except ValidationException as exc:
         raise DiagramInvalid([(exc.file_name or main_file, exc.id or "?", str(exc).splitlines()[0])]) from exc
@@ -192,13 +201,13 @@ def validate_bundle(process_key: str, files: dict[str, bytes]) -> wfx.LoadedVers
         raise DiagramInvalid([(main_file, "?", f"XML 语法错误：{exc}")]) from exc
     except Exception as exc:  # noqa: BLE001 - the parser raises many kinds; all are the diagram's fault
         raise DiagramInvalid([(main_file, "?", f"{type(exc).__name__}: {exc}")]) from exc
-    problems = _check_elements(main_file, version, jurisdiction) + _check_code(files)
+    problems = _check_elements(runtime, main_file, version, jurisdiction) + _check_code(files)
     if problems:
         raise DiagramInvalid(problems)
     return version
 
 
-def validate_files(paths: list[Path]) -> list[tuple[str, str, str]]:
+def validate_files(runtime: Runtime, paths: list[Path]) -> list[tuple[str, str, str]]:
     """`govflow validate`: every problem of every executable BPMN among the files."""
     extra = {p.name: p.read_bytes() for p in paths}
     problems = []
@@ -214,7 +223,7 @@ def validate_files(paths: list[Path]) -> list[tuple[str, str, str]]:
             problems.append((p.name, "?", "没有可执行的流程（isExecutable=\"true\"）"))
             continue
         try:
-            validate_bundle(key, bundle_for(key, extra))
+            validate_bundle(runtime, key, bundle_for(runtime, key, extra))
         except DiagramInvalid as exc:
             problems += exc.problems
     return problems
@@ -227,17 +236,17 @@ def checksum(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def deploy(session: Session, process_key: str, extra: dict[str, bytes] | None = None,
+def deploy(runtime: Runtime, session: Session, process_key: str, extra: dict[str, bytes] | None = None,
            deployed_by: str | None = None) -> tuple[ProcessVersion, bool]:
     """Deploy the process as a new version unless the newest one has the same files.
     Returns (version row, created)."""
-    files = bundle_for(process_key, extra)
-    validate_bundle(process_key, files)
+    files = bundle_for(runtime, process_key, extra)
+    validate_bundle(runtime, process_key, files)
     digest = checksum(files)
     latest = latest_version(session, process_key)
     if latest is not None and latest.checksum == digest:
         return latest, False
-    jurisdiction = registry.jurisdiction_of(process_key)
+    jurisdiction = runtime.registry.jurisdiction_of(process_key)
     pdef = jurisdiction.processes.get(process_key)
     number = (session.scalar(select(func.max(ProcessVersion.version))
                              .where(ProcessVersion.process_key == process_key)) or 0) + 1

@@ -19,7 +19,6 @@ from engine.clocks import local_iso
 from engine.config import env_bool, env_int
 from engine.models import HumanTask, Notification, User, UserRole
 from engine.services.context import Context
-from engine.services.users import UNIT_ROLES
 
 log = logging.getLogger("govflow.notifications")
 MANAGER_ROLES = ("manager", "admin")
@@ -56,10 +55,10 @@ def notify(session: Session, users, *, kind: str, title: str, body: str, now: da
     return len(seen)
 
 
-def notify_overdue(session: Session, task: HumanTask, now: datetime) -> int:
+def notify_overdue(session: Session, task: HumanTask, now: datetime, unit_scoped: bool) -> int:
     """The users holding the task's role (in the applicant unit, for the unit roles) and the
     jurisdiction's managers are told the task ran past its deadline."""
-    unit = task.applicant_unit_id if task.role_key in UNIT_ROLES else None
+    unit = task.applicant_unit_id if unit_scoped else None
     people = users_with_role(session, task.jurisdiction, [task.role_key], unit) + managers(session, task.jurisdiction)
     provisional = "（暂定期限）" if task.due_provisional else ""
     body = (f"项目“{task.project_name}”（编号 {task.instance_id}）的“{task.title}”已于"

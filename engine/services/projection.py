@@ -8,13 +8,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import registry
 from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
 from engine.errors import ScriptError
 from engine.jsonable import jsonable
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
-from engine.services.context import load_version
+from engine.services.context import Context
 
 
 def audit(session: Session, event: str, *, instance_id=None, actor_id=None, element_id=None,
@@ -23,19 +22,19 @@ def audit(session: Session, event: str, *, instance_id=None, actor_id=None, elem
                            human_task_id=human_task_id, data=jsonable(data) if data else None, at=at))
 
 
-def due_for(session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo, now: datetime):
+def due_for(ctx: Context, session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo, now: datetime):
     props = info.properties
     if props.get("dueAt"):
         try:
             value = workflow.script_engine.evaluate(task, props["dueAt"])
         except ScriptError as exc:
             raise ScriptError(info.element_id, f"dueAt 计算失败：{exc.detail}") from exc
-        return due_at_value(value, inst.jurisdiction)
+        return due_at_value(value, ctx.calendar(inst.jurisdiction))
     if props.get("dueIn") and props.get("clock"):
-        return paused_clock_due(props["dueIn"], now, inst.jurisdiction,
+        return paused_clock_due(props["dueIn"], now, ctx.calendar(inst.jurisdiction),
                                 _earlier_rounds(session, inst.id, version, props["clock"]))
     if props.get("dueIn"):
-        return due_in(props["dueIn"], now, inst.jurisdiction)
+        return due_in(props["dueIn"], now, ctx.calendar(inst.jurisdiction))
     return None, False
 
 
@@ -62,7 +61,7 @@ def _subject(workflow, task, info: wfx.ElementInfo) -> str:
     return f"{info.title}（{value}）"[:200] if value else info.title
 
 
-def _sync_tasks(session, inst: ProcessInstance, version, workflow, now) -> list[HumanTask]:
+def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> list[HumanTask]:
     existing = {row.task_guid: row for row in session.scalars(
         select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
     ready_guids, created = set(), []
@@ -72,7 +71,7 @@ def _sync_tasks(session, inst: ProcessInstance, version, workflow, now) -> list[
         if guid in existing:
             continue
         info = version.element(task.task_spec.name)
-        due_at, provisional = due_for(session, inst, version, workflow, task, info, now)
+        due_at, provisional = due_for(ctx, session, inst, version, workflow, task, info, now)
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
                         title=_subject(workflow, task, info),
                         role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
@@ -107,7 +106,7 @@ def _sync_timers(session, inst: ProcessInstance, workflow, now) -> None:
             row.fired_at = row.fired_at or now
 
 
-def _finish(session, inst: ProcessInstance, version, workflow, now) -> None:
+def _finish(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> None:
     ends = wfx.reached_end_events(workflow)
     last = ends[-1] if ends else None
     outcome = "completed"
@@ -120,7 +119,7 @@ def _finish(session, inst: ProcessInstance, version, workflow, now) -> None:
     inst.outcome = outcome
     inst.outcome_reason = reason
     inst.ended_at = now
-    label = registry.get(inst.jurisdiction).outcome_label(outcome)
+    label = ctx.registry.get(inst.jurisdiction).outcome_label(outcome)
     audit(session, "instance_ended", instance_id=inst.id, element_id=last.task_spec.name if last else None,
           data={"outcome": outcome, "outcome_label": label, "reason": reason}, at=now)
     parent_outcome = info.properties.get("parentOutcome") if last is not None and info else None
@@ -128,7 +127,7 @@ def _finish(session, inst: ProcessInstance, version, workflow, now) -> None:
         # e.g. 第二十六条: 逾期不整改 → 终止项目 — the side process ends the project it belongs to
         parent = lock_instance(session, inst.parent_instance_id)
         if parent.status == "running":
-            terminate(session, parent, parent_outcome, reason or label, now,
+            terminate(ctx, session, parent, parent_outcome, reason or label, now,
                       cause={"child_instance_id": inst.id, "process": inst.process_key})
 
 
@@ -139,28 +138,28 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
                            .execution_options(populate_existing=True)).one()
 
 
-def terminate(session: Session, inst: ProcessInstance, outcome: str, reason: str | None, now,
+def terminate(ctx: Context, session: Session, inst: ProcessInstance, outcome: str, reason: str | None, now,
               actor_id: int | None = None, cause: dict | None = None) -> None:
     """End a running instance from outside (a supervising process, a manager): its open tasks are
     cancelled, its timers dropped, and it keeps the outcome and reason given."""
-    version = load_version(session, inst.process_version_id)
-    workflow = wfx.loads(version, inst.state, inst.jurisdiction)
+    version = ctx.loaded_version(session, inst.process_version_id)
+    workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
     inst.status, inst.outcome, inst.outcome_reason, inst.ended_at = "terminated", outcome, reason, now
     workflow.cancel()
-    persist(session, inst, version, workflow, now)
-    label = registry.get(inst.jurisdiction).outcome_label(outcome)
+    persist(ctx, session, inst, version, workflow, now)
+    label = ctx.registry.get(inst.jurisdiction).outcome_label(outcome)
     audit(session, "instance_terminated", instance_id=inst.id, actor_id=actor_id,
           data={"outcome": outcome, "outcome_label": label, "reason": reason, **(cause or {})}, at=now)
 
 
-def persist(session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now) -> list:
+def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now) -> list:
     """Save the workflow and sync everything derived from it. Returns the newly ready task rows."""
-    created = _sync_tasks(session, inst, version, workflow, now)
+    created = _sync_tasks(ctx, session, inst, version, workflow, now)
     _sync_timers(session, inst, workflow, now)
     inst.state = wfx.dumps(workflow)
     inst.serializer_version = wfx.SERIALIZER_VERSION
     inst.updated_at = now
     if workflow.is_completed() and inst.status == "running":
-        _finish(session, inst, version, workflow, now)
+        _finish(ctx, session, inst, version, workflow, now)
     session.flush()
     return created

@@ -8,16 +8,15 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from engine import clock, registry
+from engine import clock, policy
 from engine import workflow as wfx
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
+from engine.registry import Jurisdiction, ProcessDef
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.services.projection import audit, lock_instance, persist, terminate
-from engine.services.users import UNIT_ROLES, can_act_on
-from forms import validation
 
 DEFAULT_START_FORM = "common/project_facts"
 
@@ -26,7 +25,7 @@ def _local_today(now: datetime) -> date:
     return now.astimezone(clock.SHANGHAI).date()
 
 
-def check_plan_year(jurisdiction: registry.Jurisdiction, facts: dict, now: datetime,
+def check_plan_year(jurisdiction: Jurisdiction, facts: dict, now: datetime,
                     process_key: str | None = None) -> dict:
     """Default `plan_year` to the first open year; refuse a closed year unless `urgent` (增列).
     The rule is the process's own (jurisdiction.json `processes.<key>.declaration`) or the
@@ -74,15 +73,15 @@ def terminate_instance(ctx: Context, user_id: int, instance_id: int, reason: str
         inst = session.get(ProcessInstance, instance_id)
         if inst is None or inst.jurisdiction != user.jurisdiction:
             raise NotFound(f"项目不存在：{instance_id}")
-        if not user.role_keys & {"manager", "admin"}:
+        if not policy.can_manage(user, inst.jurisdiction):
             raise PermissionDenied("只有管理者可以终止项目")
         inst = _lock_instance(session, instance_id)
         if inst.status != "running":
             raise Conflict(f"项目“{inst.project_name}”已结束")
-        terminate(session, inst, outcome, reason.strip(), now, actor_id=user.id)
+        terminate(ctx, session, inst, outcome, reason.strip(), now, actor_id=user.id)
 
 
-def _parent_of(session: Session, user: User, pdef: registry.ProcessDef,
+def _parent_of(session: Session, user: User, jurisdiction: Jurisdiction, pdef: ProcessDef,
                parent_instance_id: int | None) -> ProcessInstance | None:
     """A side process (变更, 整改 …) hangs off a project of the same jurisdiction the user may see;
     its applicant is the project's applicant unit, whoever starts it."""
@@ -97,8 +96,7 @@ def _parent_of(session: Session, user: User, pdef: registry.ProcessDef,
         raise NotFound(f"项目不存在：{parent_instance_id}")
     # A supervising bureau (a shared role such as data_bureau) may act on any project of its
     # jurisdiction; a unit role (applicant …) only on its own unit's projects.
-    bureau_roles = (user.role_keys & set(pdef.startable_by)) - UNIT_ROLES
-    if not bureau_roles and user.unit_id != parent.applicant_unit_id:
+    if not policy.can_start_for(user, jurisdiction, pdef, parent.applicant_unit_id):
         raise PermissionDenied("您无权为该项目发起此流程")
     if parent.status != "running" and pdef.parent not in ("ended", "optional"):
         raise Conflict(f"项目“{parent.project_name}”已结束，不能再发起“{pdef.name}”")
@@ -108,14 +106,14 @@ def _parent_of(session: Session, user: User, pdef: registry.ProcessDef,
 def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                    now: datetime | None = None, parent_instance_id: int | None = None) -> int:
     now = now or clock.now()
-    pdef = registry.process_def(process_key)
-    jurisdiction = registry.jurisdiction_of(process_key)
+    pdef = ctx.registry.process_def(process_key)
+    jurisdiction = ctx.registry.jurisdiction_of(process_key)
     with ctx.db.transaction() as session, clock.frozen_at(now):
         user = session.get(User, user_id)
-        if user.jurisdiction != jurisdiction.key or not (user.role_keys & set(pdef.startable_by)):
+        if not policy.can_start(user, jurisdiction, pdef):
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
-        parent = _parent_of(session, user, pdef, parent_instance_id)
-        facts = validation.validate(pdef.start_form or DEFAULT_START_FORM, data)
+        parent = _parent_of(session, user, jurisdiction, pdef, parent_instance_id)
+        facts = ctx.forms.validate(pdef.start_form or DEFAULT_START_FORM, data)
         if parent is None or pdef.declaration is not None:
             facts = check_plan_year(jurisdiction, facts, now, process_key)
         if parent is None:
@@ -127,7 +125,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if row is None:
             raise NotFound(f"流程尚未部署：{process_key}")
         version = ctx.loaded_version(session, row.id)
-        workflow = wfx.start(version, dict(facts, applicant_unit=applicant_unit.name), jurisdiction.key)
+        workflow = wfx.start(version, dict(facts, applicant_unit=applicant_unit.name), ctx.helpers(jurisdiction.key))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,
                                applicant_unit_id=applicant_unit.id, started_by_id=user.id,
@@ -141,7 +139,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if parent is not None:
             audit(session, "child_started", instance_id=parent.id, actor_id=user.id,
                   data={"title": pdef.name, "child_instance_id": inst.id, "process": process_key}, at=now)
-        persist(session, inst, version, workflow, now)
+        persist(ctx, session, inst, version, workflow, now)
         return inst.id
 
 
@@ -154,11 +152,11 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         row = session.get(HumanTask, task_id)
         if row is None or user.jurisdiction != row.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
-        if not can_act_on(user, row.jurisdiction, row.role_key, row.applicant_unit_id):
+        if not policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.applicant_unit_id):
             raise PermissionDenied("该任务不属于您的角色或单位")
         if row.state != "ready":
             raise Conflict(_no_longer_ready(row))
-        answers = validation.validate(row.form, data) if row.form else dict(data or {})
+        answers = ctx.forms.validate(row.form, data) if row.form else dict(data or {})
         inst = _lock_instance(session, row.instance_id)
         claimed = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "ready")
                                   .values(state="completed", completed_by_id=user.id, completed_at=now,
@@ -166,7 +164,7 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         if claimed.rowcount != 1:
             raise Conflict("该任务已由他人办理")
         version = ctx.loaded_version(session, inst.process_version_id)
-        workflow = wfx.loads(version, inst.state, inst.jurisdiction)
+        workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
         task = wfx.find_task(workflow, row.task_guid)
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
@@ -174,7 +172,7 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         wfx.complete(workflow, task, answers, info.properties.get("outputKey") if info else None)
         audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
               human_task_id=row.id, data={"title": row.title, "role": row.role_key, "answers": answers}, at=now)
-        persist(session, inst, version, workflow, now)
+        persist(ctx, session, inst, version, workflow, now)
         return inst.id
 
 

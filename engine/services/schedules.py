@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import json
 import logging
 import re
 import string
@@ -31,9 +30,8 @@ from datetime import date, datetime, time
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from engine import clock, registry
+from engine import clock
 from engine.clocks import local_iso
-from engine.config import PROCESSES_DIR
 from engine.errors import GovflowError, ValidationFailed
 from engine.models import ProcessInstance, ProcessVersion, Schedule, Unit, User, UserRole
 from engine.services import notifications
@@ -87,26 +85,14 @@ def next_occurrence(rule: str, after: datetime) -> datetime:
 
 # --- configuration ------------------------------------------------------------------------------------
 
-_files: dict[str, tuple[float, list]] = {}   # jurisdiction → (mtime, its "schedules" entries)
-
-
-def _entries(key: str) -> list[dict]:
-    path = PROCESSES_DIR / key / "jurisdiction.json"
-    mtime = path.stat().st_mtime
-    cached = _files.get(key)
-    if cached is None or cached[0] != mtime:
-        cached = (mtime, json.loads(path.read_text(encoding="utf-8")).get("schedules") or [])
-        _files[key] = cached
-    return cached[1]
-
-
-def configured(strict: bool = False) -> dict[str, list[dict]]:
-    """Every jurisdiction's "schedules" entries. A broken entry is logged and left out, so it cannot
-    stop the clocks (`strict`: raise the ValueError naming the file and the entry instead)."""
+def configured(registry, strict: bool = False) -> dict[str, list[dict]]:
+    """Every jurisdiction's "schedules" entries (jurisdiction.json, read by the registry's loader). A
+    broken entry is logged and left out, so it cannot stop the clocks (`strict`: raise the ValueError
+    naming the file and the entry instead)."""
     found: dict[str, list[dict]] = {}
-    for key in registry.jurisdictions():
+    for key, jurisdiction in registry.jurisdictions().items():
         found[key] = []
-        for entry in _entries(key):
+        for entry in jurisdiction.schedules:
             try:
                 check_entry(key, entry)
             except ValueError:
@@ -141,7 +127,7 @@ def sync(ctx: Context, now: datetime | None = None, configs: dict[str, list[dict
     A new cycle starts with its first occurrence after `now` (nothing is run for the past)."""
     now = now or clock.now()
     if configs is None:
-        configs = configured() if ctx.schedule_config is None else ctx.schedule_config
+        configs = configured(ctx.registry) if ctx.schedule_config is None else ctx.schedule_config
     changed = 0
     with ctx.db.transaction() as session:
         if session.bind.dialect.name == "postgresql":
@@ -201,14 +187,14 @@ def _first_user(session: Session, jurisdiction: str, role: str, unit_id: int | N
     return users[0] if users else None
 
 
-def _targets(session: Session, row: Schedule, year: int) -> list[tuple[User | None, dict, int | None, str]]:
+def _targets(ctx: Context, session: Session, row: Schedule, year: int) -> list[tuple[User | None, dict, int | None, str]]:
     """(starter, placeholder values, parent instance id, label) for each instance to start."""
     entry = row.config or {}
     mode = entry.get("for_each", "jurisdiction")
-    role = entry.get("start_as") or registry.process_def(row.process_key).startable_by[0]
+    role = entry.get("start_as") or ctx.registry.process_def(row.process_key).startable_by[0]
     base = {"year": year, "next_year": year + 1, "jurisdiction": row.jurisdiction}
     if mode == "jurisdiction":
-        return [(_first_user(session, row.jurisdiction, role), base, None, registry.get(row.jurisdiction).name)]
+        return [(_first_user(session, row.jurisdiction, role), base, None, ctx.registry.get(row.jurisdiction).name)]
     if mode == "unit":
         units = session.scalars(select(Unit).join(User, User.unit_id == Unit.id)
                                 .join(UserRole, UserRole.user_id == User.id)
@@ -257,10 +243,10 @@ def _run(ctx: Context, session: Session, row: Schedule, now: datetime, worker: s
     name = (row.config or {}).get("name") or row.process_key
     occurrence = row.next_run_at
     year = occurrence.astimezone(clock.SHANGHAI).year
-    inner = Context(settings=ctx.settings, db=_SavepointDatabase(session), versions=ctx.versions)
+    inner = Context(settings=ctx.settings, db=_SavepointDatabase(session), runtime=ctx.runtime)
     results = []
     try:
-        targets = _targets(session, row, year)
+        targets = _targets(ctx, session, row, year)
     except (GovflowError, ValueError) as exc:
         targets, results = [], [_failure(session, row, name, _message(exc), now)]
     for user, values, parent, label in targets:

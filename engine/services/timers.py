@@ -116,7 +116,7 @@ def _fire_instance(ctx: Context, session: Session, inst: ProcessInstance, now: d
 def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[Timer], now: datetime,
              worker: str) -> list[Fired]:
     version = ctx.loaded_version(session, inst.process_version_id)
-    workflow = wfx.loads(version, inst.state, inst.jurisdiction)
+    workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
     before = {t["task_guid"]: t["fires_at"] for t in wfx.pending_timers(workflow)}
     due = []
     for row in rows:
@@ -142,7 +142,7 @@ def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[T
             audit(session, "timer_fired", instance_id=inst.id, element_id=row.element_id,
                   data={"timer_id": row.id, "title": row.title, "run_at": row.run_at, "worker": worker}, at=now)
             result.append(Fired("timer", inst.id, row.element_id, row.title))
-    persist(session, inst, version, workflow, now)
+    persist(ctx, session, inst, version, workflow, now)
     return result
 
 
@@ -193,7 +193,8 @@ def flag_overdue(ctx: Context, now: datetime) -> list[Fired]:
             audit(session, "task_overdue", instance_id=row.instance_id, element_id=row.element_id,
                   human_task_id=row.id, data={"title": row.title, "role": row.role_key,
                                               "due_at": row.due_at, "provisional": row.due_provisional}, at=now)
-            notifications.notify_overdue(session, row, now)
+            notifications.notify_overdue(session, row, now,
+                                         row.role_key in ctx.registry.get(row.jurisdiction).unit_roles)
             flagged.append(Fired("overdue", row.instance_id, row.element_id, row.title,
                                  local_iso(row.due_at)))
     return flagged

@@ -10,19 +10,11 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine import clock, registry
+from engine import clock
 from engine.errors import AuthenticationError, ValidationFailed
 from engine.models import ApiToken, Unit, User, UserRole
+from engine.registry import GLOBAL_ROLES, Jurisdiction
 
-KNOWN_ROLES = {
-    "applicant", "industry_authority", "data_bureau", "data_group", "big_data_center", "prereview_group",
-    "cac", "crypto", "archives", "finance", "ndrc", "sasac", "government", "leading_group",
-    "leading_group_office", "province", "consultancy", "experts", "public_resources",
-    "procurement_office", "audit", "public_security", "transport_group", "county", "supervisor",
-    "it_office", "deputy_head", "leadership", "legal", "manager", "admin",
-}
-# Roles resolved inside the unit that started the instance (CONTRACT.md: role keys).
-UNIT_ROLES = {"applicant", "it_office", "deputy_head", "leadership", "legal"}
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -50,27 +42,29 @@ def get_or_create_unit(session: Session, jurisdiction: str, name: str) -> Unit:
     return unit
 
 
-def upsert_user(session: Session, username: str, password: str, jurisdiction: str, unit_name: str,
+def upsert_user(session: Session, username: str, password: str, jurisdiction: Jurisdiction, unit_name: str,
                 roles: list[str], display_name: str | None = None, password_hash: str | None = None) -> User:
     """Create the user, or update unit, roles and password of an existing one (idempotent demo).
-    `password_hash` lets a caller that creates many users with one password hash it once."""
-    registry.get(jurisdiction)
-    unknown = sorted(set(roles) - KNOWN_ROLES)
+    `password_hash` lets a caller that creates many users with one password hash it once. Roles are
+    the jurisdiction's own (its jurisdiction.json `roles`) or the global manager / designer / admin."""
+    unknown = sorted(set(roles) - set(jurisdiction.roles) - set(GLOBAL_ROLES))
     if unknown:
-        raise ValidationFailed(f"未知的角色：{', '.join(unknown)}", errors={"role": "未知的角色"})
+        known = "、".join([*jurisdiction.roles, *GLOBAL_ROLES])
+        raise ValidationFailed(f"{jurisdiction.name}没有角色：{', '.join(unknown)}（可用：{known}）",
+                               errors={"role": "未知的角色"})
     if not username or not password:
         raise ValidationFailed("用户名和密码不能为空")
-    unit = get_or_create_unit(session, jurisdiction, unit_name)
+    unit = get_or_create_unit(session, jurisdiction.key, unit_name)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         user = User(username=username, password_hash=password_hash or hash_password(password),
-                    display_name=display_name or username, jurisdiction=jurisdiction, unit_id=unit.id)
+                    display_name=display_name or username, jurisdiction=jurisdiction.key, unit_id=unit.id)
         session.add(user)
         session.flush()
     else:
         if not check_password(user.password_hash, password):
             user.password_hash = password_hash or hash_password(password)
-        user.jurisdiction, user.unit_id = jurisdiction, unit.id
+        user.jurisdiction, user.unit_id = jurisdiction.key, unit.id
         user.display_name = display_name or user.display_name
         session.execute(delete(UserRole).where(UserRole.user_id == user.id))
         session.flush()
@@ -108,21 +102,3 @@ def user_for_token(session: Session, token: str) -> User:
     if user is None or not user.active:
         raise AuthenticationError("用户已停用")
     return user
-
-
-def can_act_on(user: User, jurisdiction: str, role_key: str, applicant_unit_id: int) -> bool:
-    """A user sees/completes a task when they hold its role in that jurisdiction; unit roles
-    (`applicant` and the inner ones) only inside the unit that started the instance."""
-    if user.jurisdiction != jurisdiction or role_key not in user.role_keys:
-        return False
-    return role_key not in UNIT_ROLES or user.unit_id == applicant_unit_id
-
-
-def can_view_instance(user: User, jurisdiction: str, applicant_unit_id: int, involved: bool) -> bool:
-    if user.jurisdiction != jurisdiction:
-        return False
-    if user.role_keys & {"manager", "admin"}:
-        return True
-    if user.unit_id == applicant_unit_id:
-        return True
-    return involved

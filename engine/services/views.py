@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import clock, queries, registry
+from engine import clock, policy, queries
 from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.services.context import Context
-from engine.services.users import can_act_on, can_view_instance
-from forms import validation
 
 
 def task_summary(row: HumanTask, now: datetime) -> dict:
@@ -31,7 +29,7 @@ def inbox(ctx: Context, user_id: int, flt: queries.InboxFilter, now: datetime | 
     now = now or clock.now()
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
-        rows, total = queries.inbox(session, user, flt, now)
+        rows, total = queries.inbox(session, user, ctx.registry.get(user.jurisdiction).unit_roles, flt, now)
         return [task_summary(r, now) for r in rows], total
 
 
@@ -63,12 +61,12 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
         row = session.get(HumanTask, task_id)
         if row is None or row.jurisdiction != user.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
-        mine = can_act_on(user, row.jurisdiction, row.role_key, row.applicant_unit_id)
+        jurisdiction = ctx.registry.get(row.jurisdiction)
+        mine = policy.can_act_on(user, jurisdiction, row.role_key, row.applicant_unit_id)
         inst = session.get(ProcessInstance, row.instance_id)
-        if not mine and row.completed_by_id != user.id and not (user.role_keys & {"manager", "admin"}):
+        if not mine and row.completed_by_id != user.id and not policy.can_manage(user, row.jurisdiction):
             raise PermissionDenied("该任务不属于您的角色或单位")
-        jurisdiction = registry.get(row.jurisdiction)
-        schema, ui_schema = validation.load_form(row.form) if row.form else ({}, {})
+        schema, ui_schema = ctx.forms.load(row.form) if row.form else ({}, {})
         history = queries.history_of(session, inst.id)
         result = task_summary(row, now)
         result.update({
@@ -100,14 +98,15 @@ def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime 
         inst = session.get(ProcessInstance, instance_id)
         if inst is None or inst.jurisdiction != user.jurisdiction:
             raise NotFound(f"项目不存在：{instance_id}")
-        if not can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id,
-                                 queries.user_involved(session, user, inst.id)):
+        jurisdiction = ctx.registry.get(inst.jurisdiction)
+        involved = queries.user_involved(session, user, jurisdiction.unit_roles, inst.id)
+        if not policy.can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id, involved):
             raise PermissionDenied("您无权查看该项目")
-        return instance_view(session, inst, now)
+        return instance_view(ctx, session, inst, now)
 
 
-def instance_view(session, inst: ProcessInstance, now: datetime) -> dict:
-    jurisdiction = registry.get(inst.jurisdiction)
+def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -> dict:
+    jurisdiction = ctx.registry.get(inst.jurisdiction)
     tasks = queries.tasks_of(session, inst.id)
     return {
         "id": inst.id, "process": inst.process_key, "version": inst.version.version,
@@ -137,9 +136,9 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
     now = now or clock.now()
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
-        if not user.role_keys & {"manager", "admin"}:
+        if not policy.is_manager(user):
             raise PermissionDenied("只有管理者可以查看全辖区项目监控")
-        jurisdiction = registry.get(user.jurisdiction)
+        jurisdiction = ctx.registry.get(user.jurisdiction)
         rows, total = queries.running_overview(session, user.jurisdiction, now, process=process,
                                                overdue_only=overdue_only, limit=per_page,
                                                offset=(max(1, page) - 1) * per_page)

@@ -13,19 +13,48 @@ workday: 2027-09-26 国庆调休
 """
 
 
-def test_it_lets_a_manager_load_a_years_notice_and_shows_it(sign_in, people, fresh_calendars):
+def test_it_lets_a_manager_load_a_local_notice_and_shows_it(sign_in, people, fresh_calendars):
     client = sign_in("mona")
     page = text(client.get("/admin/calendar"))
     assert "2027" in page and "暂定" in page
-    response = client.post("/admin/calendar", data={"text": NOTICE, "scope": "national",
+    response = client.post("/admin/calendar", data={"text": NOTICE, "scope": "local",
                                                     "csrf_token": form_token(page)}, follow_redirects=True)
     body = text(response)
-    assert "已导入2027年节假日安排（全国）" in body
+    assert "已导入2027年节假日安排（六安市叶集区）" in body
     assert "国务院办公厅关于2027年部分节假日安排的通知" in body
 
 
-def test_it_shows_a_bad_notice_line_by_line_and_keeps_the_text(sign_in, people, fresh_calendars):
+def test_it_refuses_a_district_manager_the_national_calendar(sign_in, people, ctx, fresh_calendars):
+    """One district's manager must not change every city's working days (national is admin-only)."""
     client = sign_in("mona")
+    page = text(client.get("/admin/calendar"))
+    assert "全国（国务院办公厅通知）" not in page
+    response = client.post("/admin/calendar", data={"text": NOTICE, "scope": "national",
+                                                    "csrf_token": form_token(page)})
+    assert response.status_code == 403
+    assert ("", 2027) not in calendar_years(ctx)
+
+
+def test_it_lets_an_admin_load_the_national_calendar(sign_in, people, ctx, fresh_calendars):
+    client = sign_in("ada")
+    page = text(client.get("/admin/calendar"))
+    response = client.post("/admin/calendar", data={"text": NOTICE, "scope": "national",
+                                                    "csrf_token": form_token(page)}, follow_redirects=True)
+    assert "已导入2027年节假日安排（全国）" in text(response)
+    assert ("", 2027) in calendar_years(ctx)
+
+
+def calendar_years(ctx) -> set[tuple[str, int]]:
+    from sqlalchemy import select
+
+    from engine.models import CalendarYear
+    with ctx.db.transaction() as session:
+        return {(r.jurisdiction, r.year) for r in session.scalars(select(CalendarYear))
+                if r.loaded_by not in ("chinese-calendar", None) and r.year == 2027}
+
+
+def test_it_shows_a_bad_notice_line_by_line_and_keeps_the_text(sign_in, people, fresh_calendars):
+    client = sign_in("ada")
     token = form_token(text(client.get("/admin/calendar")))
     response = client.post("/admin/calendar", data={"text": "year: 2027\nsource: 通知\nholiday: 2027-13-01",
                                                     "csrf_token": token})

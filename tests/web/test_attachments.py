@@ -85,7 +85,7 @@ def test_it_refuses_files_of_other_types_and_keeps_the_form(sign_in, people, nam
 
 def test_it_refuses_files_over_the_size_limit(people, ctx):
     iid, task = declare(people)
-    small = Context(settings=dataclasses.replace(ctx.settings, max_upload_mb=1), db=ctx.db, versions=ctx.versions)
+    small = Context(settings=dataclasses.replace(ctx.settings, max_upload_mb=1), db=ctx.db, runtime=ctx.runtime)
     with pytest.raises(ValidationFailed) as refused:
         attachments.store(small, people.alice, task["id"], "construction_plan", "大.pdf",
                           io.BytesIO(b"%PDF-" + b"0" * (1024 * 1024)))

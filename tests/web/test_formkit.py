@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from forms import validation
+from engine.config import ROOT
+from engine.forms import FormLibrary
 from web.ui import formkit
+
+SHIPPED = FormLibrary(ROOT / "forms")
 
 QUOTES = {
     "type": "object",
@@ -30,19 +33,19 @@ def widgets(fields):
 
 
 def test_it_picks_a_widget_for_every_kind_of_field():
-    schema, _ = validation.load_form("common/project_facts")
+    schema, _ = SHIPPED.load("common/project_facts")
     found = widgets(formkit.build(schema))
     assert found["project_name"] == "text" and found["description"] == "textarea"
     assert found["project_type"] == "radio" and found["total_investment"] == "number"
     assert found["duration_months"] == "integer" and found["is_classified"] == "checkbox"
     assert widgets(formkit.build(QUOTES)) == {"quotes": "rows", "decided_on": "date", "method": "select",
                                               "notes": "lines"}
-    declare, _ = validation.load_form("yeji/declare")
+    declare, _ = SHIPPED.load("yeji/declare")
     assert widgets(formkit.build(declare))["construction_plan"] == "attachment"
 
 
 def test_it_labels_fields_in_chinese_with_units_and_defaults():
-    schema, _ = validation.load_form("common/project_facts")
+    schema, _ = SHIPPED.load("common/project_facts")
     fields = {f.name: f for f in formkit.build(schema)}
     assert fields["total_investment"].label == "总投资" and fields["total_investment"].unit == "万元"
     assert fields["project_type"].options[0] == ("construction", "建设类")
@@ -86,7 +89,7 @@ def test_it_knows_which_paths_are_attachments():
 
 
 def test_it_describes_saved_data_with_labels_units_and_choices():
-    schema, _ = validation.load_form("common/project_facts")
+    schema, _ = SHIPPED.load("common/project_facts")
     items = {i["label"]: i for i in formkit.describe(schema, {
         "project_name": "平台", "project_type": "service", "total_investment": 300.0, "urgent": True,
         "extra_key": "x"})}
@@ -115,7 +118,7 @@ def test_it_draws_rows_with_a_template_row_and_no_javascript_buttons(app):
 
 
 def test_it_groups_runs_of_yes_no_boxes():
-    schema, _ = validation.load_form("common/project_facts")
+    schema, _ = SHIPPED.load("common/project_facts")
     fields = formkit.group_checkboxes(formkit.build(schema, errors={"urgent": "请勾选"}))
     group = next(f for f in fields if f.widget == "checkgroup")
     assert [c.name for c in group.columns][:2] == ["is_classified", "is_software"] and len(group.columns) == 7

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
+from engine import policy
 from engine.errors import GovflowError
 from engine.services import calendar_admin, notifications, timers
 from web.ui.auth import login_required
@@ -24,8 +25,10 @@ def _manager_only():
 @login_required
 def calendar():
     _manager_only()
+    national = policy.can_edit_calendar(g.user, None)
     return render_template("ui/admin_calendar.html", data=calendar_admin.list_years(_ctx(), g.user.jurisdiction),
-                           text="", scope="national", errors={})
+                           text="", scope="national" if national else "local", errors={},
+                           may_edit_national=national)
 
 
 @bp.post("/admin/calendar")
@@ -36,13 +39,16 @@ def calendar_import():
     text = request.form.get("text", "")
     if upload and upload.filename:
         text = upload.read().decode("utf-8", errors="replace")
-    scope = "local" if request.form.get("scope") == "local" else "national"
+    scope = "national" if request.form.get("scope") == "national" else "local"
+    if not policy.can_edit_calendar(g.user, g.user.jurisdiction if scope == "local" else None):
+        abort(403, "全国节假日安排只能由系统管理员导入；主管可导入本辖区的地方安排")
     try:
         result = calendar_admin.import_notice(_ctx(), text, loaded_by=g.user.username,
                                               jurisdiction=g.user.jurisdiction if scope == "local" else None)
     except GovflowError as exc:
         return render_template("ui/admin_calendar.html", data=calendar_admin.list_years(_ctx(), g.user.jurisdiction),
-                               text=text, scope=scope, errors={"text": exc.detail}), 422
+                               text=text, scope=scope, errors={"text": exc.detail},
+                               may_edit_national=policy.can_edit_calendar(g.user, None)), 422
     flash(f"已导入{result['year']}年节假日安排（{result['jurisdiction_name']}），"
           f"重算暂定期限 {result['recomputed_tasks']} 项、定时器 {result['recomputed_timers']} 个。", "success")
     return redirect(url_for("admin_pages.calendar"), code=303)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from engine import registry
+from engine import policy, registry
 from engine.errors import AuthenticationError
 from engine.models import User
 from engine.services import users
@@ -37,15 +37,23 @@ class CurrentUser:
 
     @property
     def is_manager(self) -> bool:
-        return bool(set(self.roles) & {"manager", "admin"})
+        return policy.is_manager(self)
+
+    @property
+    def is_designer(self) -> bool:
+        return policy.can_design(self, self.jurisdiction)
+
+    @property
+    def role_keys(self) -> set[str]:
+        return set(self.roles)
 
     def startable_processes(self, side: bool = False) -> list[registry.ProcessDef]:
         """Main procedures the user may start (a new project), or with `side` the processes started
         from an existing project (调整申请, 限期整改 …)."""
-        jurisdiction = registry.get(self.jurisdiction)
+        jurisdiction = ctx().registry.get(self.jurisdiction)
         # "optional" ones (九江 运维经费) may be started either way
         return [p for p in jurisdiction.processes.values()
-                if set(p.startable_by) & set(self.roles) and (p.parent == "optional" or bool(p.parent) == side)]
+                if policy.can_start(self, jurisdiction, p) and (p.parent == "optional" or bool(p.parent) == side)]
 
 
 def ctx():
@@ -54,7 +62,7 @@ def ctx():
 
 def _current(user: User) -> CurrentUser:
     return CurrentUser(id=user.id, username=user.username, display_name=user.display_name,
-                       jurisdiction=user.jurisdiction, jurisdiction_name=registry.get(user.jurisdiction).name,
+                       jurisdiction=user.jurisdiction, jurisdiction_name=ctx().registry.get(user.jurisdiction).name,
                        unit_id=user.unit_id, unit_name=user.unit.name, roles=tuple(sorted(user.role_keys)))
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 
-from engine import queries, registry
+from engine import queries
 from engine.errors import GovflowError
 from engine.services import attachments as attachment_service
 from engine.services.runtime import DEFAULT_START_FORM
-from forms import validation
 from web.ui import formkit
 
 
@@ -23,15 +22,15 @@ def step_forms(instance_id: int) -> dict[str, dict]:
     result = {}
     for element, name in names.items():
         try:
-            result[element] = validation.load_form(name)[0]
+            result[element] = ctx().forms.load(name)[0]
         except GovflowError:  # a form removed since: the data is shown under its raw keys
             result[element] = {}
     return result
 
 
 def start_schema(process_key: str) -> dict:
-    pdef = registry.process_def(process_key)
-    return validation.load_form(pdef.start_form or DEFAULT_START_FORM)[0]
+    pdef = ctx().registry.process_def(process_key)
+    return ctx().forms.load(pdef.start_form or DEFAULT_START_FORM)[0]
 
 
 def attachments_of(user_id: int, instance_id: int) -> tuple[list[dict], dict[str, dict]]:

@@ -6,7 +6,7 @@ import math
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 
-from engine import clock, queries, registry
+from engine import clock, queries
 from engine.services import views
 from web.ui.auth import login_required
 
@@ -21,7 +21,7 @@ def _page_arg() -> int:
 
 def _filters() -> queries.InboxFilter:
     process = request.args.get("process") or None
-    known = registry.get(g.user.jurisdiction).processes
+    known = current_app.extensions["govflow"].registry.get(g.user.jurisdiction).processes
     return queries.InboxFilter(process=process if process in known else None,
                                overdue=request.args.get("overdue") == "1",
                                q=(request.args.get("q") or "").strip()[:100] or None,
@@ -45,7 +45,7 @@ def index():
     else:
         tasks, total = views.inbox(ctx, g.user.id, flt)
     pages = max(1, math.ceil(total / PER_PAGE))
-    jurisdiction = registry.get(g.user.jurisdiction)
+    jurisdiction = ctx.registry.get(g.user.jurisdiction)
     return render_template("ui/inbox.html", tab=tab, tasks=tasks, total=total, flt=flt, page=min(flt.page, pages),
                            pages=pages, page_url=_page_url, now=clock.now(), processes=jurisdiction.processes,
                            jurisdiction=jurisdiction)

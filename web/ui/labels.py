@@ -6,18 +6,6 @@ from datetime import datetime
 
 from engine import clock
 
-# CONTRACT.md, "Role keys": one short Chinese name per role key.
-ROLE_LABELS = {
-    "applicant": "项目建设单位", "industry_authority": "行业主管部门", "data_bureau": "数据主管部门",
-    "data_group": "市数据集团", "big_data_center": "市大数据中心", "prereview_group": "预审小组",
-    "cac": "网信办", "crypto": "密码管理部门", "archives": "档案局", "finance": "财政局",
-    "ndrc": "发改委", "sasac": "国资委", "government": "政府", "leading_group": "数字政府领导小组",
-    "leading_group_office": "领导小组办公室", "province": "省数字政府领导小组", "consultancy": "咨询机构",
-    "experts": "专家", "public_resources": "公共资源交易中心", "procurement_office": "公管部门",
-    "audit": "审计局", "public_security": "公安局", "transport_group": "市交投集团", "county": "县（市、区）",
-    "supervisor": "监理单位", "it_office": "信息化主管科室", "deputy_head": "分管负责人",
-    "leadership": "领导班子", "legal": "法律顾问", "manager": "项目管理员", "admin": "系统管理员",
-}
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "terminated": "已终止"}
 TASK_STATE_LABELS = {"ready": "待办", "completed": "已办", "cancelled": "已取消"}
@@ -27,8 +15,19 @@ EVENT_LABELS = {
 }
 
 
-def role_label(key: str | None) -> str:
-    return ROLE_LABELS.get(key or "", key or "")
+def role_label(key: str | None, jurisdiction: str | None = None) -> str:
+    """The Chinese name a jurisdiction gives a role (its jurisdiction.json `roles`): the signed-in
+    user's jurisdiction unless another is named; the key itself for a role nobody declares."""
+    from flask import current_app, g, has_app_context
+    if not key or not has_app_context():
+        return key or ""
+    registry = current_app.extensions["govflow"].registry
+    user = g.get("user")
+    where = jurisdiction or (user.jurisdiction if user is not None else None)
+    if where in registry.jurisdictions():
+        return registry.get(where).role_label(key)
+    role = registry.roles().get(key)
+    return role.label if role else key
 
 
 def _as_local(value) -> datetime | None:

@@ -7,7 +7,7 @@ import math
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
-from engine import clock, registry
+from engine import clock
 from engine.services import views
 from web.ui.auth import login_required
 
@@ -20,7 +20,7 @@ PER_PAGE = 30
 def index():
     if not g.user.is_manager:
         abort(403)
-    known = registry.get(g.user.jurisdiction).processes
+    known = current_app.extensions["govflow"].registry.get(g.user.jurisdiction).processes
     process = request.args.get("process")
     process = process if process in known else None
     overdue_only = request.args.get("overdue") == "1"

@@ -10,7 +10,6 @@ from engine import clock, queries, registry
 from engine.errors import Conflict, ValidationFailed
 from engine.services import deploy as deploy_service
 from engine.services import runtime, views
-from engine.services.users import UNIT_ROLES
 from web.ui import details, formkit
 from web.ui.auth import login_required
 
@@ -73,7 +72,7 @@ def _after_start(instance_id: int):
     """Straight on to the user's first step (项目申报 …) when there is one."""
     detail = views.instance_detail(details.ctx(), g.user.id, instance_id)
     mine = [t for t in detail["active_tasks"] if t["role"] in g.user.roles]
-    name = registry.process_def(detail["process"]).name
+    name = details.ctx().registry.process_def(detail["process"]).name
     flash(f"已发起“{name}”：{detail['project_name']}（编号 {instance_id}）。", "success")
     if mine:
         return redirect(url_for("tasks.show", task_id=mine[0]["id"]), code=303)
@@ -92,15 +91,15 @@ def index():
                                         None if g.user.is_manager else g.user.unit_id, PER_PAGE,
                                         (page - 1) * PER_PAGE)
         items = [{"id": r.id, "project_name": r.project_name, "process": r.process_key, "status": r.status,
-                  "outcome": registry.get(r.jurisdiction).outcome_label(r.outcome),
+                  "outcome": details.ctx().registry.get(r.jurisdiction).outcome_label(r.outcome),
                   "applicant_unit": r.applicant_unit.name, "created_at": r.created_at} for r in rows]
     pages = max(1, math.ceil(total / PER_PAGE))
     return render_template("ui/instances.html", items=items, total=total, page=min(page, pages), pages=pages,
-                           status=status, processes=registry.get(g.user.jurisdiction).processes)
+                           status=status, processes=details.ctx().registry.get(g.user.jurisdiction).processes)
 
 
 def _unit_of(jurisdiction: registry.Jurisdiction, role: str, applicant_unit: str) -> str:
-    if role in UNIT_ROLES:
+    if role in jurisdiction.unit_roles:
         return applicant_unit
     unit = jurisdiction.units.get(role)
     return "、".join(unit) if isinstance(unit, list) else (unit or "")
@@ -127,16 +126,16 @@ def show(instance_id: int):
     detail = views.instance_detail(details.ctx(), g.user.id, instance_id)
     files, files_by_id = details.attachments_of(g.user.id, instance_id)
     forms = details.step_forms(instance_id)
-    jurisdiction = registry.get(detail["jurisdiction"])
+    jurisdiction = details.ctx().registry.get(detail["jurisdiction"])
     for task in detail["active_tasks"]:
         task["unit"] = _unit_of(jurisdiction, task["role"], detail["applicant_unit"])
         task["mine"] = task["role"] in g.user.roles and (
-            task["role"] not in UNIT_ROLES or detail["applicant_unit"] == g.user.unit_name)
+            task["role"] not in jurisdiction.unit_roles or detail["applicant_unit"] == g.user.unit_name)
     return render_template(
         "ui/instance.html", inst=detail, files=files, now=clock.now(),
         facts=formkit.describe(details.start_schema(detail["process"]), detail["data"], files_by_id),
         timeline=details.timeline(detail["history"], forms, files_by_id),
-        process_name=registry.process_def(detail["process"]).name, diagram=_diagram_state(detail),
+        process_name=jurisdiction.processes[detail["process"]].name, diagram=_diagram_state(detail),
         side_processes=_side_processes(detail))
 
 

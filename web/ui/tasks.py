@@ -10,7 +10,6 @@ from engine import clock
 from engine.errors import Conflict, PermissionDenied, ValidationFailed
 from engine.services import attachments as attachment_service
 from engine.services import runtime, views
-from forms import validation
 from web.ui import details, formkit
 from web.ui.auth import login_required
 
@@ -87,7 +86,7 @@ def _all_errors(task: dict, data: dict, known: dict) -> dict:
     errors = {}
     if task["form"]["name"]:
         try:
-            validation.validate(task["form"]["name"], data)
+            details.ctx().forms.validate(task["form"]["name"], data)
         except ValidationFailed as exc:
             errors.update(exc.errors)
     errors.update(known)

@@ -1,49 +1,66 @@
-"""Load a task's form and validate answers against it, with one Chinese message per field."""
+"""The JSON Schema forms of a data folder's forms/ (common/, <jurisdiction>/): load a task's form and
+validate answers against it, with one Chinese message per field. The engine reads forms/ as data
+(like processes/ and bpmn_diagrams/); one `FormLibrary` belongs to each runtime (engine.runtime_env)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from engine.config import FORMS_DIR
 from engine.errors import NotFound, ValidationFailed
 
 _TYPE_NAMES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否",
                "array": "列表", "object": "对象"}
-_lock = threading.Lock()
-_cache: dict[str, tuple[dict, dict, Draft202012Validator]] = {}
+_NAME = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)+$")
 
 
-def form_path(name: str):
-    return FORMS_DIR / f"{name}.schema.json"
+class FormLibrary:
+    """The forms under `root`, parsed and checked once each."""
 
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[dict, dict, Draft202012Validator]] = {}
 
-def form_exists(name: str) -> bool:
-    return form_path(name).is_file()
+    def path(self, name: str) -> Path:
+        return self.root / f"{name}.schema.json"
 
+    def exists(self, name: str) -> bool:
+        return bool(_NAME.match(name or "")) and self.path(name).is_file()
 
-def load_form(name: str) -> tuple[dict, dict]:
-    """(schema, ui_schema) of a form named like `yeji/review`."""
-    return _get(name)[:2]
+    def load(self, name: str) -> tuple[dict, dict]:
+        """(schema, ui_schema) of a form named like `yeji/review`."""
+        return self._get(name)[:2]
 
+    def names(self, jurisdiction: str | None = None) -> list[str]:
+        """Every form of a jurisdiction (and the common ones), as `folder/name`."""
+        folders = ["common"] + ([jurisdiction] if jurisdiction else [])
+        return sorted(f"{folder}/{p.name[:-len('.schema.json')]}" for folder in folders
+                      for p in (self.root / folder).glob("*.schema.json"))
 
-def _get(name: str):
-    with _lock:
-        if name in _cache:
-            return _cache[name]
-    path = form_path(name)
-    if ".." in name or not path.is_file():
-        raise NotFound(f"表单不存在：{name}")
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    ui_path = FORMS_DIR / f"{name}.uischema.json"
-    ui_schema = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.is_file() else {}
-    Draft202012Validator.check_schema(schema)
-    entry = (schema, ui_schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
-    with _lock:
-        _cache[name] = entry
-    return entry
+    def _get(self, name: str):
+        with self._lock:
+            if name in self._cache:
+                return self._cache[name]
+        if not self.exists(name):
+            raise NotFound(f"表单不存在：{name}")
+        schema = json.loads(self.path(name).read_text(encoding="utf-8"))
+        ui_path = self.root / f"{name}.uischema.json"
+        ui_schema = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.is_file() else {}
+        Draft202012Validator.check_schema(schema)
+        entry = (schema, ui_schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
+        with self._lock:
+            self._cache[name] = entry
+        return entry
+
+    def validate(self, name: str, data: object) -> dict:
+        """Return the cleaned answers (defaults applied, money as Decimal) or raise ValidationFailed."""
+        schema, _ui, validator = self._get(name)
+        return validated(schema, validator, data)
 
 
 def _field_of(error) -> str:
@@ -108,9 +125,7 @@ def _coerce_money(schema: dict, data: dict) -> dict:
     return result
 
 
-def validate(name: str, data: object) -> dict:
-    """Return the cleaned answers (defaults applied, money as Decimal) or raise ValidationFailed."""
-    schema, _ui, validator = _get(name)
+def validated(schema: dict, validator, data: object) -> dict:
     if not isinstance(data, dict):
         raise ValidationFailed("提交的数据应为对象（JSON object）", errors={"_form": "提交的数据应为对象"})
     # An empty field arrives as null: treat it as not given, so defaults and `required` apply.

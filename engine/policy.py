@@ -1,0 +1,92 @@
+"""Who may do what: the one place every API route, page and service asks. Roles come from the
+jurisdictions (processes/<key>/jurisdiction.json `roles`); `manager`, `designer` and `admin` are
+the only global ones (CONTRACT.md, "Roles that are not a bureau").
+
+- a bureau role (not unit-scoped) acts on tasks of its role anywhere in its jurisdiction;
+- a unit-scoped role (`applicant`, a unit's inner roles) only inside the unit that started the
+  instance;
+- `manager` sees and manages every project of its jurisdiction; `designer` models, validates, deploys
+  and migrates its jurisdiction's processes; `admin` is both, in every jurisdiction, and alone keeps
+  the national holiday calendar."""
+from __future__ import annotations
+
+from engine.registry import Jurisdiction, ProcessDef
+
+MANAGER, DESIGNER, ADMIN = "manager", "designer", "admin"
+
+
+def _roles(user) -> set[str]:
+    return set(user.role_keys)
+
+
+def is_admin(user) -> bool:
+    return ADMIN in _roles(user)
+
+
+def in_jurisdiction(user, jurisdiction: str) -> bool:
+    return user.jurisdiction == jurisdiction
+
+
+def can_manage(user, jurisdiction: str) -> bool:
+    """The portfolio of a jurisdiction: every project, 项目监控, termination, incidents, its calendar."""
+    return is_admin(user) or (MANAGER in _roles(user) and in_jurisdiction(user, jurisdiction))
+
+
+def is_manager(user) -> bool:
+    """Manages the jurisdiction the user belongs to."""
+    return can_manage(user, user.jurisdiction)
+
+
+def can_design(user, jurisdiction: str) -> bool:
+    """Model, validate, deploy and migrate the processes of a jurisdiction."""
+    return is_admin(user) or (DESIGNER in _roles(user) and in_jurisdiction(user, jurisdiction))
+
+
+def can_edit_calendar(user, jurisdiction: str | None) -> bool:
+    """A jurisdiction's own 节假日安排 by its managers; the national calendar by an admin only."""
+    if not jurisdiction:
+        return is_admin(user)
+    return can_manage(user, jurisdiction)
+
+
+def holds(user, jurisdiction: Jurisdiction, role_key: str, applicant_unit_id: int | None) -> bool:
+    """The user holds the task's role for this instance: the role in that jurisdiction, and for a
+    unit-scoped role, in the unit that started the instance."""
+    if not in_jurisdiction(user, jurisdiction.key) or role_key not in _roles(user):
+        return False
+    role = jurisdiction.role(role_key)
+    return not (role and role.unit_scoped) or user.unit_id == applicant_unit_id
+
+
+def can_act_on(user, jurisdiction: Jurisdiction, role_key: str, applicant_unit_id: int | None) -> bool:
+    """See and complete a task of this role."""
+    return holds(user, jurisdiction, role_key, applicant_unit_id)
+
+
+def can_view_instance(user, jurisdiction: str, applicant_unit_id: int, involved: bool) -> bool:
+    """A project is seen by its managers, by its applicant unit and by those who acted or may act on it."""
+    if can_manage(user, jurisdiction):
+        return True
+    if not in_jurisdiction(user, jurisdiction):
+        return False
+    return user.unit_id == applicant_unit_id or involved
+
+
+def can_start(user, jurisdiction: Jurisdiction, pdef: ProcessDef) -> bool:
+    return in_jurisdiction(user, jurisdiction.key) and bool(_roles(user) & set(pdef.startable_by))
+
+
+def can_start_for(user, jurisdiction: Jurisdiction, pdef: ProcessDef, parent_unit_id: int) -> bool:
+    """A side process (变更, 整改 …) of a project: a supervising bureau (a role that is not unit-scoped)
+    may start it on any project of its jurisdiction, a unit role only on its own unit's projects."""
+    if not can_start(user, jurisdiction, pdef):
+        return False
+    bureau = {r for r in _roles(user) & set(pdef.startable_by) if r not in jurisdiction.unit_roles}
+    return bool(bureau) or user.unit_id == parent_unit_id
+
+
+def inbox_roles(user, jurisdiction: Jurisdiction) -> tuple[list[str], list[str]]:
+    """(roles seen in the whole jurisdiction, roles seen only in the user's own unit)."""
+    roles = sorted(_roles(user))
+    unit = jurisdiction.unit_roles
+    return [r for r in roles if r not in unit], [r for r in roles if r in unit]

@@ -2,12 +2,16 @@
 Council's notice (CLI and API), local rules per jurisdiction, and provisional deadlines and timers
 computed again when their year is loaded."""
 import io
+import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from engine import calendars, clock
+from engine import clock
+from engine.config import ROOT
 from engine.models import CalendarYear
 from engine.script_helpers import helpers_for
 from engine.services import calendar_admin
@@ -143,3 +147,22 @@ def test_it_lets_managers_load_local_rules_and_admins_the_national_calendar(peop
     assert [(y["year"], y["jurisdiction"]) for y in listed["years"] if y["year"] == 2027] == \
         [(2027, None), (2027, "yeji")]
     assert 2027 not in listed["provisional_years"]
+
+
+def test_a_year_imported_by_another_process_counts_from_this_processs_next_transaction(
+        people, ctx, monkeypatch, tmp_path, settings):
+    install_process(monkeypatch, people, KEY, review_diagram(KEY))
+    calendar_admin.install(ctx)                       # as `govflow serve` does when it starts
+    assert ctx.calendar("yeji").is_provisional(date(2027, 1, 4))
+    notice = tmp_path / "2027.txt"
+    notice.write_text(NOTICE_2027, encoding="utf-8")
+    env = dict(os.environ, GOVFLOW_DATABASE_URL=settings.database_url,
+               GOVFLOW_INSTANCE_DIR=str(tmp_path / "other-process"))
+    done = subprocess.run([sys.executable, "-m", "web.cli", "calendar", "import", str(notice)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+    # Nobody told this process; its next transaction that computes a due date reads the new year.
+    iid = people.start("alice", KEY, FACTS, now=at("2026-12-24 10:00"))
+    task = people.task("dora", iid, "Review", now=at("2026-12-24 10:00"))
+    assert (task["due_at"], task["due_provisional"]) == ("2027-01-11T23:59:59+08:00", False)

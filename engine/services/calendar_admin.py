@@ -91,13 +91,21 @@ def install(ctx: Context) -> None:
         log.warning("日历表尚不可用（请先运行 govflow init-db），暂用内置节假日数据")
 
 
+def sync(ctx: Context, session) -> bool:
+    """Inside the caller's transaction: reload the runtime's calendars if the rows changed since they
+    were loaded (another process — `govflow calendar import`, another server — imported a year). Every
+    transaction that computes a due date calls this first, so a year imported anywhere counts from
+    the next such transaction on (one aggregate query on a small table)."""
+    if _signature(session) == ctx.runtime.calendars.installed_signature():
+        return False
+    _install_rows(ctx, session)
+    return True
+
+
 def refresh(ctx: Context) -> bool:
-    """Reload the in-memory calendars if the rows changed since (another process imported a year)."""
+    """`sync` in a transaction of its own."""
     with ctx.db.transaction() as session:
-        if _signature(session) == ctx.runtime.calendars.installed_signature():
-            return False
-        _install_rows(ctx, session)
-        return True
+        return sync(ctx, session)
 
 
 # --- listing --------------------------------------------------------------------------------------

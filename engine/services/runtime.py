@@ -14,6 +14,7 @@ from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
+from engine.services import calendar_admin
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.services.projection import audit, lock_instance, persist, terminate
@@ -114,6 +115,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
         parent = _parent_of(session, user, jurisdiction, pdef, parent_instance_id)
         facts = ctx.forms.validate(pdef.start_form or DEFAULT_START_FORM, data)
+        calendar_admin.sync(ctx, session)
         if parent is None or pdef.declaration is not None:
             facts = check_plan_year(jurisdiction, facts, now, process_key)
         if parent is None:
@@ -158,6 +160,7 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
             raise Conflict(_no_longer_ready(row))
         answers = ctx.forms.validate(row.form, data) if row.form else dict(data or {})
         inst = _lock_instance(session, row.instance_id)
+        calendar_admin.sync(ctx, session)
         claimed = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "ready")
                                   .values(state="completed", completed_by_id=user.id, completed_at=now,
                                           data=jsonable(answers)))

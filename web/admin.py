@@ -3,13 +3,14 @@ under /api/v1/admin), and every user's notifications (/api/v1/notifications). Ro
 to the services in engine/services; the rules live there."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, request
 
 from engine import clock, policy
 from engine.errors import PermissionDenied, ValidationFailed
 from engine.models import User
 from engine.services import calendar_admin, notifications, schedules, timers
-from web.api import _int_arg, authenticated, ctx
+from web import schemas
+from web.api import _int_arg, authenticated, ctx, reply
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1")
 
@@ -38,7 +39,7 @@ def _scope() -> str | None:
 @bp.get("/admin/calendar/years")
 @authenticated
 def calendar_years():
-    return jsonify(calendar_admin.list_years(ctx(), _scope()))
+    return reply(schemas.CalendarYearsSchema(), calendar_admin.list_years(ctx(), _scope()))
 
 
 @bp.post("/admin/calendar/years")
@@ -66,14 +67,14 @@ def import_calendar_year():
     with ctx().db.transaction() as session:
         who = session.get(User, g.user_id).username
     result = calendar_admin.import_notice(ctx(), text, year=year, jurisdiction=jurisdiction, loaded_by=who)
-    return jsonify(result), 201
+    return reply(schemas.CalendarImportResponse(), result, 201)
 
 
 @bp.get("/admin/timers/incidents")
 @authenticated
 def timer_incidents():
     retrying = request.args.get("all") in ("1", "true", "yes")
-    return jsonify(timers.incidents(ctx(), _scope(), include_retrying=retrying))
+    return reply(schemas.TimerIncidentSchema(many=True), timers.incidents(ctx(), _scope(), include_retrying=retrying))
 
 
 @bp.post("/admin/timers/<int:timer_id>/retry")
@@ -81,15 +82,13 @@ def timer_incidents():
 def retry_timer(timer_id: int):
     is_admin, own = _staff()
     fired = timers.retry(ctx(), timer_id, jurisdiction=None if is_admin else own, actor_id=g.user_id)
-    return jsonify({"result": [{"kind": f.kind, "instance_id": f.instance_id, "element": f.element_id,
-                                "title": f.title, "detail": f.detail} for f in fired],
-                    "fired": any(f.kind == "timer" for f in fired)})
+    return reply(schemas.TimerRetryResponse(), {"result": fired, "fired": any(f.kind == "timer" for f in fired)})
 
 
 @bp.get("/admin/schedules")
 @authenticated
 def schedule_list():
-    return jsonify(schedules.list_schedules(ctx(), _scope()))
+    return reply(schemas.ScheduleSchema(many=True), schedules.list_schedules(ctx(), _scope()))
 
 
 @bp.get("/notifications")
@@ -99,7 +98,8 @@ def notification_list():
     items, total, unread = notifications.list_for(ctx(), g.user_id, unread_only=unread_only,
                                                   page=_int_arg("page", 1),
                                                   per_page=_int_arg("per_page", 20, 1, 200))
-    return jsonify(items), 200, {"X-Total-Count": str(total), "X-Unread-Count": str(unread)}
+    return reply(schemas.NotificationSchema(many=True), items, 200,
+                 {"X-Total-Count": str(total), "X-Unread-Count": str(unread)})
 
 
 @bp.post("/notifications/read")
@@ -110,4 +110,5 @@ def notifications_read():
     ids = body.get("ids") if isinstance(body, dict) else None
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
         raise ValidationFailed("ids 应为整数列表", errors={"ids": "应为整数列表"})
-    return jsonify({"updated": notifications.mark_read(ctx(), g.user_id, ids, clock.now())})
+    return reply(schemas.NotificationsReadResponse(),
+                 {"updated": notifications.mark_read(ctx(), g.user_id, ids, clock.now())})

@@ -37,6 +37,12 @@ def authenticated(view):
     return wrapper
 
 
+def reply(schema, body, status: int = 200, headers: dict | None = None):
+    """A JSON answer dumped through its response schema (web/schemas.py, which the OpenAPI document is
+    built from): only declared fields go out, and in testing an undeclared one is an error."""
+    return jsonify(schemas.dump(schema, body, strict=current_app.testing)), status, headers or {}
+
+
 def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
@@ -54,7 +60,7 @@ def token():
     with ctx().db.transaction() as session:
         user = users.authenticate(session, body["username"], body["password"])
         value, expires_at = users.issue_token(session, user, ctx().settings.token_hours)
-    return jsonify({"token": value, "expires_at": expires_at.isoformat()})
+    return reply(schemas.TokenResponse(), {"token": value, "expires_at": expires_at.isoformat()})
 
 
 @bp.get("/processes")
@@ -62,7 +68,8 @@ def token():
 def processes():
     with ctx().db.transaction() as session:
         rows = deploy_service.deployed_processes(session)
-        return jsonify([{"key": r.process_key, "name": r.name, "jurisdiction": r.jurisdiction,
+        return reply(schemas.ProcessSchema(many=True), [{"key": r.process_key, "name": r.name,
+                                                         "jurisdiction": r.jurisdiction,
                          "jurisdiction_name": ctx().registry.get(r.jurisdiction).name, "version": r.version,
                          "deployed_at": r.deployed_at.isoformat()} for r in rows])
 
@@ -91,7 +98,7 @@ def start_instance():
     instance_id = runtime.start_instance(ctx(), g.user_id, body["process"], body["data"],
                                          parent_instance_id=body.get("parent_instance_id"))
     result = views.instance_detail(ctx(), g.user_id, instance_id)
-    return jsonify(result), 201, {"Location": f"/api/v1/instances/{instance_id}"}
+    return reply(schemas.InstanceSchema(), result, 201, {"Location": f"/api/v1/instances/{instance_id}"})
 
 
 @bp.get("/instances")
@@ -108,13 +115,13 @@ def list_instances():
         body = [{"id": r.id, "process": r.process_key, "project_name": r.project_name, "status": r.status,
                  "outcome": r.outcome, "applicant_unit": r.applicant_unit.name,
                  "created_at": r.created_at.isoformat()} for r in rows]
-    return jsonify(body), 200, {"X-Total-Count": str(total)}
+    return reply(schemas.InstanceSummarySchema(many=True), body, 200, {"X-Total-Count": str(total)})
 
 
 @bp.get("/instances/<int:instance_id>")
 @authenticated
 def get_instance(instance_id: int):
-    return jsonify(views.instance_detail(ctx(), g.user_id, instance_id))
+    return reply(schemas.InstanceSchema(), views.instance_detail(ctx(), g.user_id, instance_id))
 
 
 @bp.post("/instances/<int:instance_id>/terminate")
@@ -124,7 +131,7 @@ def terminate_instance(instance_id: int):
     payload = request.get_json(silent=True)
     reason = payload.get("reason") if isinstance(payload, dict) else None
     runtime.terminate_instance(ctx(), g.user_id, instance_id, reason if isinstance(reason, str) else "")
-    return jsonify(views.instance_detail(ctx(), g.user_id, instance_id))
+    return reply(schemas.InstanceSchema(), views.instance_detail(ctx(), g.user_id, instance_id))
 
 
 @bp.get("/tasks")
@@ -136,20 +143,20 @@ def inbox():
                               sort="new" if request.args.get("sort") == "new" else "due",
                               page=_int_arg("page", 1), per_page=_int_arg("per_page", 20, 1, 200))
     tasks, total = views.inbox(ctx(), g.user_id, flt)
-    return jsonify(tasks), 200, {"X-Total-Count": str(total)}
+    return reply(schemas.TaskSchema(many=True), tasks, 200, {"X-Total-Count": str(total)})
 
 
 @bp.get("/tasks/completed")
 @authenticated
 def completed_tasks():
     tasks, total = views.completed(ctx(), g.user_id, _int_arg("page", 1), _int_arg("per_page", 20, 1, 200))
-    return jsonify(tasks), 200, {"X-Total-Count": str(total)}
+    return reply(schemas.TaskSchema(many=True), tasks, 200, {"X-Total-Count": str(total)})
 
 
 @bp.get("/tasks/<int:task_id>")
 @authenticated
 def get_task(task_id: int):
-    return jsonify(views.task_detail(ctx(), g.user_id, task_id))
+    return reply(schemas.TaskDetailSchema(), views.task_detail(ctx(), g.user_id, task_id))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -160,4 +167,4 @@ def complete_task(task_id: int):
     # Order of checks (CONTRACT.md): 401, 403/404, 409, then 422 — so the body is validated by the
     # service after it has checked ownership and state.
     instance_id = runtime.complete_task(ctx(), g.user_id, task_id, data)
-    return jsonify({"instance": views.instance_detail(ctx(), g.user_id, instance_id)})
+    return reply(schemas.CompleteResponse(), {"instance": views.instance_detail(ctx(), g.user_id, instance_id)})

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document, built from the marshmallow schemas and served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 document, built from the marshmallow schemas of web/schemas.py (the same ones the
+API loads requests and dumps responses through) and served at /api/v1/openapi.json."""
 from __future__ import annotations
 
 from apispec import APISpec
@@ -9,114 +10,146 @@ from web import schemas
 
 bp = Blueprint("openapi", __name__)
 
-_PROBLEMS = {code: {"description": text, "content": {"application/problem+json": {
-    "schema": {"$ref": "#/components/schemas/Problem"}}}}
-    for code, text in {401: "未登录或令牌无效", 403: "无权操作", 404: "不存在", 409: "任务已不在待办状态",
-                       422: "数据校验未通过（errors 按字段给出中文说明）"}.items()}
+_PROBLEM_TEXTS = {401: "未登录或令牌无效", 403: "无权操作", 404: "不存在", 409: "状态已变化（如任务已不在待办状态）",
+                  422: "数据校验未通过（errors 按字段给出中文说明）"}
+_TOTAL = {"X-Total-Count": {"description": "符合条件的总数（分页前）", "schema": {"type": "integer"}}}
+_SECURED = [{"bearer": []}]
 
 
-def _ok(schema: str, description: str, array: bool = False, status: str = "200") -> dict:
-    ref = {"$ref": f"#/components/schemas/{schema}"}
-    return {status: {"description": description, "content": {"application/json": {
-        "schema": {"type": "array", "items": ref} if array else ref}}}}
+def _ref(name: str) -> dict:
+    if name not in schemas.COMPONENTS:
+        raise KeyError(f"no schema {name} in web/schemas.py COMPONENTS")
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _body(schema: str) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+def _json(name: str, description: str, *, status: int = 200, array: bool = False, headers: dict | None = None) -> dict:
+    """A JSON answer whose body is the component `name` (or an array of it)."""
+    body = {"type": "array", "items": _ref(name)} if array else _ref(name)
+    response = {"description": description, "content": {"application/json": {"schema": body}}}
+    if headers:
+        response["headers"] = headers
+    return {str(status): response}
 
 
-def _errors(*codes) -> dict:
-    return {str(c): _PROBLEMS[c] for c in codes}
+def _errors(*codes: int) -> dict:
+    return {str(code): {"description": _PROBLEM_TEXTS[code],
+                        "content": {"application/problem+json": {"schema": _ref("Problem")}}} for code in codes}
+
+
+def _body(name: str, *, required: bool = True, multipart: dict | None = None) -> dict:
+    content = {"application/json": {"schema": _ref(name)}}
+    if multipart:
+        content["multipart/form-data"] = {"schema": multipart}
+    return {"required": required, "content": content}
+
+
+def _path_id(name: str = "id", kind: str = "integer") -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _query(name: str, kind: str, description: str) -> dict:
+    return {"name": name, "in": "query", "schema": {"type": kind}, "description": description}
+
+
+def _op(summary: str, responses: dict, *, secured: bool = True, body: dict | None = None,
+        params: list | None = None) -> dict:
+    op = {"summary": summary, "responses": responses}
+    if secured:
+        op["security"] = _SECURED
+    if body:
+        op["requestBody"] = body
+    if params:
+        op["parameters"] = params
+    return op
 
 
 def build_spec() -> dict:
     spec = APISpec(title="govflow API", version="1.0.0", openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "政务信息化项目审批流程引擎的 REST 接口（见 CONTRACT.md）"})
-    for name in ("TokenRequest", "TokenResponse", "StartRequest", "CompleteRequest", "ProcessSchema",
-                 "TaskSchema", "TaskDetailSchema", "InstanceSchema", "ProblemSchema"):
-        spec.components.schema(name.replace("Schema", "") or name, schema=getattr(schemas, name))
+    for name, schema in schemas.COMPONENTS.items():
+        spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    paging = [{"name": n, "in": "query", "schema": {"type": t}, "description": d} for n, t, d in (
-        ("process", "string", "按流程过滤"), ("overdue", "boolean", "只看逾期"), ("q", "string", "项目名称搜索"),
-        ("sort", "string", "due（默认，最早到期）或 new（最新）"), ("page", "integer", "页码"),
-        ("per_page", "integer", "每页条数（≤200）"))]
-    secured = [{"bearer": []}]
-    paths = {
-        "/api/v1/auth/token": {"post": {"summary": "登录换取令牌", "requestBody": _body("TokenRequest"),
-                                        "responses": {**_ok("TokenResponse", "令牌"), **_errors(401, 422)}}},
-        "/api/v1/processes": {"get": {"summary": "已部署流程（最新版本）", "security": secured,
-                                      "responses": {**_ok("Process", "流程列表", array=True), **_errors(401)}}},
-        "/api/v1/instances": {"post": {"summary": "发起项目", "security": secured, "requestBody": _body("StartRequest"),
-                                       "responses": {**_ok("Instance", "已创建", status="201"),
-                                                     **_errors(401, 403, 404, 422)}},
-                              "get": {"summary": "项目列表（管理者看全辖区，其他人看本单位）", "security": secured,
-                                      "responses": {"200": {"description": "项目列表；总数在 X-Total-Count"},
-                                                    **_errors(401)}}},
-        "/api/v1/instances/{id}": {"get": {"summary": "项目详情", "security": secured,
-                                           "parameters": [{"name": "id", "in": "path", "required": True,
-                                                           "schema": {"type": "integer"}}],
-                                           "responses": {**_ok("Instance", "项目"), **_errors(401, 403, 404)}}},
-        "/api/v1/tasks": {"get": {"summary": "我的待办", "security": secured, "parameters": paging,
-                                  "responses": {**_ok("Task", "待办；总数在 X-Total-Count", array=True),
-                                                **_errors(401, 422)}}},
-        "/api/v1/tasks/completed": {"get": {"summary": "我已办理的任务", "security": secured,
-                                            "responses": {**_ok("Task", "已办", array=True), **_errors(401)}}},
-        "/api/v1/tasks/{id}": {"get": {"summary": "任务详情（含表单与法律依据）", "security": secured,
-                                       "parameters": [{"name": "id", "in": "path", "required": True,
-                                                       "schema": {"type": "integer"}}],
-                                       "responses": {**_ok("TaskDetail", "任务"), **_errors(401, 403, 404)}}},
-        "/api/v1/tasks/{id}/complete": {"post": {"summary": "办理任务", "security": secured,
-                                                 "parameters": [{"name": "id", "in": "path", "required": True,
-                                                                 "schema": {"type": "integer"}}],
-                                                 "requestBody": _body("CompleteRequest"),
-                                                 "responses": {"200": {"description": "已办理"},
-                                                               **_errors(401, 403, 404, 409, 422)}}},
-    }
-    paths.update(_more_paths(secured))
-    for path, operations in paths.items():
+    for path, operations in {**_core_paths(), **_more_paths()}.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _plain(summary: str, *codes, method: str = "get", body: dict | None = None, params=None) -> dict:
-    op = {"summary": summary, "security": [{"bearer": []}],
-          "responses": {"200": {"description": "成功"}, **_errors(*codes)}}
-    if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if params:
-        op["parameters"] = params
-    return {method: op}
-
-
-def _id(name: str = "id") -> list[dict]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
-
-
-def _more_paths(secured) -> dict:
-    """Diagrams, termination, notifications and the managers' administration calls."""
-    reason = {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}
-    notice = {"type": "object", "properties": {"text": {"type": "string",
-                                                        "description": "节假日安排通知（见 docs/clocks.md）"},
-                                               "jurisdiction": {"type": "string"}, "year": {"type": "integer"}}}
+def _core_paths() -> dict:
+    """Tokens, processes, instances and tasks (CONTRACT.md: REST API)."""
+    pages = [_query("page", "integer", "页码"), _query("per_page", "integer", "每页条数（≤200）")]
+    inbox = [_query("process", "string", "按流程过滤"), _query("overdue", "boolean", "只看逾期"),
+             _query("q", "string", "项目名称搜索"), _query("sort", "string", "due（默认，最早到期）或 new（最新）"),
+             *pages]
     return {
-        "/api/v1/processes/{key}/diagram": {"get": {
-            "summary": "流程图（BPMN XML），默认最新版本", "security": secured,
-            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {"name": "version", "in": "query", "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "BPMN 2.0 XML", "content": {"application/xml": {}}},
-                          **_errors(401, 404)}}},
-        "/api/v1/instances/{id}/terminate": _plain("管理者终止项目（须填写理由）", 401, 403, 404, 409, 422,
-                                                   method="post", body=reason, params=_id()),
-        "/api/v1/notifications": _plain("我的消息通知（逾期提醒等）", 401),
-        "/api/v1/notifications/read": _plain("标记消息为已读", 401, method="post",
-                                             body={"type": "object", "properties": {"ids": {"type": "array"}}}),
-        "/api/v1/admin/calendar/years": {**_plain("已载入的节假日安排与暂定年度", 401, 403),
-                                         **_plain("导入一个年度的节假日安排并重算暂定期限", 401, 403, 422,
-                                                  method="post", body=notice)},
-        "/api/v1/admin/timers/incidents": _plain("定时器故障（重试耗尽）", 401, 403),
-        "/api/v1/admin/timers/{id}/retry": _plain("重试故障定时器", 401, 403, 404, method="post", params=_id()),
-        "/api/v1/admin/schedules": _plain("年度周期任务（按辖区配置）", 401, 403),
+        "/api/v1/auth/token": {"post": _op(
+            "登录换取令牌", {**_json("TokenResponse", "令牌"), **_errors(401, 422)}, secured=False,
+            body=_body("TokenRequest"))},
+        "/api/v1/processes": {"get": _op("已部署流程（最新版本）", {**_json("Process", "流程列表", array=True),
+                                                              **_errors(401)})},
+        "/api/v1/instances": {
+            "post": _op("发起项目", {**_json("Instance", "已创建（Location 为项目地址）", status=201,
+                                          headers={"Location": {"schema": {"type": "string"}}}),
+                                 **_errors(401, 403, 404, 422)}, body=_body("StartRequest")),
+            "get": _op("项目列表（管理者看全辖区，其他人看本单位）",
+                       {**_json("InstanceSummary", "项目列表", array=True, headers=_TOTAL), **_errors(401, 422)},
+                       params=[_query("status", "string", "running、completed 或 terminated"), *pages])},
+        "/api/v1/instances/{id}": {"get": _op("项目详情", {**_json("Instance", "项目"), **_errors(401, 403, 404)},
+                                              params=[_path_id()])},
+        "/api/v1/instances/{id}/terminate": {"post": _op(
+            "管理者终止项目（须填写理由）", {**_json("Instance", "已终止的项目"), **_errors(401, 403, 404, 409, 422)},
+            body=_body("TerminateRequest"), params=[_path_id()])},
+        "/api/v1/tasks": {"get": _op("我的待办", {**_json("Task", "待办", array=True, headers=_TOTAL),
+                                                **_errors(401, 422)}, params=inbox)},
+        "/api/v1/tasks/completed": {"get": _op("我已办理的任务", {**_json("Task", "已办", array=True, headers=_TOTAL),
+                                                              **_errors(401, 422)}, params=pages)},
+        "/api/v1/tasks/{id}": {"get": _op("任务详情（含表单与法律依据）", {**_json("TaskDetail", "任务"),
+                                                                  **_errors(401, 403, 404)}, params=[_path_id()])},
+        "/api/v1/tasks/{id}/complete": {"post": _op(
+            "办理任务", {**_json("CompleteResponse", "已办理"), **_errors(401, 403, 404, 409, 422)},
+            body=_body("CompleteRequest"), params=[_path_id()])},
+    }
+
+
+def _more_paths() -> dict:
+    """Diagrams, notifications and the managers' administration calls."""
+    upload = {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "contentMediaType": "text/plain"}, "year": {"type": "integer"},
+        "jurisdiction": {"type": "string"}}}
+    scope = [_query("jurisdiction", "string", "辖区（仅管理员；主管固定为本辖区）")]
+    return {
+        "/api/v1/processes/{key}/diagram": {"get": _op(
+            "流程图（BPMN XML），默认最新版本",
+            {"200": {"description": "BPMN 2.0 XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+             **_errors(401, 404)},
+            params=[_path_id("key", "string"), _query("version", "integer", "版本，默认最新")])},
+        "/api/v1/notifications": {"get": _op(
+            "我的消息通知（逾期提醒等）",
+            {**_json("Notification", "消息，最新在前", array=True, headers={
+                **_TOTAL, "X-Unread-Count": {"description": "未读条数", "schema": {"type": "integer"}}}),
+             **_errors(401, 422)},
+            params=[_query("unread", "boolean", "只看未读"), _query("page", "integer", "页码"),
+                    _query("per_page", "integer", "每页条数（≤200）")])},
+        "/api/v1/notifications/read": {"post": _op(
+            "标记消息为已读（省略 ids 则全部已读）",
+            {**_json("NotificationsReadResponse", "已标记"), **_errors(401, 422)},
+            body=_body("NotificationsReadRequest", required=False))},
+        "/api/v1/admin/calendar/years": {
+            "get": _op("已载入的节假日安排与暂定年度", {**_json("CalendarYears", "年度安排"), **_errors(401, 403)},
+                       params=scope),
+            "post": _op("导入一个年度的节假日安排并重算暂定期限",
+                        {**_json("CalendarImportResponse", "已导入", status=201), **_errors(401, 403, 422)},
+                        body=_body("CalendarImportRequest", multipart=upload))},
+        "/api/v1/admin/timers/incidents": {"get": _op(
+            "定时器故障（重试耗尽）", {**_json("TimerIncident", "故障", array=True), **_errors(401, 403)},
+            params=[*scope, _query("all", "boolean", "也列出等待重试的")])},
+        "/api/v1/admin/timers/{id}/retry": {"post": _op(
+            "重试故障定时器",
+            {**_json("TimerRetryResponse", "重试结果（可能再次失败）"), **_errors(401, 403, 404, 409)},
+            params=[_path_id()])},
+        "/api/v1/admin/schedules": {"get": _op("年度周期任务（按辖区配置）",
+                                               {**_json("Schedule", "周期任务", array=True), **_errors(401, 403)},
+                                               params=scope)},
     }
 
 

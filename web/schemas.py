@@ -1,22 +1,35 @@
-"""marshmallow schemas: request bodies are loaded through them, and the OpenAPI document is built
-from them, so the document and the code cannot drift apart."""
+"""marshmallow schemas: the one description of every request and response body. Request bodies are
+loaded through them; responses are dumped through them (`dump`: only declared fields go out, and in
+testing an undeclared field is an error); the OpenAPI document (web/openapi.py) is built from them.
+So the document, the code and the answers cannot drift apart.
+
+In a response schema `required=True` marks a field every answer has (it may still be null where
+`allow_none=True`); a field without it appears only in some answers."""
 from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.errors import ValidationFailed
 
+log = logging.getLogger("govflow.web")
+DATE_TIME = {"format": "date-time"}     # ISO-8601 with offset (Beijing time)
+
+
+def _req(field_class, *args, **kwargs):
+    """A field every answer has."""
+    return field_class(*args, required=True, **kwargs)
+
+
+# --- request bodies ---------------------------------------------------------------------------------
 
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80),
                              metadata={"description": "用户名"})
     password = fields.String(required=True, validate=validate.Length(min=1, max=200),
                              metadata={"description": "密码"})
-
-
-class TokenResponse(Schema):
-    token = fields.String(required=True)
-    expires_at = fields.String(required=True, metadata={"format": "date-time"})
 
 
 class StartRequest(Schema):
@@ -30,66 +43,299 @@ class CompleteRequest(Schema):
     data = fields.Dict(required=True, metadata={"description": "按任务表单 JSON Schema 填写的数据"})
 
 
+class TerminateRequest(Schema):
+    reason = fields.String(required=True, metadata={"description": "终止理由（必填）"})
+
+
+class NotificationsReadRequest(Schema):
+    ids = fields.List(fields.Integer(), metadata={"description": "要标记已读的消息；省略则全部标记已读"})
+
+
+class CalendarImportRequest(Schema):
+    text = fields.String(required=True, metadata={"description": "节假日安排通知（见 docs/clocks.md）；"
+                                                                 "也可用 multipart 上传 file"})
+    year = fields.Integer(allow_none=True, metadata={"description": "年度；省略则从通知中读取"})
+    jurisdiction = fields.String(allow_none=True,
+                                 metadata={"description": "地方安排的辖区；省略为全国安排（仅管理员）"})
+
+
+# --- responses --------------------------------------------------------------------------------------
+
+class TokenResponse(Schema):
+    token = _req(fields.String)
+    expires_at = _req(fields.String, metadata=DATE_TIME)
+
+
 class ProcessSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    jurisdiction = fields.String()
-    jurisdiction_name = fields.String()
-    version = fields.Integer()
-    deployed_at = fields.String()
+    key = _req(fields.String, metadata={"description": "流程标识"})
+    name = _req(fields.String)
+    jurisdiction = _req(fields.String)
+    jurisdiction_name = _req(fields.String)
+    version = _req(fields.Integer, metadata={"description": "最新部署版本"})
+    deployed_at = _req(fields.String, metadata=DATE_TIME)
 
 
 class TaskSchema(Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
-    name = fields.String(metadata={"description": "BPMN 元素 id"})
-    title = fields.String(metadata={"description": "中文步骤名"})
-    role = fields.String()
-    lane = fields.String()
-    process = fields.String()
-    project_name = fields.String()
-    created_at = fields.String(metadata={"format": "date-time"})
-    due_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    due_provisional = fields.Boolean()
-    overdue = fields.Boolean()
+    id = _req(fields.Integer)
+    instance_id = _req(fields.Integer)
+    name = _req(fields.String, metadata={"description": "BPMN 元素 id"})
+    title = _req(fields.String, metadata={"description": "中文步骤名"})
+    role = _req(fields.String, metadata={"description": "角色标识（CONTRACT.md 角色表）"})
+    lane = _req(fields.String, allow_none=True, metadata={"description": "泳道名"})
+    process = _req(fields.String)
+    jurisdiction = _req(fields.String)
+    project_name = _req(fields.String)
+    state = _req(fields.String, metadata={"description": "ready（待办）、completed、cancelled"})
+    created_at = _req(fields.String, metadata=DATE_TIME)
+    due_at = _req(fields.String, allow_none=True, metadata={**DATE_TIME, "description": "办理期限"})
+    due_provisional = _req(fields.Boolean, metadata={"description": "该年度节假日安排未载入，期限为暂定"})
+    overdue = _req(fields.Boolean)
+    completed_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    completed_by = _req(fields.String, allow_none=True, metadata={"description": "办理人姓名"})
+
+
+class FormSchema(Schema):
+    name = _req(fields.String, allow_none=True, metadata={"description": "表单名，如 yeji/review；无表单为 null"})
+    schema = _req(fields.Dict, metadata={"description": "JSON Schema"})
+    ui_schema = _req(fields.Dict)
+
+
+class LegalBasisSchema(Schema):
+    article = _req(fields.String, metadata={"description": "条款，如 第六条"})
+    text = _req(fields.String)
+    document = _req(fields.String, metadata={"description": "所依据的办法"})
+
+
+class ReturnSchema(Schema):
+    """A return or rejection of material on the instance (newest first)."""
+    by = _req(fields.String, allow_none=True)
+    unit = _req(fields.String, allow_none=True)
+    step = _req(fields.String, allow_none=True)
+    decision = _req(fields.String, metadata={"enum": ["return", "reject"]})
+    comment = _req(fields.String, allow_none=True)
+    at = _req(fields.String, metadata=DATE_TIME)
+
+
+class HistoryItemSchema(Schema):
+    event = _req(fields.String, metadata={"description": "如 instance_started、task_completed"})
+    at = _req(fields.String, metadata=DATE_TIME)
+    element = _req(fields.String, allow_none=True)
+    title = _req(fields.String, allow_none=True)
+    by = _req(fields.String, allow_none=True)
+    unit = _req(fields.String, allow_none=True)
+    decision = _req(fields.String, allow_none=True)
+    comment = _req(fields.String, allow_none=True)
+    data = _req(fields.Dict, allow_none=True, metadata={"description": "办理时填写的数据，或事件数据"})
 
 
 class TaskDetailSchema(TaskSchema):
-    form = fields.Dict(metadata={"description": "{name, schema, ui_schema}"})
-    legal_basis = fields.List(fields.Dict(), metadata={"description": "[{article, text, document}]"})
-    facts = fields.Dict()
-    can_complete = fields.Boolean()
-    returns = fields.List(fields.Dict())
+    form = _req(fields.Nested, FormSchema)
+    legal_basis = _req(fields.List, fields.Nested(LegalBasisSchema))
+    facts = _req(fields.Dict, metadata={"description": "项目事实"})
+    applicant_unit = _req(fields.String)
+    can_complete = _req(fields.Boolean)
+    data = _req(fields.Dict, allow_none=True, metadata={"description": "已办理的答复"})
+    returns = _req(fields.List, fields.Nested(ReturnSchema))
+    earlier_steps = _req(fields.List, fields.Nested(HistoryItemSchema))
 
 
 class WaitingSchema(Schema):
-    name = fields.String()
-    title = fields.String()
-    fires_at = fields.String(metadata={"format": "date-time"})
+    name = _req(fields.String)
+    title = _req(fields.String)
+    fires_at = _req(fields.String, metadata=DATE_TIME)
+    state = _req(fields.String, metadata={"description": "pending（等待）、failed（故障，待重试）"})
+    last_error = _req(fields.String, allow_none=True)
+
+
+class ChildInstanceSchema(Schema):
+    id = _req(fields.Integer)
+    process = _req(fields.String)
+    name = _req(fields.String, metadata={"description": "流程名"})
+    status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"]})
+    outcome = _req(fields.String, allow_none=True)
+    outcome_label = _req(fields.String, allow_none=True)
+    created_at = _req(fields.String, metadata=DATE_TIME)
 
 
 class InstanceSchema(Schema):
-    id = fields.Integer()
-    process = fields.String()
-    version = fields.Integer()
-    status = fields.String(metadata={"enum": ["running", "completed", "terminated"]})
-    outcome = fields.String(allow_none=True)
-    outcome_label = fields.String(allow_none=True)
-    outcome_reason = fields.String(allow_none=True)
-    data = fields.Dict()
-    created_at = fields.String(metadata={"format": "date-time"})
-    ended_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    active_tasks = fields.List(fields.Nested(TaskSchema))
-    waiting = fields.List(fields.Nested(WaitingSchema))
-    history = fields.List(fields.Dict())
+    id = _req(fields.Integer)
+    process = _req(fields.String)
+    version = _req(fields.Integer)
+    jurisdiction = _req(fields.String)
+    jurisdiction_name = _req(fields.String)
+    project_name = _req(fields.String)
+    applicant_unit = _req(fields.String)
+    status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"]})
+    outcome = _req(fields.String, allow_none=True)
+    outcome_label = _req(fields.String, allow_none=True)
+    outcome_reason = _req(fields.String, allow_none=True)
+    data = _req(fields.Dict, metadata={"description": "项目事实"})
+    created_at = _req(fields.String, metadata=DATE_TIME)
+    ended_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    parent_instance_id = _req(fields.Integer, allow_none=True)
+    children = _req(fields.List, fields.Nested(ChildInstanceSchema), metadata={"description": "由本项目发起的子流程"})
+    active_tasks = _req(fields.List, fields.Nested(TaskSchema), metadata={"description": "待人办理的任务"})
+    completed_elements = _req(fields.List, fields.String(), metadata={"description": "已办理的步骤（元素 id）"})
+    waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
+    history = _req(fields.List, fields.Nested(HistoryItemSchema))
+
+
+class InstanceSummarySchema(Schema):
+    id = _req(fields.Integer)
+    process = _req(fields.String)
+    project_name = _req(fields.String)
+    status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"]})
+    outcome = _req(fields.String, allow_none=True)
+    applicant_unit = _req(fields.String)
+    created_at = _req(fields.String, metadata=DATE_TIME)
+
+
+class CompleteResponse(Schema):
+    instance = _req(fields.Nested, InstanceSchema, metadata={"description": "办理后的项目"})
+
+
+class NotificationSchema(Schema):
+    id = _req(fields.Integer)
+    kind = _req(fields.String, metadata={"description": "如 task_overdue、timer_incident"})
+    title = _req(fields.String)
+    body = _req(fields.String, allow_none=True)
+    instance_id = _req(fields.Integer, allow_none=True)
+    task_id = _req(fields.Integer, allow_none=True)
+    created_at = _req(fields.String, metadata=DATE_TIME)
+    read = _req(fields.Boolean)
+    read_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+
+
+class NotificationsReadResponse(Schema):
+    updated = _req(fields.Integer, metadata={"description": "标记为已读的条数"})
+
+
+class CalendarYearSchema(Schema):
+    id = _req(fields.Integer)
+    jurisdiction = _req(fields.String, allow_none=True, metadata={"description": "地方安排的辖区；全国安排为 null"})
+    jurisdiction_name = _req(fields.String)
+    year = _req(fields.Integer)
+    source = _req(fields.String)
+    holidays = _req(fields.List, fields.String(metadata={"format": "date"}))
+    workdays = _req(fields.List, fields.String(metadata={"format": "date"}), metadata={"description": "调休上班日"})
+    holiday_count = _req(fields.Integer)
+    workday_count = _req(fields.Integer)
+    builtin = _req(fields.Boolean, metadata={"description": "来自 chinese-calendar 的内置年度"})
+    loaded_by = _req(fields.String, allow_none=True)
+    loaded_at = _req(fields.String, metadata=DATE_TIME)
+
+
+class CalendarYearsSchema(Schema):
+    years = _req(fields.List, fields.Nested(CalendarYearSchema))
+    provisional_years = _req(fields.List, fields.Integer(), metadata={"description": "尚未载入、按暂定规则计算的年度"})
+    provisional_rule = _req(fields.String)
+
+
+class CalendarImportResponse(CalendarYearSchema):
+    replaced = _req(fields.Boolean, metadata={"description": "替换了已载入的同一年度"})
+    recomputed_tasks = _req(fields.Integer)
+    recomputed_timers = _req(fields.Integer)
+
+
+class TimerIncidentSchema(Schema):
+    id = _req(fields.Integer)
+    instance_id = _req(fields.Integer)
+    project_name = _req(fields.String)
+    process = _req(fields.String)
+    jurisdiction = _req(fields.String)
+    element = _req(fields.String)
+    title = _req(fields.String)
+    state = _req(fields.String, metadata={"description": "pending、fired、done、failed"})
+    state_label = _req(fields.String)
+    run_at = _req(fields.String, metadata=DATE_TIME)
+    attempts = _req(fields.Integer)
+    last_error = _req(fields.String, allow_none=True)
+    claimed_by = _req(fields.String, allow_none=True)
+    claimed_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    fired_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+
+
+class FiredSchema(Schema):
+    """One thing a tick or a retry did (engine.services.fired.Fired)."""
+    kind = _req(fields.String, metadata={"description": "timer、overdue、failed、schedule、schedule_failed"})
+    instance_id = _req(fields.Integer, allow_none=True)
+    element = _req(fields.String, attribute="element_id")
+    title = _req(fields.String)
+    detail = _req(fields.String)
+
+
+class TimerRetryResponse(Schema):
+    result = _req(fields.List, fields.Nested(FiredSchema))
+    fired = _req(fields.Boolean, metadata={"description": "定时器已触发"})
+
+
+class ScheduleSchema(Schema):
+    id = _req(fields.Integer)
+    jurisdiction = _req(fields.String)
+    name = _req(fields.String, allow_none=True)
+    process = _req(fields.String)
+    rule = _req(fields.String, metadata={"description": "yearly MM-DD [HH:MM]、quarterly D 或 monthly D"})
+    active = _req(fields.Boolean)
+    next_run_at = _req(fields.String, metadata=DATE_TIME)
+    last_run_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
 
 
 class ProblemSchema(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.String())
+    """application/problem+json (RFC 9457) with govflow's members."""
+    type = _req(fields.String)
+    title = _req(fields.String)
+    status = _req(fields.Integer)
+    detail = _req(fields.String)
+    code = fields.String(metadata={"description": "稳定的错误代码，如 validation_failed"})
+    errors = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "字段 → 中文说明"})
+    element = fields.String(metadata={"description": "出错的流程元素（script_error）"})
+    problems = fields.List(fields.Raw(), metadata={"description": "流程图或辖区配置的问题"})
+
+
+# Every schema the OpenAPI document lists, by component name (the class name without "Schema").
+COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
+    TokenRequest, StartRequest, CompleteRequest, TerminateRequest, NotificationsReadRequest, CalendarImportRequest,
+    TokenResponse, ProcessSchema, TaskSchema, TaskDetailSchema, InstanceSchema, InstanceSummarySchema,
+    CompleteResponse, NotificationSchema, NotificationsReadResponse, CalendarYearsSchema, CalendarImportResponse,
+    TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, ProblemSchema)}
+
+
+class UndeclaredFields(RuntimeError):
+    """A response carries a field its schema does not declare (so the OpenAPI document misses it)."""
+
+
+def _nested(field) -> Schema | None:
+    if isinstance(field, fields.List):
+        field = field.inner
+    return field.schema if isinstance(field, fields.Nested) else None
+
+
+def undeclared(schema: Schema, obj, path: str = "") -> list[str]:
+    """The paths of keys in `obj` (dicts, lists of dicts, nested) that `schema` does not declare."""
+    if isinstance(obj, (list, tuple)):
+        return [p for i, item in enumerate(obj) for p in undeclared(schema, item, f"{path}[{i}]")]
+    if not isinstance(obj, Mapping):
+        return []
+    by_attribute = {f.attribute or name: f for name, f in schema.dump_fields.items()}
+    found = [f"{path}.{key}".lstrip(".") for key in obj if key not in by_attribute]
+    for key, field in by_attribute.items():
+        inner = _nested(field)
+        if inner is not None and obj.get(key) is not None:
+            found += undeclared(inner, obj[key], f"{path}.{key}")
+    return found
+
+
+def dump(schema: Schema, obj, *, strict: bool = False):
+    """The response body: `obj` dumped through `schema`. A key the schema does not declare is left out
+    (and logged); with `strict` (the app in testing) it raises UndeclaredFields instead."""
+    extra = undeclared(schema, obj)
+    if extra:
+        message = (f"{type(schema).__name__} in web/schemas.py does not declare {', '.join(sorted(set(extra)))}: "
+                   "declare it there (the OpenAPI document is built from it)")
+        if strict:
+            raise UndeclaredFields(message)
+        log.warning(message)
+    return schema.dump(obj)
 
 
 def load(schema: Schema, payload) -> dict:

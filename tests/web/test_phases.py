@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from engine.errors import DiagramInvalid
 from tests.conftest import at
-from tests.test_timers_support import install_process, review_diagram
+from tests.diagrams import Diagram
+from tests.test_timers_support import CONFIRM, install_process
 
 KEY = "yeji.test_phases"
 XML = (Path(__file__).resolve().parents[1] / "fixtures" / "phases.bpmn").read_bytes()
@@ -110,9 +111,20 @@ def test_the_project_page_opens_the_phase_where_the_project_waits(browsing, peop
     assert browsing.script_errors == []
 
 
+def flat_diagram(key: str) -> bytes:
+    """申报 → 审查 (区数管局) → 结束, all on one plane."""
+    d = Diagram(key, "无阶段测试流程", [("applicant", "建设单位"), ("data_bureau", "区数管局")])
+    d.start("StartEvent", lane="applicant", col=0, name="申报")
+    d.user_task("Review", lane="data_bureau", col=1, name="审查", properties=CONFIRM)
+    d.end("EndEvent", lane="data_bureau", col=2, name="结束", properties={"outcome": "completed"})
+    d.flow("StartEvent", "Review")
+    d.flow("Review", "EndEvent")
+    return d.to_xml()
+
+
 def test_a_diagram_without_phases_shows_no_phase_list(browsing, people, monkeypatch):
-    install_process(monkeypatch, people, "yeji.test_no_phases", review_diagram("yeji.test_no_phases"),
-                    name="逾期督办测试流程")
+    install_process(monkeypatch, people, "yeji.test_no_phases", flat_diagram("yeji.test_no_phases"),
+                    name="无阶段测试流程")
     iid = people.start("alice", "yeji.test_no_phases", FACTS, now=at("2026-08-03 10:00"))
     page = browsing.sign_in("dora")
     page.goto(f"/instances/{iid}")

@@ -109,6 +109,8 @@ class ProcessVersion(Base):
     checksum: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(default=clock.now)
     deployed_by: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)        # the designer's change note
+    forms: Mapped[dict | None] = mapped_column(JSON)      # {form name: schema JSON text} deployed with it
 
 
 class ProcessInstance(Base):

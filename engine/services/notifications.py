@@ -14,14 +14,14 @@ from email.message import EmailMessage
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import clock, policy
 from engine.clocks import local_iso
 from engine.config import env_bool, env_int
 from engine.models import HumanTask, Notification, User, UserRole
 from engine.services.context import Context
 
 log = logging.getLogger("govflow.notifications")
-MANAGER_ROLES = ("manager", "admin")
+MANAGER_ROLES = (policy.MANAGER, policy.ADMIN)   # who hears of every overdue step
 EMAIL_WINDOW = timedelta(days=2)   # older unsent notices are not e-mailed any more
 EMAIL_BATCH = 200
 

@@ -1,7 +1,6 @@
 """`govflow demo` builds every modelled jurisdiction, idempotently."""
 from sqlalchemy import func, select
 
-from engine import registry
 from engine.models import ProcessInstance, ProcessVersion, User
 from web.demo import run_demo
 

@@ -1,14 +1,13 @@
 """The generic engine rules 九江 needs: a yearly declaration window configured per call (第十七条),
 a process's own yearly deadline (第三十五条), paused clocks and the date helpers."""
+import dataclasses
 from datetime import date, datetime, timezone
 
 import pytest
 
-import dataclasses
-
 from engine import clock
-from engine.config import ROOT
 from engine.clocks import paused_clock_due
+from engine.config import ROOT
 from engine.errors import ValidationFailed
 from engine.registry import declaration_window
 from engine.runtime_env import Runtime

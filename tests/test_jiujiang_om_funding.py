@@ -95,7 +95,8 @@ def test_each_completed_system_is_asked_for_next_years_om_request_every_august(p
     from tests.test_jiujiang_acceptance import SMALL, _accepted
     project = _accepted(people, ctx, SMALL)
     tick(ctx, at("2027-04-27 09:00"))
-    people.do("alice", project, "SelfEvaluation", {"report": "自评报告.pdf", "sent_to": True}, now=at("2027-05-10 10:00"))
+    people.do("alice", project, "SelfEvaluation", {"report": "自评报告.pdf", "sent_to": True},
+              now=at("2027-05-10 10:00"))
     people.do("dora", project, "KeyEvaluation", {"performed": True, "result": "良", "rectification_required": False},
               now=at("2027-06-10 10:00"))
     assert people.instance(project)["status"] == "completed"

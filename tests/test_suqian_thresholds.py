@@ -5,8 +5,6 @@ from decimal import Decimal
 import pytest
 
 from engine.config import ROOT
-
-DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
 from engine.errors import ValidationFailed
 from engine.services.deploy import deploy
 from tests.conftest import at
@@ -22,6 +20,8 @@ from tests.test_suqian_support import (
     started,
     workflow_data,
 )
+
+DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
 
 LIST_DONE = "2026-12-20 10:00"
 

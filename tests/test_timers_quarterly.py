@@ -3,10 +3,10 @@ days of every quarter. The diagram's boundary timer `QuarterStart` (next_quarter
 the implementation at the quarter start; `ProgressReport` is due on the 5th working day."""
 from datetime import date
 
-from engine.services import calendar_admin
-from engine.services.timers import tick
 from engine.config import ROOT
 from engine.forms import FormLibrary
+from engine.services import calendar_admin
+from engine.services.timers import tick
 from tests.conftest import at
 from tests.support import YEJI_PEOPLE
 from tests.test_calendar_admin import NOTICE_2027

@@ -7,8 +7,6 @@ import pytest
 from lxml import etree
 
 from engine.config import ROOT
-
-DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
 from engine.errors import PermissionDenied
 from engine.services import runtime
 from tests.conftest import at
@@ -21,6 +19,8 @@ from tests.test_yaohai_walk import (
     title_of,
 )
 from tests.test_yaohai_walk import people as yaohai_people
+
+DIAGRAMS_DIR = ROOT / "bpmn_diagrams"
 
 people = yaohai_people  # the personas fixture
 

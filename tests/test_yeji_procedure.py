@@ -184,7 +184,8 @@ def test_it_ends_a_project_the_district_government_leaves_out_of_the_plan(people
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
     people.do("fay", iid, "FundAllocation", {"allocated_amount": 300}, now=at("2026-11-12 10:00"))
-    people.do("gary", iid, "GovernmentApproval", {"decision": "reject", "comment": "资金不足"}, now=at("2026-12-01 10:00"))
+    people.do("gary", iid, "GovernmentApproval", {"decision": "reject", "comment": "资金不足"},
+              now=at("2026-12-01 10:00"))
     inst = people.instance(iid)
     assert (inst["outcome"], inst["outcome_label"]) == ("not_in_plan", "未列入年度计划，原则上不安排财政资金")
 
@@ -216,12 +217,14 @@ def test_it_asks_for_the_progress_report_in_the_first_5_working_days_of_the_quar
     for who, element in REVIEWERS:
         people.do(who, iid, element, OK, now=at("2026-01-20 10:00"))
     for who, element, data in [
-        ("nick", "InvestmentPlan", {"decision": "approve", "plan_amount": 300}), ("dora", "AnnualPlan", {"plan_amount": 300}),
+        ("nick", "InvestmentPlan", {"decision": "approve", "plan_amount": 300}),
+        ("dora", "AnnualPlan", {"plan_amount": 300}),
         ("fay", "FundAllocation", {"allocated_amount": 300}), ("gary", "GovernmentApproval", OK),
         ("alice", "ProjectStart", {"project_leader": "张主任", "start_date": "2026-02-02"}),
         ("dora", "ServiceUnits", {"supervisor_unit": "监理公司", "level_protection_unit": "测评中心",
                                   "third_party_test_unit": "评测中心"}),
-        ("pam", "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某公司", "contract_amount": 280}),
+        ("pam", "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某公司",
+                                "contract_amount": 280}),
         ("alice", "Contract", {"contract_no": "YJ-1", "contract_amount": 280, "signed_on": "2026-03-02"}),
     ]:
         people.do(who, iid, element, data, now=at("2026-03-02 10:00"))
@@ -315,7 +318,8 @@ def test_it_completes_the_whole_procedure_through_post_evaluation(people, ctx):
     assert _local(_due(people, iid, "SelfEvaluation")) == (date(2027, 10, 12), "23:59:59")
     people.do("alice", iid, "SelfEvaluation", {"report": "自评报告.pdf", "operation_effect": "运行平稳"},
               now=at("2027-09-01 10:00"))
-    people.do("dora", iid, "PostEvaluation", {"rating": "good", "conclusion": "运行效率良好"}, now=at("2027-12-01 10:00"))
+    people.do("dora", iid, "PostEvaluation", {"rating": "good", "conclusion": "运行效率良好"},
+              now=at("2027-12-01 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"], inst["outcome_label"]) == ("completed", "completed", "已完成后评价")
     assert inst["ended_at"].startswith("2027-12-01T10:00")

@@ -1,8 +1,8 @@
 """Managers load a year's holiday notice in the browser; everyone reads their notifications."""
 from engine.services import notifications
 from tests.conftest import at
-from tests.web.helpers import form_token
 from tests.test_timers_support import fresh_calendars  # noqa: F401 - fixture
+from tests.web.helpers import form_token
 from tests.web.test_pages import text
 
 NOTICE = """year: 2027
@@ -13,7 +13,7 @@ workday: 2027-09-26 国庆调休
 """
 
 
-def test_it_lets_a_manager_load_a_local_notice_and_shows_it(sign_in, people, fresh_calendars):
+def test_it_lets_a_manager_load_a_local_notice_and_shows_it(sign_in, people, fresh_calendars):  # noqa: F811 - the fixture
     client = sign_in("mona")
     page = text(client.get("/admin/calendar"))
     assert "2027" in page and "暂定" in page
@@ -24,7 +24,7 @@ def test_it_lets_a_manager_load_a_local_notice_and_shows_it(sign_in, people, fre
     assert "国务院办公厅关于2027年部分节假日安排的通知" in body
 
 
-def test_it_refuses_a_district_manager_the_national_calendar(sign_in, people, ctx, fresh_calendars):
+def test_it_refuses_a_district_manager_the_national_calendar(sign_in, people, ctx, fresh_calendars):  # noqa: F811 - the fixture
     """One district's manager must not change every city's working days (national is admin-only)."""
     client = sign_in("mona")
     page = text(client.get("/admin/calendar"))
@@ -35,7 +35,7 @@ def test_it_refuses_a_district_manager_the_national_calendar(sign_in, people, ct
     assert ("", 2027) not in calendar_years(ctx)
 
 
-def test_it_lets_an_admin_load_the_national_calendar(sign_in, people, ctx, fresh_calendars):
+def test_it_lets_an_admin_load_the_national_calendar(sign_in, people, ctx, fresh_calendars):  # noqa: F811 - the fixture
     client = sign_in("ada")
     page = text(client.get("/admin/calendar"))
     response = client.post("/admin/calendar", data={"text": NOTICE, "scope": "national",
@@ -53,7 +53,7 @@ def calendar_years(ctx) -> set[tuple[str, int]]:
                 if r.loaded_by not in ("chinese-calendar", None) and r.year == 2027}
 
 
-def test_it_shows_a_bad_notice_line_by_line_and_keeps_the_text(sign_in, people, fresh_calendars):
+def test_it_shows_a_bad_notice_line_by_line_and_keeps_the_text(sign_in, people, fresh_calendars):  # noqa: F811 - the fixture
     client = sign_in("ada")
     token = form_token(text(client.get("/admin/calendar")))
     response = client.post("/admin/calendar", data={"text": "year: 2027\nsource: 通知\nholiday: 2027-13-01",

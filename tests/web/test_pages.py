@@ -229,7 +229,8 @@ def test_it_returns_a_review_with_a_comment_and_flashes_a_confirmation(sign_in, 
 def test_it_tells_a_colleague_the_task_was_done_meanwhile(sign_in, people, ctx):
     iid = in_review(people, ctx)
     with ctx.db.transaction() as session:
-        users.upsert_user(session, "dan", PASSWORD, ctx.registry.get("yeji"), "区数据资源管理局", ["data_bureau"], "丁同事")
+        users.upsert_user(session, "dan", PASSWORD, ctx.registry.get("yeji"), "区数据资源管理局", ["data_bureau"],
+                          "丁同事")
     dan = sign_in("dan")
     task, token = review_page(dan, people, "dora", iid, "ReviewDataBureau")
     people.do("dora", iid, "ReviewDataBureau", {"decision": "approve"})

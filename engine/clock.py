@@ -1,13 +1,13 @@
 """Injectable time. Everything that asks "what time is it" asks here, so tests and `govflow tick
---now` can move the clock instead of sleeping. SpiffWorkflow's timer module is pointed at it too."""
+--now` can move the clock instead of sleeping. SpiffWorkflow's timers ask the workflow's script
+engine (`engine.sandbox.SandboxScriptEngine.now()`, read by the timer definitions of engine.spiff_ext),
+which answers from here unless it was given a clock of its own."""
 from __future__ import annotations
 
 import contextlib
 import contextvars
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
-
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _frozen: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("govflow_now", default=None)
@@ -21,7 +21,8 @@ def now() -> datetime:
 
 @contextlib.contextmanager
 def frozen_at(instant: datetime | None):
-    """Within the block, `now()` (and SpiffWorkflow's timers) answer `instant`."""
+    """Within the block, `now()` (and so SpiffWorkflow's timers, unless their script engine has a
+    clock of its own) answer `instant`."""
     if instant is None:
         yield
         return
@@ -41,14 +42,3 @@ def parse_instant(text: str) -> datetime:
         value = value.replace(tzinfo=SHANGHAI)
     return value
 
-
-class _EngineDatetime(datetime):
-    """Stands in for `datetime` inside SpiffWorkflow's timer module: `now()` is ours."""
-
-    @classmethod
-    def now(cls, tz=None):
-        current = now()
-        return current.astimezone(tz) if tz else current.astimezone(SHANGHAI).replace(tzinfo=None)
-
-
-_spiff_timer.datetime = _EngineDatetime

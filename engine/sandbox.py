@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine import clock
 from engine.errors import ScriptError
 
 SAFE_BUILTINS = {
@@ -102,8 +103,15 @@ class SandboxEnvironment(TaskDataEnvironment):
 class SandboxScriptEngine(PythonScriptEngine):
     """Turns every failure into a ScriptError naming the BPMN element."""
 
+    own_clock = None    # a callable answering this workflow's current instant; None: engine.clock.now()
+
     def __init__(self, helpers: dict | None = None):
         super().__init__(environment=SandboxEnvironment(helpers))
+
+    def now(self) -> _dt.datetime:
+        """The instant (timezone-aware) the workflow's timers compare their deadlines with: the
+        engine's own clock if it was given one, else engine.clock.now() (which clock.frozen_at moves)."""
+        return self.own_clock() if self.own_clock is not None else clock.now()
 
     def validate(self, expression):
         # A plain SyntaxError must escape: the DMN engine probes cells like `> 400` with it.

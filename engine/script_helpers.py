@@ -147,26 +147,27 @@ def _helpers_of(task) -> dict:
     return helpers if "add_workdays" in helpers else helpers_for(None)
 
 
-def _deadline(definition, task, value) -> tuple[str, bool]:
-    """The ISO deadline of a timer whose expression answered `value`, and whether the calendar may
-    have decided it (working days, or a date an expression computed; not a plain ISO duration)."""
+def _deadline(definition, task, value, start: datetime) -> tuple[str, bool]:
+    """The ISO deadline of a timer reached at `start` whose expression answered `value`, and whether
+    the calendar may have decided it (working days, or a date an expression computed; not a plain
+    ISO duration)."""
     match = WORKDAY_DURATION.match(value) if isinstance(value, str) else None
     if match:
         return _helpers_of(task)["add_workdays"](int(match.group(1))), True
     if isinstance(definition, DurationTimerEventDefinition):
-        start = now_of(task)
         parsed = TimerEventDefinition.parse_iso_duration(value)
         return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat(), False
     return value, isinstance(value, str) and not value.upper().startswith("P")
 
 
-def arm(definition, task) -> None:
-    """Fix the deadline of a timer reached now, noting when and whether it is provisional."""
+def arm(definition, task, now: datetime | None = None) -> None:
+    """Fix the deadline of a timer reached now (default: the workflow's now), noting when and
+    whether it is provisional."""
+    now = now or now_of(task)
     value = task.workflow.script_engine.evaluate(task, definition.expression)
-    deadline, by_calendar = _deadline(definition, task, value)
+    deadline, by_calendar = _deadline(definition, task, value, now)
     provisional = by_calendar and bool(_helpers_of(task)["provisional"](deadline))
-    task.internal_data.update({"event_value": deadline, ARMED_AT: now_of(task).isoformat(),
-                               PROVISIONAL: provisional})
+    task.internal_data.update({"event_value": deadline, ARMED_AT: now.isoformat(), PROVISIONAL: provisional})
 
 
 def rearm(task) -> datetime | None:
@@ -178,6 +179,7 @@ def rearm(task) -> datetime | None:
     if not isinstance(definition, (TimeDateEventDefinition, DurationTimerEventDefinition)) or not armed_at \
             or not task.internal_data.get(PROVISIONAL):
         return None
-    with clock.frozen_at(datetime.fromisoformat(armed_at)):
-        arm(definition, task)
+    armed_at = datetime.fromisoformat(armed_at)
+    with clock.frozen_at(armed_at):                 # the helpers count from the day it was reached
+        arm(definition, task, armed_at)
     return TimerEventDefinition.get_datetime(task.internal_data["event_value"])

@@ -16,29 +16,35 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.util.task import TaskState
 
-from engine import (
-    joins,  # noqa: F401  (parallel joins inside loops count the current round only)
-    script_helpers,
-)
+from engine import clock, script_helpers
 from engine.errors import ScriptError
 from engine.sandbox import SandboxScriptEngine
+from engine.spiff_ext import SERIALIZER_CONFIG, GovflowBpmnParser
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
 INNER_ROLE_PREFIX = "lane_"
 
 
+class _CompactJSONEncoder(json.JSONEncoder):
+    """States as compact JSON with Chinese text unescaped (a third of the size of \\u escapes)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "ensure_ascii": False, "separators": (",", ":")})
+
+
 def _build_serializer() -> BpmnWorkflowSerializer:
-    registry = BpmnWorkflowSerializer.configure(DEFAULT_CONFIG)
+    """SpiffWorkflow's serializer configured with govflow's converters (engine.spiff_ext: a state
+    leaves the specs out) and the data types forms produce."""
+    registry = BpmnWorkflowSerializer.configure(SERIALIZER_CONFIG)
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda d: Decimal(d["value"]), "Decimal")
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]), "date")
     registry.register(datetime, lambda v: {"value": v.isoformat()},
                       lambda d: datetime.fromisoformat(d["value"]), "datetime")
-    return BpmnWorkflowSerializer(registry)
+    return BpmnWorkflowSerializer(registry, json_encoder_cls=_CompactJSONEncoder)
 
 
 SERIALIZER = _build_serializer()
@@ -73,8 +79,9 @@ class LoadedVersion:
 
 
 def parse_bundle(process_key: str, files: dict[str, bytes], *, validate: bool = True):
-    """Parse BPMN and DMN files into a SpiffBpmnParser; raise SpiffWorkflow's ValidationException."""
-    parser = SpiffBpmnParser(validator=VALIDATOR if validate else None)
+    """Parse BPMN and DMN files into a GovflowBpmnParser (a SpiffBpmnParser with govflow's parallel
+    gateway and timers); raise SpiffWorkflow's ValidationException."""
+    parser = GovflowBpmnParser(validator=VALIDATOR if validate else None)
     for name, content in sorted(files.items()):
         raw = content if isinstance(content, bytes) else content.encode("utf-8")
         if name.endswith(".dmn"):
@@ -127,9 +134,10 @@ def load_version(process_key: str, files: dict[str, bytes]) -> LoadedVersion:
     spec = parser.get_spec(process_key)
     subprocess_specs = parser.get_subprocess_specs(process_key)
     elements = _element_table([spec, *subprocess_specs.values()], lane_roles(files))
-    probe = BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine())
-    dct = SERIALIZER.to_dict(probe)
-    spec_dicts = {"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]}
+    # The serialized specs, for SpiffWorkflow's migrations of states stored by an older serializer
+    # (serializing them also checks that every spec class has a converter).
+    spec_dicts = {"spec": SERIALIZER.to_dict(spec),
+                  "subprocess_specs": {name: SERIALIZER.to_dict(sub) for name, sub in subprocess_specs.items()}}
     return LoadedVersion(process_key, spec, subprocess_specs, elements, spec_dicts)
 
 
@@ -154,8 +162,12 @@ class VersionCache:
             self._items.clear()
 
 
-def make_script_engine(jurisdiction: str | None = None) -> SandboxScriptEngine:
-    return SandboxScriptEngine(script_helpers.helpers_for(jurisdiction))
+def make_script_engine(helpers: dict | str | None = None) -> SandboxScriptEngine:
+    """A sandboxed script engine offering `helpers` (the runtime's `helpers(jurisdiction)`; a
+    jurisdiction key or None gives helpers on chinese-calendar's years only, for parsing)."""
+    if not isinstance(helpers, dict):
+        helpers = script_helpers.helpers_for(helpers)
+    return SandboxScriptEngine(helpers)
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
@@ -179,9 +191,9 @@ def run_engine(workflow: BpmnWorkflow) -> None:
         raise ScriptError(element, str(exc)) from exc
 
 
-def start(version: LoadedVersion, data: dict, jurisdiction: str) -> BpmnWorkflow:
+def start(version: LoadedVersion, data: dict, helpers: dict) -> BpmnWorkflow:
     workflow = BpmnWorkflow(version.spec, version.subprocess_specs,
-                            script_engine=make_script_engine(jurisdiction))
+                            script_engine=make_script_engine(helpers))
     start_task = workflow.get_tasks(state=TaskState.READY)[0]
     start_task.data.update(data)
     run_engine(workflow)
@@ -201,8 +213,6 @@ def find_task(workflow: BpmnWorkflow, task_guid: str):
 
 def complete(workflow: BpmnWorkflow, task, answers: dict, output_key: str | None = None) -> None:
     """Write the answers at the top level and under the element id (survives parallel joins)."""
-    from engine import clock  # local: the facade stays importable without the clock patch
-
     task.data.update(answers)
     task.data[output_key or task.task_spec.name] = dict(answers, completed_at=clock.now().isoformat())
     task.run()
@@ -216,7 +226,7 @@ def pending_timers(workflow: BpmnWorkflow) -> list[dict]:
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, TimerEventDefinition) or task.state & TaskState.FINISHED_MASK:
             continue
-        value = task._get_internal_data("event_value")
+        value = task.internal_data.get("event_value")
         if isinstance(value, dict):
             value = value.get("next") if value.get("cycles") != 0 else None
         if value is None:
@@ -239,43 +249,22 @@ def reached_end_events(workflow: BpmnWorkflow) -> list:
 
 
 def dumps(workflow: BpmnWorkflow) -> str:
-    """Serialize without the specs (they are stored once per deployed version)."""
-    SERIALIZER.registry._encoder_mode = True
-    try:
-        dct = SERIALIZER.to_dict(workflow)
-    finally:
-        SERIALIZER.registry._encoder_mode = False
-    dct.pop("spec", None)
-    dct.pop("subprocess_specs", None)
-    dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
-    return json.dumps(dct, cls=SERIALIZER._encoder_cls, ensure_ascii=False, separators=(",", ":"))
+    """Serialize without the specs (they are stored once per deployed version), with the serializer
+    version."""
+    return SERIALIZER.serialize_json(workflow)
 
 
-def _workflow_converter():
-    restore = SERIALIZER.registry.convert_from_dict["BpmnWorkflow"]
-    return restore.args[0].__self__
-
-
-_WORKFLOW_CONVERTER = _workflow_converter()
-
-
-def loads(version: LoadedVersion, state: str, jurisdiction: str) -> BpmnWorkflow:
+def loads(version: LoadedVersion, state: str, helpers: dict) -> BpmnWorkflow:
     """Restore a workflow onto the version's already-parsed specs (rebuilding the specs from their
-    serialized form on every load would cost more than everything else together). State written by
-    an older serializer goes the long way, through SpiffWorkflow's migrations."""
+    serialized form on every load would cost more than everything else together; see
+    spiff_ext.StateConverter). A state written by an older serializer is first brought up to date by
+    SpiffWorkflow's migrations, which read and rewrite the serialized specs too."""
     dct = json.loads(state)
-    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER_VERSION:
+    if SERIALIZER.get_version(dct) != SERIALIZER_VERSION:
         dct.update(copy.deepcopy(version.spec_dicts))
         SERIALIZER.migrate(dct)
-        workflow = SERIALIZER.from_dict(dct)
     else:
         dct.pop(SERIALIZER.VERSION_KEY)
-        conv = _WORKFLOW_CONVERTER
-        workflow = BpmnWorkflow(version.spec, version.subprocess_specs, deserializing=True)
-        workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        conv.set_default_attributes(workflow, dct)
-        conv.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = SERIALIZER.registry.restore(dct.pop("bpmn_events", []))
-    workflow.script_engine = make_script_engine(jurisdiction)
+    workflow = SERIALIZER.from_dict(dct, spec=version.spec, subprocess_specs=version.subprocess_specs)
+    workflow.script_engine = make_script_engine(helpers)
     return workflow

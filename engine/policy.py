@@ -63,13 +63,15 @@ def can_act_on(user, jurisdiction: Jurisdiction, role_key: str, applicant_unit_i
     return holds(user, jurisdiction, role_key, applicant_unit_id)
 
 
-def can_view_instance(user, jurisdiction: str, applicant_unit_id: int, involved: bool) -> bool:
-    """A project is seen by its managers, by its applicant unit and by those who acted or may act on it."""
+def can_view_instance(user, jurisdiction: str, applicant_unit_id: int, involved: bool,
+                      started_by_id: int | None = None) -> bool:
+    """A project is seen by its managers, by its applicant unit, by whoever started it (a supervising
+    bureau's 限期整改 of another unit's project) and by those who acted or may act on it."""
     if can_manage(user, jurisdiction):
         return True
     if not in_jurisdiction(user, jurisdiction):
         return False
-    return user.unit_id == applicant_unit_id or involved
+    return user.unit_id == applicant_unit_id or user.id == started_by_id or involved
 
 
 def can_start(user, jurisdiction: Jurisdiction, pdef: ProcessDef) -> bool:

@@ -231,20 +231,20 @@ class _Reader:
             self.fail(path, "应为对象")
             return
         for key, item in value.items():
-            where = _join(path, key)
-            if kind == "roles":
-                if not KEY_RE.match(key):
-                    self.fail(where, "角色键应为小写字母、数字和下划线")
-                self.check("role", item, where)
-            elif kind == "processes":
-                self.check("process", item, where)
-            elif kind == "calls":
-                self.check("call", item, where)
-            elif kind == "labels" and not (isinstance(item, str) and item):
-                self.fail(where, "应为非空文本")
-            elif kind == "units" and not (isinstance(item, str) or (
-                    isinstance(item, list) and item and all(isinstance(u, str) for u in item))):
-                self.fail(where, "应为单位名称或单位名称列表")
+            self.entry(kind, key, item, _join(path, key))
+
+    def entry(self, kind: str, key: str, item, where: str) -> None:
+        """One entry of a keyed collection (roles, processes, calls, labels, units)."""
+        if kind == "roles" and not KEY_RE.match(key):
+            self.fail(where, "角色键应为小写字母、数字和下划线")
+        shape = {"roles": "role", "processes": "process", "calls": "call"}.get(kind)
+        if shape:
+            self.check(shape, item, where)
+        elif kind == "labels" and not (isinstance(item, str) and item):
+            self.fail(where, "应为非空文本")
+        elif kind == "units" and not (isinstance(item, str) or (
+                isinstance(item, list) and item and all(isinstance(u, str) for u in item))):
+            self.fail(where, "应为单位名称或单位名称列表")
 
 
 def _join(path: str, key) -> str:
@@ -269,24 +269,27 @@ def _read_json(path: Path, problems: list[str]):
     return None
 
 
+def _check_process(reader: _Reader, key: str, pkey: str, proc: dict, roles: set[str], diagrams_dir: Path) -> None:
+    if pkey != key and not str(pkey).startswith(f"{key}."):
+        reader.fail(f"processes.{pkey}", f"流程键应为 {key} 或 {key}.<名称>")
+    if not (diagrams_dir / proc["file"]).is_file():
+        reader.fail(f"processes.{pkey}.file", f"找不到 bpmn_diagrams/{diagrams_dir.name}/{proc['file']}")
+    for i, role in enumerate(proc.get("startable_by") or []):
+        if role not in roles and role not in GLOBAL_ROLES:
+            reader.fail(f"processes.{pkey}.startable_by[{i}]", f"角色 {role} 未在 roles 中声明")
+
+
 def _cross_check(reader: _Reader, raw: dict, folder: Path, diagrams_dir: Path) -> None:
-    """What the shapes cannot say: process keys of this jurisdiction, files that exist, roles declared."""
-    key = raw.get("key")
+    """What the shapes cannot say: process keys of this jurisdiction, files that exist, roles declared
+    (called once the shapes are right)."""
+    key = raw["key"]
     if key != folder.name:
         reader.fail("key", f"应与文件夹名 {folder.name} 相同")
-    roles = set(raw.get("roles") or {})
-    clash = roles & set(GLOBAL_ROLES)
-    for role in sorted(clash):
+    roles = set(raw["roles"])
+    for role in sorted(roles & set(GLOBAL_ROLES)):
         reader.fail(f"roles.{role}", "manager、designer、admin 是全局角色，不应在辖区中声明")
-    for pkey, proc in (raw.get("processes") or {}).items():
-        if pkey != key and not str(pkey).startswith(f"{key}."):
-            reader.fail(f"processes.{pkey}", f"流程键应为 {key} 或 {key}.<名称>")
-        if isinstance(proc, dict) and isinstance(proc.get("file"), str) and \
-                not (diagrams_dir / proc["file"]).is_file():
-            reader.fail(f"processes.{pkey}.file", f"找不到 bpmn_diagrams/{folder.name}/{proc['file']}")
-        for i, role in enumerate((proc or {}).get("startable_by") or [] if isinstance(proc, dict) else []):
-            if isinstance(role, str) and role not in roles and role not in GLOBAL_ROLES:
-                reader.fail(f"processes.{pkey}.startable_by[{i}]", f"角色 {role} 未在 roles 中声明")
+    for pkey, proc in raw["processes"].items():
+        _check_process(reader, key, pkey, proc, roles, diagrams_dir)
     for role in (raw.get("units") or {}):
         if role not in roles:
             reader.fail(f"units.{role}", f"角色 {role} 未在 roles 中声明")

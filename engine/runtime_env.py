@@ -10,8 +10,8 @@ from pathlib import Path
 
 from engine import clock as clock_module
 from engine.calendars import Calendars
-from engine.registry import Registry
 from engine.forms import FormLibrary
+from engine.registry import Registry
 
 
 @dataclass

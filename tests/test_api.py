@@ -159,3 +159,19 @@ def test_it_documents_every_api_route_in_openapi(app, client):
               .replace("{instance_id}", "{id}").replace("{timer_id}", "{id}")
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")}
     assert routes - documented == {"/api/v1/openapi.json"}  # the document itself
+
+
+def test_a_bureau_sees_the_side_process_it_started_on_another_units_project(client, people, ctx):
+    """区数管局 orders 限期整改 of 区教育局's project: the answer is the new process, not a 403 (a client
+    retrying after a 403 would start it twice)."""
+    iid = declared(people)
+    people.deploy("yeji.rectification")
+    dora = token(client, people, "dora")
+    response = client.post("/api/v1/instances", headers=dora, json={
+        "process": "yeji.rectification", "parent_instance_id": iid,
+        "data": {"issue": "材料不全", "deadline_days": 10}})
+    assert response.status_code == 201, response.json
+    again = client.get(f"/api/v1/instances/{response.json['id']}", headers=dora)
+    assert again.status_code == 200 and again.json["process"] == "yeji.rectification"
+    outsider = client.get(f"/api/v1/instances/{response.json['id']}", headers=token(client, people, "bob"))
+    assert outsider.status_code == 403

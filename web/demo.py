@@ -8,9 +8,9 @@ DEMO_PASSWORD. Sample projects and their steps are demo data, apart from the leg
 `processes/<jurisdiction>/demo.json`, read and checked by `load_demo`."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 import json
+
+from sqlalchemy import select
 
 from engine import clock, registry
 from engine.errors import GovflowError

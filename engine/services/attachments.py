@@ -180,7 +180,7 @@ def store(ctx: Context, user_id: int, task_id: int, field: str, filename: str | 
 def _may_view(ctx: Context, session, user: User, inst: ProcessInstance) -> bool:
     unit_roles = ctx.registry.get(inst.jurisdiction).unit_roles
     return policy.can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id,
-                                    queries.user_involved(session, user, unit_roles, inst.id))
+                                    queries.user_involved(session, user, unit_roles, inst.id), inst.started_by_id)
 
 
 def list_for_instance(ctx: Context, user_id: int, instance_id: int) -> list[dict]:

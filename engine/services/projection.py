@@ -22,7 +22,8 @@ def audit(session: Session, event: str, *, instance_id=None, actor_id=None, elem
                            human_task_id=human_task_id, data=jsonable(data) if data else None, at=at))
 
 
-def due_for(ctx: Context, session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo, now: datetime):
+def due_for(ctx: Context, session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo,
+            now: datetime):
     props = info.properties
     if props.get("dueAt"):
         try:

@@ -187,7 +187,8 @@ def _first_user(session: Session, jurisdiction: str, role: str, unit_id: int | N
     return users[0] if users else None
 
 
-def _targets(ctx: Context, session: Session, row: Schedule, year: int) -> list[tuple[User | None, dict, int | None, str]]:
+def _targets(ctx: Context, session: Session, row: Schedule,
+             year: int) -> list[tuple[User | None, dict, int | None, str]]:
     """(starter, placeholder values, parent instance id, label) for each instance to start."""
     entry = row.config or {}
     mode = entry.get("for_each", "jurisdiction")

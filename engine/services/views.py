@@ -100,7 +100,8 @@ def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime 
             raise NotFound(f"项目不存在：{instance_id}")
         jurisdiction = ctx.registry.get(inst.jurisdiction)
         involved = queries.user_involved(session, user, jurisdiction.unit_roles, inst.id)
-        if not policy.can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id, involved):
+        if not policy.can_view_instance(user, inst.jurisdiction, inst.applicant_unit_id, involved,
+                                        inst.started_by_id):
             raise PermissionDenied("您无权查看该项目")
         return instance_view(ctx, session, inst, now)
 

@@ -38,7 +38,7 @@ class Runtime:
         """The functions diagram expressions may call, bound to this runtime's calendar of the
         jurisdiction and its declaration rules."""
         from engine.script_helpers import helpers_for
-        return helpers_for(jurisdiction, self.calendars, self.registry)
+        return helpers_for(jurisdiction, self.calendars, self.registry, self.clock)
 
     def calendar(self, jurisdiction: str | None):
         return self.calendars.calendar_for(jurisdiction)

@@ -27,18 +27,12 @@ WORKDAY_DURATION = re.compile(r"^\s*P(\d+)WD\s*$", re.IGNORECASE)
 ARMED_AT, PROVISIONAL = "govflow_armed_at", "govflow_provisional"
 
 
-def _today() -> date:
-    return clock.now().astimezone(clock.SHANGHAI).date()
-
-
-def _as_date(value) -> date:
-    if value is None:
-        return _today()
+def _local_date(value) -> date:
     if isinstance(value, datetime):
         return value.astimezone(clock.SHANGHAI).date()
     if isinstance(value, date):
         return value
-    return _as_date(clock.parse_instant(str(value)))
+    return _local_date(clock.parse_instant(str(value)))
 
 
 class _Helpers:
@@ -48,22 +42,29 @@ class _Helpers:
              "next_quarter_start", "today", "current_year", "is_workday", "provisional", "next_date",
              "declaration_opens", "declaration_closes")
 
-    def __init__(self, jurisdiction: str | None, calendars: Calendars, registry=None):
+    def __init__(self, jurisdiction: str | None, calendars: Calendars, registry=None, time_source=None):
         self.jurisdiction = jurisdiction
         self.calendars = calendars
         self.registry = registry
+        self.time_source = time_source or clock     # the runtime's clock: anything with now()
+
+    def _today(self) -> date:
+        return self.time_source.now().astimezone(clock.SHANGHAI).date()
+
+    def _as_date(self, value) -> date:
+        return self._today() if value is None else _local_date(value)
 
     def cal(self):
         return self.calendars.calendar_for(self.jurisdiction)
 
     def add_workdays(self, n, start=None):
-        return end_of_day(self.cal().add_workdays(_as_date(start), int(n))).isoformat()
+        return end_of_day(self.cal().add_workdays(self._as_date(start), int(n))).isoformat()
 
     def add_days(self, n, start=None):
-        return end_of_day(self.cal().add_days(_as_date(start), int(n))).isoformat()
+        return end_of_day(self.cal().add_days(self._as_date(start), int(n))).isoformat()
 
     def add_months(self, n, start=None):
-        return end_of_day(self.cal().add_months(_as_date(start), int(n))).isoformat()
+        return end_of_day(self.cal().add_months(self._as_date(start), int(n))).isoformat()
 
     def date_of(self, year, month, day):
         return end_of_day(date(int(year), int(month), int(day))).isoformat()
@@ -73,15 +74,15 @@ class _Helpers:
                                 clock.SHANGHAI).isoformat()
 
     def quarter_workday(self, n, start=None):
-        return end_of_day(self.cal().nth_workday_of_quarter(_as_date(start), int(n))).isoformat()
+        return end_of_day(self.cal().nth_workday_of_quarter(self._as_date(start), int(n))).isoformat()
 
     def next_quarter_start(self, start=None):
-        first = self.cal().next_quarter_start(_as_date(start))
+        first = self.cal().next_quarter_start(self._as_date(start))
         return datetime.combine(first, time(0, 0), clock.SHANGHAI).isoformat()
 
     def next_date(self, month, day, start=None):
         """The end of the next (month, day) on or after `start` (default today): 每年5月底前 → next_date(5, 31)."""
-        base = _as_date(start)
+        base = self._as_date(start)
         found = date(base.year, int(month), int(day))
         if found < base:
             found = date(base.year + 1, int(month), int(day))
@@ -108,25 +109,26 @@ class _Helpers:
         return end_of_day(closes).isoformat()
 
     def today(self):
-        return _today().isoformat()
+        return self._today().isoformat()
 
     def current_year(self):
-        return _today().year
+        return self._today().year
 
     def is_workday(self, value=None):
-        return self.cal().is_workday(_as_date(value))
+        return self.cal().is_workday(self._as_date(value))
 
     def provisional(self, value=None, since=None):
         """True when a day from `since` (default today) to `value` lies in a year whose holiday
         arrangement is not loaded yet (the answer uses the provisional rule, 暂定)."""
-        first, last = sorted((_as_date(since), _as_date(value)))
+        first, last = sorted((self._as_date(since), self._as_date(value)))
         return any(self.cal().is_provisional(date(year, 1, 1)) for year in range(first.year, last.year + 1))
 
 
-def helpers_for(jurisdiction: str | None, calendars: Calendars | None = None, registry=None) -> dict:
+def helpers_for(jurisdiction: str | None, calendars: Calendars | None = None, registry=None,
+                time_source=None) -> dict:
     """The functions a diagram expression may call, bound to the jurisdiction's calendar (of the
     runtime's `calendars`; without one, chinese-calendar's years only) and declaration rules."""
-    helpers = _Helpers(jurisdiction, calendars or Calendars(), registry)
+    helpers = _Helpers(jurisdiction, calendars or Calendars(), registry, time_source)
     return {name: getattr(helpers, name) for name in _Helpers.NAMES}
 
 

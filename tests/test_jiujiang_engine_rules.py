@@ -135,4 +135,4 @@ def test_a_paused_clock_needs_a_working_or_calendar_day_budget_and_subjects_are_
 
 def test_a_paused_clock_on_working_days_validates():
     from engine.services.deploy import validate_bundle
-    validate_bundle(RUNTIME, "jiujiang.clock_probe", _probe(clock="tech_review", dueIn="15wd", subject="matter"))
+    validate_bundle(RUNTIME, "jiujiang.clock_probe", _probe(clock="tech_review", dueIn="15wd", subject="project_name"))

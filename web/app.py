@@ -33,6 +33,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(admin.bp)
+    from web import design_api
+    app.register_blueprint(design_api.bp)
     _register_pages(app)
     return app
 

@@ -103,6 +103,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_deploy(args) -> int:
+    from engine.services import designer
     from engine.services.deploy import deploy, main_process_key
     ctx = _ctx()
     paths = [Path(p) for p in args.files]
@@ -114,6 +115,8 @@ def cmd_deploy(args) -> int:
     with ctx.db.transaction() as session:
         for key in keys:
             row, created = deploy(ctx.runtime, session, key, extra, deployed_by="cli")
+            if created:
+                designer.attach_forms(ctx.runtime, row)     # the forms deployed with it
             state = "新版本" if created else "未变化，沿用"
             print(f"{key}: {state} v{row.version}（{row.checksum[:12]}）")
     return 0

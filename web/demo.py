@@ -19,6 +19,7 @@ from engine.models import ProcessInstance, User
 from engine.services import runtime
 from engine.services.context import Context
 from engine.services.deploy import deploy
+from engine.services.designer import attach_forms
 from engine.services.timers import tick
 from engine.services.users import hash_password, upsert_user
 
@@ -91,6 +92,8 @@ def run_demo(ctx: Context):
                     yield f"  跳过未建模的流程：{key}"
                     continue
                 row, created = deploy(ctx.runtime, session, key, deployed_by="demo")
+                if created:
+                    attach_forms(ctx.runtime, row)
                 yield f"  流程 {key} v{row.version}{'（新部署）' if created else ''}"
         ids = _ensure_users(ctx, jurisdiction)
         yield f"  演示用户 {len(ids)} 个，密码均为 {DEMO_PASSWORD}"

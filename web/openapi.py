@@ -70,7 +70,7 @@ def build_spec() -> dict:
     for name, schema in schemas.COMPONENTS.items():
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for path, operations in {**_core_paths(), **_more_paths()}.items():
+    for path, operations in {**_core_paths(), **_more_paths(), **_design_paths()}.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
@@ -150,6 +150,49 @@ def _more_paths() -> dict:
         "/api/v1/admin/schedules": {"get": _op("年度周期任务（按辖区配置）",
                                                {**_json("Schedule", "周期任务", array=True), **_errors(401, 403)},
                                                params=scope)},
+    }
+
+
+def _design_problems(description: str = "文件有问题（problems 列出文件、元素、行与中文说明），未部署") -> dict:
+    return {"422": {"description": description,
+                    "content": {"application/problem+json": {"schema": _ref("DesignProblems")}}}}
+
+
+def _design_paths() -> dict:
+    """Process designers (CONTRACT.md: role designer of the process's jurisdiction, or admin; others 403)."""
+    key = _path_id("key", "string")
+    version = _path_id("version")
+    return {
+        "/api/v1/processes/{key}/versions": {
+            "get": _op("流程的已部署版本（最新在前，含运行中项目数）",
+                       {**_json("ProcessVersion", "版本列表", array=True), **_errors(401, 403, 404)}, params=[key]),
+            "post": _op("部署新版本：给出的文件替换最新版本中的同名文件，其余沿用；表单随版本保存",
+                        {**_json("DeployResponse", "已部署新版本", status=201),
+                         **_json("DeployResponse", "文件与表单均未变化，未部署新版本"),
+                         **_errors(401, 403, 404, 409), **_design_problems()},
+                        body=_body("DeployRequest"), params=[key])},
+        "/api/v1/processes/{key}/versions/{version}/files": {"get": _op(
+            "版本的文件（名称、类型、SHA-256）",
+            {**_json("VersionFile", "文件列表", array=True), **_errors(401, 403, 404)}, params=[key, version])},
+        "/api/v1/processes/{key}/versions/{version}/files/{name}": {"get": _op(
+            "版本中的一个文件，与部署时逐字节相同",
+            {"200": {"description": "BPMN 或 DMN 文件", "content": {"application/xml": {"schema": {"type": "string"}}}},
+             **_errors(401, 403, 404)},
+            params=[key, version, _path_id("name", "string")])},
+        "/api/v1/processes/{key}/validate": {"post": _op(
+            "校验（不部署）：给出的文件替换最新版本中的同名文件",
+            {**_json("ValidateResponse", "校验通过（problems 为空）"), **_errors(401, 403, 404),
+             **_design_problems("校验未通过（problems 列出文件、元素、行与中文说明）")},
+            body=_body("ValidateRequest"), params=[key])},
+        "/api/v1/processes/{key}/diff": {"get": _op(
+            "两个版本之间新增、删除和修改的元素（属性、条件、脚本、定时、决策表单元格 …）",
+            {**_json("VersionDiff", "版本差异"), **_errors(401, 403, 404, 422)},
+            params=[key, {**_query("from", "integer", "源版本"), "required": True},
+                    {**_query("to", "integer", "目标版本"), "required": True}])},
+        "/api/v1/migrations": {"post": _op(
+            "把运行中的项目迁移到另一版本（dry_run 只检查）：待办任务与等待中的定时器须在目标版本中有同类元素",
+            {**_json("MigrationResponse", "每个项目能否迁移、原因、是否已迁移"), **_errors(401, 403, 404, 422)},
+            body=_body("MigrationRequest"))},
     }
 
 

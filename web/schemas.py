@@ -300,6 +300,121 @@ COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
     TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, ProblemSchema)}
 
 
+# --- process designers (web/design_api.py, engine/services/designer.py) -----------------------------
+
+_FILES = {"description": "{文件名: 文件内容}：.bpmn/.dmn 文件的完整文本（原样保存，含 BOM 与换行符）；"
+                         "未给出的文件沿用最新部署版本（尚未部署时取 bpmn_diagrams/<辖区>/）"}
+_FORMS = {"description": "{表单名: JSON Schema 对象}：随版本部署的表单（覆盖 forms/ 中的同名表单）"}
+
+
+class ValidateRequest(Schema):
+    files = fields.Dict(required=True, keys=fields.String(), values=fields.String(), metadata=_FILES)
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), load_default=None, allow_none=True,
+                        metadata=_FORMS)
+
+
+class DeployRequest(ValidateRequest):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000),
+                         metadata={"description": "变更说明"})
+
+
+class MigrationRequest(Schema):
+    process = fields.String(required=True, metadata={"description": "流程标识"})
+    from_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**9))
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**9))
+    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**63 - 1)),
+                               load_default=None, allow_none=True,
+                               metadata={"description": "只迁移这些项目；省略则为源版本上所有运行中的项目"})
+    mapping = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None, allow_none=True,
+                          metadata={"description": "旧元素 id → 新元素 id（改名的任务、定时器）"})
+    dry_run = fields.Boolean(required=True, metadata={"description": "true：只检查能否迁移，不作改动"})
+
+
+class ProcessVersionSchema(Schema):
+    version = _req(fields.Integer)
+    deployed_at = _req(fields.String, metadata=DATE_TIME)
+    deployed_by = _req(fields.String, allow_none=True, metadata={"description": "部署人用户名（cli、demo 为命令行）"})
+    note = _req(fields.String, allow_none=True, metadata={"description": "变更说明"})
+    running_instances = _req(fields.Integer, metadata={"description": "该版本上运行中的项目数"})
+
+
+class VersionFileSchema(Schema):
+    name = _req(fields.String, metadata={"description": "文件名（不含目录）"})
+    kind = _req(fields.String, metadata={"enum": ["bpmn", "dmn"]})
+    sha256 = _req(fields.String, metadata={"description": "文件字节的 SHA-256（十六进制）"})
+
+
+class DesignProblemItemSchema(Schema):
+    file = _req(fields.String, allow_none=True)
+    element = _req(fields.String, allow_none=True, metadata={"description": "元素 id"})
+    line = _req(fields.Integer, allow_none=True, metadata={"description": "所在行（可确定时）"})
+    message = _req(fields.String, metadata={"description": "中文说明"})
+
+
+class ValidateResponse(Schema):
+    problems = _req(fields.List, fields.Nested(DesignProblemItemSchema), metadata={"description": "校验通过时为空"})
+
+
+class DesignProblemsSchema(ProblemSchema):
+    """422 of validate and deploy: the problems of the files (nothing deployed)."""
+    problems = _req(fields.List, fields.Nested(DesignProblemItemSchema))
+
+
+class DeployResponse(Schema):
+    version = _req(fields.Integer, metadata={"description": "新部署的版本号（未变化时为最新版本）"})
+    created = _req(fields.Boolean, metadata={"description": "false：文件与表单都与最新版本相同，未部署新版本（200）"})
+
+
+class DiffChangeSchema(Schema):
+    field = _req(fields.String, metadata={"description": (
+        "kind、name、lane、role、documentation、property（key 为属性名）、attribute（key 为属性名，如 sourceRef）、"
+        "condition、script、timer（key 为 timeDate/timeDuration/timeCycle）、event、extension、loop、definition、"
+        "incoming、outgoing；决策表：description、hit_policy、aggregation、input_column、output_column（key 为列号）、"
+        "rule_added、rule_removed、rule_description、input_entry、output_entry（rule 为规则序号，key 为列号）")})
+    key = _req(fields.String, allow_none=True)
+    rule = _req(fields.Integer, allow_none=True, metadata={"description": "决策表规则序号（从 1 起）"})
+    column = _req(fields.String, allow_none=True, metadata={"description": "决策表列名"})
+    old = _req(fields.Raw, allow_none=True)
+    new = _req(fields.Raw, allow_none=True)
+
+
+class DiffElementSchema(Schema):
+    id = _req(fields.String)
+    kind = _req(fields.String, metadata={"description": "BPMN 元素类型（userTask、sequenceFlow …）或 decision"})
+    name = _req(fields.String, allow_none=True)
+    process = _req(fields.String, allow_none=True, metadata={"description": "所在流程；决策为 null"})
+    file = _req(fields.String)
+
+
+class DiffChangedElementSchema(DiffElementSchema):
+    changes = _req(fields.List, fields.Nested(DiffChangeSchema))
+
+
+class VersionDiffSchema(Schema):
+    process = _req(fields.String)
+    from_version = _req(fields.Integer)
+    to_version = _req(fields.Integer)
+    added = _req(fields.List, fields.Nested(DiffElementSchema))
+    removed = _req(fields.List, fields.Nested(DiffElementSchema))
+    changed = _req(fields.List, fields.Nested(DiffChangedElementSchema))
+
+
+class MigrationResultSchema(Schema):
+    instance_id = _req(fields.Integer)
+    migratable = _req(fields.Boolean)
+    reason = _req(fields.String, allow_none=True, metadata={"description": "不能迁移的中文原因"})
+    migrated = _req(fields.Boolean, metadata={"description": "已迁移（dry_run 时总为 false）"})
+
+
+class MigrationResponse(Schema):
+    results = _req(fields.List, fields.Nested(MigrationResultSchema))
+
+
+COMPONENTS.update({cls.__name__.removesuffix("Schema"): cls for cls in (
+    ValidateRequest, DeployRequest, MigrationRequest, ProcessVersionSchema, VersionFileSchema, ValidateResponse,
+    DesignProblemsSchema, DeployResponse, VersionDiffSchema, MigrationResponse)})
+
+
 class UndeclaredFields(RuntimeError):
     """A response carries a field its schema does not declare (so the OpenAPI document misses it)."""
 

@@ -79,11 +79,12 @@ def extension_of(filename: str) -> str:
     return filename.rpartition(".")[2].lower() if "." in filename else ""
 
 
-def _attachment_field(ctx: Context, form: str | None, field: str) -> bool:
-    """Is `field` (`plan`, or `quotes.0.file` inside repeated rows) an attachment of the form?"""
+def _attachment_field(forms, form: str | None, field: str) -> bool:
+    """Is `field` (`plan`, or `quotes.0.file` inside repeated rows) an attachment of the form (in
+    `forms`, the forms of the task's version: Context.forms_for)?"""
     if not form:
         return False
-    node, _ui = ctx.forms.load(form)
+    node, _ui = forms.load(form)
     for part in field.split("."):
         node = node.get("items", {}) if part.isdigit() else node.get("properties", {}).get(part)
         if not isinstance(node, dict):
@@ -101,7 +102,8 @@ def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str) -> Hum
             raise PermissionDenied("该任务不属于您的角色或单位，不能上传附件")
         if task.state != "ready":
             raise Conflict(f"“{task.title}”已不在待办状态，不能再上传附件")
-        if not _attachment_field(ctx, task.form, field):
+        version_id = session.get(ProcessInstance, task.instance_id).process_version_id
+        if not _attachment_field(ctx.forms_for(session, version_id), task.form, field):
             raise ValidationFailed(f"“{field}”不是该表单的附件字段", errors={field: "不是附件字段"})
         return task
 

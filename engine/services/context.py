@@ -63,3 +63,15 @@ class Context:
             return wfx.load_version(process_key, {name: content.encode("utf-8") for name, content in files.items()})
 
         return self.versions.get(f"{process_key}:{checksum}", loader)
+
+    def forms_for(self, session: Session, version_id: int):
+        """The forms of a deployed version (its snapshot, or forms/ for a version deployed before
+        snapshots): an object with FormLibrary's `exists/load/validate`."""
+        found = session.execute(select(ProcessVersion.checksum, ProcessVersion.deployed_at)
+                                .where(ProcessVersion.id == version_id)).first()
+        if found is None:
+            raise NotFound(f"流程版本不存在：{version_id}")
+        checksum, deployed_at = found
+        return self.runtime.forms_of_version(
+            f"{version_id}:{checksum}:{deployed_at.isoformat()}",
+            lambda: session.scalar(select(ProcessVersion.forms).where(ProcessVersion.id == version_id)))

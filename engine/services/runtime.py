@@ -114,7 +114,11 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if not policy.can_start(user, jurisdiction, pdef):
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
         parent = _parent_of(session, user, jurisdiction, pdef, parent_instance_id)
-        facts = ctx.forms.validate(pdef.start_form or DEFAULT_START_FORM, data)
+        row = latest_version(session, process_key)
+        if row is None:
+            raise NotFound(f"流程尚未部署：{process_key}")
+        # the start form as deployed with the version the instance will run on
+        facts = ctx.forms_for(session, row.id).validate(pdef.start_form or DEFAULT_START_FORM, data)
         calendar_admin.sync(ctx, session)
         if parent is None or pdef.declaration is not None:
             facts = check_plan_year(jurisdiction, facts, now, process_key)
@@ -123,9 +127,6 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         else:
             facts = {**parent.facts, **facts, "parent_instance_id": parent.id}
             applicant_unit, project_name = parent.applicant_unit, parent.project_name
-        row = latest_version(session, process_key)
-        if row is None:
-            raise NotFound(f"流程尚未部署：{process_key}")
         version = ctx.loaded_version(session, row.id)
         workflow = wfx.start(version, dict(facts, applicant_unit=applicant_unit.name), ctx.helpers(jurisdiction.key))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
@@ -158,8 +159,15 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
             raise PermissionDenied("该任务不属于您的角色或单位")
         if row.state != "ready":
             raise Conflict(_no_longer_ready(row))
-        answers = ctx.forms.validate(row.form, data) if row.form else dict(data or {})
+        # the form as deployed with the instance's version (engine.runtime_env.FormSnapshot)
+        version_id = session.get(ProcessInstance, row.instance_id).process_version_id
+        answers = ctx.forms_for(session, version_id).validate(row.form, data) if row.form else dict(data or {})
         inst = _lock_instance(session, row.instance_id)
+        if inst.process_version_id != version_id:
+            # migrated to another version meanwhile (engine.services.designer): its form decides
+            session.refresh(row)
+            answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
+                if row.form else dict(data or {})
         calendar_admin.sync(ctx, session)
         claimed = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "ready")
                                   .values(state="completed", completed_by_id=user.id, completed_at=now,

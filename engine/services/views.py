@@ -66,7 +66,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
         inst = session.get(ProcessInstance, row.instance_id)
         if not mine and row.completed_by_id != user.id and not policy.can_manage(user, row.jurisdiction):
             raise PermissionDenied("该任务不属于您的角色或单位")
-        schema, ui_schema = ctx.forms.load(row.form) if row.form else ({}, {})
+        schema, ui_schema = ctx.forms_for(session, inst.process_version_id).load(row.form) if row.form else ({}, {})
         history = queries.history_of(session, inst.id)
         result = task_summary(row, now)
         result.update({

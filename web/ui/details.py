@@ -6,7 +6,9 @@ from flask import current_app
 
 from engine import queries
 from engine.errors import GovflowError
+from engine.models import ProcessInstance
 from engine.services import attachments as attachment_service
+from engine.services.deploy import latest_version
 from engine.services.runtime import DEFAULT_START_FORM
 from web.ui import formkit
 
@@ -16,21 +18,27 @@ def ctx():
 
 
 def step_forms(instance_id: int) -> dict[str, dict]:
-    """{element id: form schema} of every step the instance has reached."""
+    """{element id: form schema} of every step the instance has reached (the forms of its version)."""
     with ctx().db.transaction() as session:
         names = {t.element_id: t.form for t in queries.tasks_of(session, instance_id) if t.form}
+        inst = session.get(ProcessInstance, instance_id)
+        forms = ctx().forms_for(session, inst.process_version_id) if inst is not None else ctx().forms
     result = {}
     for element, name in names.items():
         try:
-            result[element] = ctx().forms.load(name)[0]
+            result[element] = forms.load(name)[0]
         except GovflowError:  # a form removed since: the data is shown under its raw keys
             result[element] = {}
     return result
 
 
 def start_schema(process_key: str) -> dict:
+    """The start form of the process's newest deployed version (forms/ when none is deployed)."""
     pdef = ctx().registry.process_def(process_key)
-    return ctx().forms.load(pdef.start_form or DEFAULT_START_FORM)[0]
+    with ctx().db.transaction() as session:
+        row = latest_version(session, process_key)
+        forms = ctx().forms_for(session, row.id) if row is not None else ctx().forms
+    return forms.load(pdef.start_form or DEFAULT_START_FORM)[0]
 
 
 def attachments_of(user_id: int, instance_id: int) -> tuple[list[dict], dict[str, dict]]:

@@ -72,7 +72,6 @@ def _as_object(text) -> dict:
     return json.loads(text) if isinstance(text, str) else dict(text)
 
 
-
 @dataclass
 class Runtime:
     registry: Registry
@@ -100,7 +99,6 @@ class Runtime:
             with self._version_forms_lock:
                 self._version_forms[key] = found
         return found
-
 
     @classmethod
     def from_data_dir(cls, data_dir: Path, **kwargs) -> "Runtime":

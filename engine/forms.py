@@ -140,3 +140,9 @@ def validated(schema: dict, validator, data: object) -> dict:
     if errors:
         raise ValidationFailed("表单有 %d 处需要修改" % len(errors), errors=errors)
     return _coerce_money(schema, cleaned)
+
+
+def validate_against(schema: dict, data: object) -> dict:
+    """Validate answers against a schema in hand (e.g. the one a task detail carries from its
+    version's form snapshot)."""
+    return validated(schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER), data)

@@ -239,18 +239,7 @@ def test_command_prints_problems_and_a_summary_per_file(tmp_path, capsys):
 # --- every committed diagram -----------------------------------------------------------------------
 
 DIAGRAMS = sorted((ROOT / "bpmn_diagrams").rglob("*.bpmn"))
-BEING_RELAID = ("jiujiang.bpmn", "suqian.bpmn", "yaohai.bpmn", "huaian.bpmn")
-
-
-@pytest.mark.xfail(strict=False, reason="being re-laid out into phases: " + ", ".join(BEING_RELAID))
 def test_every_committed_diagram_passes_the_layout_check():
     assert DIAGRAMS
     found = {str(p.relative_to(ROOT)): layout.check(p.read_bytes()) for p in DIAGRAMS}
-    assert {path: planes for path, planes in found.items() if planes} == {}
-
-
-def test_diagrams_other_than_those_being_relaid_pass_the_layout_check():
-    small = [p for p in DIAGRAMS if p.name not in BEING_RELAID]
-    assert len(small) >= 8
-    found = {str(p.relative_to(ROOT)): layout.check(p.read_bytes()) for p in small}
     assert {path: planes for path, planes in found.items() if planes} == {}

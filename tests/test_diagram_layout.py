@@ -5,8 +5,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("check_layout", ROOT / "scripts" / "check_layout.py")
 layout = importlib.util.module_from_spec(_spec)
@@ -239,6 +237,8 @@ def test_command_prints_problems_and_a_summary_per_file(tmp_path, capsys):
 # --- every committed diagram -----------------------------------------------------------------------
 
 DIAGRAMS = sorted((ROOT / "bpmn_diagrams").rglob("*.bpmn"))
+
+
 def test_every_committed_diagram_passes_the_layout_check():
     assert DIAGRAMS
     found = {str(p.relative_to(ROOT)): layout.check(p.read_bytes()) for p in DIAGRAMS}

@@ -146,6 +146,43 @@ def cmd_tick(args) -> int:
     return 0
 
 
+def _print_fired(item) -> None:
+    extra = f"（{item.detail}）" if item.detail else ""
+    project = f"项目 {item.instance_id} · " if item.instance_id else ""
+    print(f"{TICK_LABELS.get(item.kind, item.kind)}：{project}{item.title} [{item.element_id}]{extra}", flush=True)
+
+
+def cmd_scheduler(args) -> int:
+    """The timer loop of `govflow serve` on its own, for hosts whose web servers run without one
+    (gunicorn, `govflow serve --no-scheduler`): `tick` every N seconds until SIGTERM/SIGINT. Claims
+    are row locks in the database, so any number may run on any hosts and each timer fires once; a
+    tick that fails (the database restarting) is logged and the next one tries again."""
+    import signal
+    import threading
+
+    from engine.services import calendar_admin
+    from engine.services.timers import tick
+    ctx = _ctx()
+    calendar_admin.install(ctx)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"govflow 调度器已启动：每 {args.interval:g} 秒触发到期的定时器与期限", flush=True)
+    while not stop.is_set():
+        try:
+            fired = tick(ctx)
+        except Exception as exc:  # noqa: BLE001 - the loop outlives a failed tick; the next one retries
+            logging.getLogger("govflow.scheduler").warning("tick failed: %s", (str(exc).splitlines() or ["?"])[0])
+            fired = []
+        for item in fired:
+            _print_fired(item)
+        if fired:
+            print(f"共处理 {len(fired)} 项", flush=True)
+        stop.wait(args.interval)
+    print("govflow 调度器已停止", flush=True)
+    return 0
+
+
 def cmd_calendar_import(args) -> int:
     from engine.services import calendar_admin
     text = Path(args.file).read_text(encoding="utf-8")
@@ -200,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     tick = sub.add_parser("tick", help="触发截至某时刻到期的定时器与期限")
     tick.add_argument("--now", help="ISO-8601 时刻，如 2026-10-01T09:00:00+08:00")
     tick.set_defaults(func=cmd_tick)
+    sched = sub.add_parser("scheduler", help="单独运行定时器调度（可多机多进程同时运行，每个定时器只触发一次）")
+    sched.add_argument("--interval", type=float, default=30, help="调度间隔（秒）")
+    sched.set_defaults(func=cmd_scheduler)
     cal = sub.add_parser("calendar", help="节假日安排（工作日日历）")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True)
     imp = cal_sub.add_parser("import", help="导入某年度节假日安排（国务院办公厅通知或地方规定）")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template_string, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import GovflowError
@@ -46,6 +48,8 @@ def respond(status: int, title: str, detail: str, **extra):
 
 
 def register(app: Flask) -> None:
+    _register_unavailable(app)
+
     @app.errorhandler(GovflowError)
     def _govflow_error(exc: GovflowError):
         body = exc.to_problem()
@@ -68,3 +72,28 @@ def register(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
         return respond(500, "系统内部错误", "服务器处理请求时出错，已记录日志，请稍后再试或联系管理员。")
+
+
+# --- the database out of reach ------------------------------------------------------------------------
+
+UNAVAILABLE_TITLE = "数据库暂不可用，请稍后重试"
+RETRY_AFTER_SECONDS = 5
+
+
+def _register_unavailable(app: Flask) -> None:
+    """The database restarting, failing over or cut off (connection refused or lost, server shutting
+    down: OperationalError/InterfaceError; no pooled connection free in time: the pool's TimeoutError)
+    answers 503 `urn:govflow:unavailable` with Retry-After, never a traceback. The request's
+    transaction was rolled back or never began; the pool (pool_pre_ping) reconnects on the next one."""
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_unavailable(exc: Exception):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    reason[0] if reason else type(exc).__name__)
+        response = app.make_response(respond(
+            503, UNAVAILABLE_TITLE, "暂时无法连接数据库（可能正在重启或维护），请稍后重试。",
+            type="urn:govflow:unavailable", code="unavailable", retry_after=RETRY_AFTER_SECONDS))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

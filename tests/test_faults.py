@@ -196,6 +196,8 @@ def with_uploads(port: int, token: str, task_id: int, data: dict) -> dict:
     for name, spec in fields.items():
         if spec.get("x-widget") == "attachment" and data.get(name):
             uploaded = upload(port, token, task_id, f"{name}.pdf")
+            if uploaded.status == 404 and not uploaded.json().get("code"):
+                return data     # a build without the upload route (no such URL): it takes file names
             assert uploaded.status == 201, uploaded.text
             result[name] = str(uploaded.json()["id"])
     return result

@@ -286,3 +286,28 @@ class Schedule(Base):
     last_run_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claimed_at: Mapped[datetime | None]
+
+
+class Incident(Base):
+    """A step that failed (a script, a condition, a timer expression, a dueAt, a DMN cell, the engine)
+    and waits for a person: the instance stays at `element_id` (its SpiffWorkflow task `task_guid`,
+    failed in `phase`) until a retry gets past it. Failed timers are incidents of their own (Timer
+    rows in state `failed`); engine/services/incidents.py lists both."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_state_instance", "state", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    element_id: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    phase: Mapped[str] = mapped_column(String(16))   # run, prescript, postscript, update, engine, due_at, subject
+    error: Mapped[str] = mapped_column(Text)         # Chinese, names the element
+    state: Mapped[str] = mapped_column(String(16), default="open")   # open, retrying, resolved
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    failed_at: Mapped[datetime] = mapped_column(default=clock.now)  # the latest failure
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

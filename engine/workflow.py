@@ -15,13 +15,11 @@ from lxml import etree
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from SpiffWorkflow.util.task import TaskState
 
 from engine import clock, script_helpers
-from engine.errors import ScriptError
-from engine.sandbox import SandboxScriptEngine
+from engine.sandbox import EngineRun, SandboxScriptEngine
 from engine.spiff_ext import SERIALIZER_CONFIG, GovflowBpmnParser
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -171,24 +169,19 @@ def make_script_engine(helpers: dict | str | None = None) -> SandboxScriptEngine
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
-    """Advance every automatic step; script failures surface as ScriptError naming the element."""
-    try:
-        workflow.do_engine_steps()
+    """Advance every automatic step, bounded (engine.sandbox.EngineRun: steps and time, each script
+    by its own deadline). A step that fails raises engine.sandbox.StepFailed (a ScriptError) naming
+    the element, with the workflow as the failure left it: the failed task in ERROR (or, failing while
+    it was being reached, not yet ready), everything before it done — the caller saves that and
+    records an incident, or rolls back."""
+    with EngineRun(workflow) as run:
+        workflow.do_engine_steps(will_complete_task=run.step)
         # A timer reached with a deadline already past becomes ready only in refresh_timers(), which
         # do_engine_steps calls last; run again so such a timer passes at once.
         for _ in range(100):
             if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
                 break
-            workflow.do_engine_steps()
-    except ScriptError:
-        raise
-    except SpiffWorkflowException as exc:
-        task = getattr(exc, "task", None)
-        element = task.task_spec.name if task is not None else "?"
-        cause = getattr(exc, "exception", None)
-        if isinstance(cause, ScriptError):
-            raise cause from exc
-        raise ScriptError(element, str(exc)) from exc
+            workflow.do_engine_steps(will_complete_task=run.step)
 
 
 def start(version: LoadedVersion, data: dict, helpers: dict) -> BpmnWorkflow:

@@ -4,11 +4,12 @@ to the services in engine/services; the rules live there."""
 from __future__ import annotations
 
 from flask import Blueprint, g, request
+from marshmallow import Schema, fields
 
 from engine import clock, policy
-from engine.errors import PermissionDenied, ValidationFailed
+from engine.errors import NotFound, PermissionDenied, ValidationFailed
 from engine.models import User
-from engine.services import calendar_admin, notifications, schedules, timers
+from engine.services import calendar_admin, incidents, notifications, schedules, timers
 from web import schemas
 from web.api import _int_arg, authenticated, ctx, reply
 
@@ -83,6 +84,60 @@ def retry_timer(timer_id: int):
     is_admin, own = _staff()
     fired = timers.retry(ctx(), timer_id, jurisdiction=None if is_admin else own, actor_id=g.user_id)
     return reply(schemas.TimerRetryResponse(), {"result": fired, "fired": any(f.kind == "timer" for f in fired)})
+
+
+# --- incidents: failed steps and timers (CONTRACT.md: GET /manage/incidents) -----------------------
+# The two response schemas live here rather than in web/schemas.py only because this change may not
+# touch that file; web/openapi.py documents them from SCHEMAS below.
+
+class IncidentSchema(Schema):
+    kind = schemas._req(fields.String,
+                        metadata={"description": "step（流程步骤：脚本、条件、表达式、引擎）或 timer（定时器）"})
+    id = schemas._req(fields.Integer, metadata={"description": "故障编号（按 kind 区分）"})
+    instance_id = schemas._req(fields.Integer)
+    project_name = schemas._req(fields.String)
+    process = schemas._req(fields.String)
+    jurisdiction = schemas._req(fields.String)
+    element = schemas._req(fields.String, metadata={"description": "出错的流程元素 id"})
+    title = schemas._req(fields.String, metadata={"description": "元素名称"})
+    phase = schemas._req(fields.String, metadata={
+        "description": "run、prescript、postscript、update、engine、due_at、subject、timer"})
+    phase_label = schemas._req(fields.String)
+    error = schemas._req(fields.String, metadata={"description": "错误（中文，含元素）"})
+    at = schemas._req(fields.String, allow_none=True,
+                      metadata={**schemas.DATE_TIME, "description": "最近一次失败的时间"})
+    attempts = schemas._req(fields.Integer)
+    state = schemas._req(fields.String,
+                         metadata={"description": "failed（待处理）；定时器还可能是 pending（等待自动重试）"})
+    state_label = schemas._req(fields.String)
+
+
+class IncidentRetryResponse(Schema):
+    kind = schemas._req(fields.String)
+    id = schemas._req(fields.Integer)
+    instance_id = schemas._req(fields.Integer, allow_none=True)
+    resolved = schemas._req(fields.Boolean, metadata={"description": "重试成功，流程已越过该元素"})
+    error = schemas._req(fields.String, allow_none=True, metadata={"description": "再次失败时的错误"})
+
+
+SCHEMAS = {"Incident": IncidentSchema, "IncidentRetryResponse": IncidentRetryResponse}
+
+
+@bp.get("/manage/incidents")
+@authenticated
+def incident_list():
+    """Failed steps and timers of the caller's jurisdiction (managers; admins any, ?jurisdiction=)."""
+    return reply(IncidentSchema(many=True), incidents.incidents(ctx(), _scope()))
+
+
+@bp.post("/manage/incidents/<kind>/<int:incident_id>/retry")
+@authenticated
+def retry_incident(kind: str, incident_id: int):
+    is_admin, own = _staff()
+    if kind not in incidents.KINDS:
+        raise NotFound(f"故障不存在：{kind}/{incident_id}")
+    result = incidents.retry(ctx(), kind, incident_id, jurisdiction=None if is_admin else own, actor_id=g.user_id)
+    return reply(IncidentRetryResponse(), result)
 
 
 @bp.get("/admin/schedules")

@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from web import schemas
+from web import admin, schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -16,8 +16,13 @@ _TOTAL = {"X-Total-Count": {"description": "符合条件的总数（分页前）
 _SECURED = [{"bearer": []}]
 
 
+def _components() -> dict:
+    """web/schemas.py's components, and the incident schemas of web/admin.py."""
+    return {**schemas.COMPONENTS, **admin.SCHEMAS}
+
+
 def _ref(name: str) -> dict:
-    if name not in schemas.COMPONENTS:
+    if name not in _components():
         raise KeyError(f"no schema {name} in web/schemas.py COMPONENTS")
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -67,10 +72,10 @@ def build_spec() -> dict:
     spec = APISpec(title="govflow API", version="1.0.0", openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "政务信息化项目审批流程引擎的 REST 接口（见 CONTRACT.md）"})
-    for name, schema in schemas.COMPONENTS.items():
+    for name, schema in _components().items():
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for path, operations in {**_core_paths(), **_more_paths(), **_design_paths()}.items():
+    for path, operations in {**_core_paths(), **_more_paths(), **_incident_paths(), **_design_paths()}.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
@@ -150,6 +155,20 @@ def _more_paths() -> dict:
         "/api/v1/admin/schedules": {"get": _op("年度周期任务（按辖区配置）",
                                                {**_json("Schedule", "周期任务", array=True), **_errors(401, 403)},
                                                params=scope)},
+    }
+
+
+def _incident_paths() -> dict:
+    """Failed steps and timers (CONTRACT.md: managers)."""
+    return {
+        "/api/v1/manage/incidents": {"get": _op(
+            "故障：失败的流程步骤（脚本、条件、表达式、引擎）与重试耗尽的定时器，最新在前",
+            {**_json("Incident", "故障", array=True), **_errors(401, 403)},
+            params=[_query("jurisdiction", "string", "辖区（仅管理员；主管固定为本辖区）")])},
+        "/api/v1/manage/incidents/{kind}/{incident_id}/retry": {"post": _op(
+            "重试故障：重新执行失败的元素（流程步骤）或触发定时器",
+            {**_json("IncidentRetryResponse", "重试结果（可能再次失败）"), **_errors(401, 403, 404, 409)},
+            params=[_path_id("kind", "string"), _path_id("incident_id")])},
     }
 
 

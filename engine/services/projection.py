@@ -3,6 +3,7 @@ rows and the instance status in line with it — all in the caller's transaction
 leaves state and projection disagreeing."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -12,8 +13,12 @@ from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
 from engine.errors import ScriptError
 from engine.jsonable import jsonable
-from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
+from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer
+from engine.sandbox import StepFailed
+from engine.services import notifications
 from engine.services.context import Context
+
+log = logging.getLogger("govflow.incidents")
 
 
 def audit(session: Session, event: str, *, instance_id=None, actor_id=None, element_id=None,
@@ -29,7 +34,8 @@ def due_for(ctx: Context, session, inst: ProcessInstance, version, workflow, tas
         try:
             value = workflow.script_engine.evaluate(task, props["dueAt"])
         except ScriptError as exc:
-            raise ScriptError(info.element_id, f"dueAt 计算失败：{exc.detail}") from exc
+            raise StepFailed(info.element_id, info.title, f"dueAt 计算失败：{getattr(exc, 'reason', exc.detail)}",
+                             task_guid=str(task.id), phase="due_at") from exc
         return due_at_value(value, ctx.calendar(inst.jurisdiction))
     if props.get("dueIn") and props.get("clock"):
         return paused_clock_due(props["dueIn"], now, ctx.calendar(inst.jurisdiction),
@@ -58,7 +64,8 @@ def _subject(workflow, task, info: wfx.ElementInfo) -> str:
     try:
         value = workflow.script_engine.evaluate(task, expression)
     except ScriptError as exc:
-        raise ScriptError(info.element_id, f"subject 计算失败：{exc.detail}") from exc
+        raise StepFailed(info.element_id, info.title, f"subject 计算失败：{getattr(exc, 'reason', exc.detail)}",
+                         task_guid=str(task.id), phase="subject") from exc
     return f"{info.title}（{value}）"[:200] if value else info.title
 
 
@@ -72,9 +79,15 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
         if guid in existing:
             continue
         info = version.element(task.task_spec.name)
-        due_at, provisional = due_for(ctx, session, inst, version, workflow, task, info, now)
+        try:
+            due_at, provisional = due_for(ctx, session, inst, version, workflow, task, info, now)
+            title = _subject(workflow, task, info)
+        except StepFailed as failure:
+            # The task waits, unoffered, with an incident; a retry creates its row (engine.services.incidents).
+            record_incident(session, inst, failure, now)
+            continue
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
-                        title=_subject(workflow, task, info),
+                        title=title,
                         role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
@@ -88,6 +101,34 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             audit(session, "task_cancelled", instance_id=inst.id, element_id=row.element_id,
                   human_task_id=row.id, at=now)
     return created
+
+
+def record_incident(session: Session, inst: ProcessInstance, failure: StepFailed, now: datetime,
+                    actor_id: int | None = None) -> Incident:
+    """The step `failure` names failed and the instance waits there: open an incident (or count one
+    more failure of the open one at that element and phase) in the caller's transaction; the
+    jurisdiction's managers hear of a new one."""
+    row = session.scalar(select(Incident).where(
+        Incident.instance_id == inst.id, Incident.state.in_(("open", "retrying")),
+        Incident.element_id == failure.element_id, Incident.phase == failure.phase))
+    error = failure.detail[:4000]
+    log.warning("流程步骤故障（项目 %s）：%s", inst.id, error)
+    if row is None:
+        row = Incident(instance_id=inst.id, jurisdiction=inst.jurisdiction, element_id=failure.element_id,
+                       title=failure.title[:200], task_guid=failure.task_guid, phase=failure.phase, error=error,
+                       state="open", attempts=1, created_at=now, failed_at=now)
+        session.add(row)
+        session.flush()
+        notifications.notify(session, notifications.managers(session, inst.jurisdiction), kind="step_incident",
+                             title=f"流程故障：{failure.title}"[:300], now=now, instance_id=inst.id,
+                             body=f"项目“{inst.project_name}”（编号 {inst.id}）停在“{failure.title}”：{error}。"
+                                  "请在“故障”页面查看，修正流程后重试。")
+    else:
+        row.state, row.error, row.failed_at, row.attempts = "open", error, now, row.attempts + 1
+        row.task_guid = failure.task_guid or row.task_guid
+    audit(session, "step_failed", instance_id=inst.id, actor_id=actor_id, element_id=failure.element_id,
+          data={"incident_id": row.id, "title": failure.title, "phase": failure.phase, "error": error}, at=now)
+    return row
 
 
 def _sync_timers(session, inst: ProcessInstance, workflow, now) -> None:

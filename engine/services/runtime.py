@@ -14,10 +14,11 @@ from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
+from engine.sandbox import StepFailed
 from engine.services import calendar_admin
 from engine.services.context import Context
 from engine.services.deploy import latest_version
-from engine.services.projection import audit, lock_instance, persist, terminate
+from engine.services.projection import audit, lock_instance, persist, record_incident, terminate
 
 DEFAULT_START_FORM = "common/project_facts"
 
@@ -128,7 +129,8 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             facts = {**parent.facts, **facts, "parent_instance_id": parent.id}
             applicant_unit, project_name = parent.applicant_unit, parent.project_name
         version = ctx.loaded_version(session, row.id)
-        workflow = wfx.start(version, dict(facts, applicant_unit=applicant_unit.name), ctx.helpers(jurisdiction.key))
+        workflow, failure = stepping(lambda: wfx.start(version, dict(facts, applicant_unit=applicant_unit.name),
+                                                        ctx.helpers(jurisdiction.key)))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,
                                applicant_unit_id=applicant_unit.id, started_by_id=user.id,
@@ -143,7 +145,21 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             audit(session, "child_started", instance_id=parent.id, actor_id=user.id,
                   data={"title": pdef.name, "child_instance_id": inst.id, "process": process_key}, at=now)
         persist(ctx, session, inst, version, workflow, now)
+        if failure is not None:
+            record_incident(session, inst, failure, now, actor_id=user.id)
         return inst.id
+
+
+def stepping(run) -> tuple:
+    """(run(), None); when a step inside run() fails, (the workflow as the failure left it, the
+    failure): the caller saves the workflow and records an incident instead of losing what the user
+    entered (the answers of a completed task, the facts of a start)."""
+    try:
+        return run(), None
+    except StepFailed as failure:
+        if failure.workflow is None:
+            raise
+        return failure.workflow, failure
 
 
 def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
@@ -180,10 +196,13 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
-        wfx.complete(workflow, task, answers, info.properties.get("outputKey") if info else None)
+        _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
+                                                   info.properties.get("outputKey") if info else None))
         audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
               human_task_id=row.id, data={"title": row.title, "role": row.role_key, "answers": answers}, at=now)
         persist(ctx, session, inst, version, workflow, now)
+        if failure is not None:
+            record_incident(session, inst, failure, now, actor_id=user.id)
         return inst.id
 
 

@@ -1,12 +1,13 @@
 """Pages for managers and administrators: the holiday calendar (load a year's 国务院办公厅 notice;
-provisional years), timer incidents (retry), and every user's notification list."""
+provisional years), incidents — failed steps and timers — (retry), and every user's notification list."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from engine import policy
 from engine.errors import GovflowError
-from engine.services import calendar_admin, notifications, timers
+from engine.services import calendar_admin, notifications
+from engine.services import incidents as incident_service
 from web.ui.auth import login_required
 
 bp = Blueprint("admin_pages", __name__)
@@ -57,18 +58,29 @@ def calendar_import():
 @bp.get("/admin/incidents")
 @login_required
 def incidents():
+    """故障: failed steps (scripts, conditions, expressions, the engine) and timers of the jurisdiction."""
     _manager_only()
     return render_template("ui/admin_incidents.html",
-                           items=timers.incidents(_ctx(), g.user.jurisdiction, include_retrying=True))
+                           items=incident_service.incidents(_ctx(), g.user.jurisdiction, include_retrying=True))
 
 
 @bp.post("/admin/incidents/<int:timer_id>/retry")
 @login_required
 def retry(timer_id: int):
+    return retry_incident("timer", timer_id)
+
+
+@bp.post("/admin/incidents/<kind>/<int:incident_id>/retry")
+@login_required
+def retry_incident(kind: str, incident_id: int):
     _manager_only()
-    fired = timers.retry(_ctx(), timer_id, jurisdiction=g.user.jurisdiction, actor_id=g.user.id)
-    failed = [f for f in fired if f.kind == "failed"]
-    flash("重试仍失败：" + failed[0].detail if failed else "已重试，定时器已触发。", "error" if failed else "success")
+    if kind not in incident_service.KINDS:
+        abort(404)
+    result = incident_service.retry(_ctx(), kind, incident_id, jurisdiction=g.user.jurisdiction, actor_id=g.user.id)
+    if result["resolved"]:
+        flash("已重试，流程已继续。" if kind == "step" else "已重试，定时器已触发。", "success")
+    else:
+        flash("重试仍失败：" + (result["error"] or ""), "error")
     return redirect(url_for("admin_pages.incidents"), code=303)
 
 

@@ -94,6 +94,34 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
 
 
+class UserSession(Base):
+    """A signed-in browser: the signed cookie carries the secret, the row says it is still valid
+    (logout deletes it, a password change deletes all of the user's)."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account name as typed (`kind` "user") and per client address
+    ("addr"); too many in the window lock the key for a growing interval."""
+
+    __tablename__ = "login_throttles"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    lock_level: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None]
+
+
 class ProcessVersion(Base):
     """One deployed version of a process: its files as deployed, never changed afterwards."""
 
@@ -198,9 +226,10 @@ class Timer(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: who did what, when, with what data."""
+    """Append-only: who did what, when, with what data; chained by hashes (engine/services/audit.py)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_seq", "seq", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
@@ -211,8 +240,34 @@ class AuditEvent(Base):
     element_id: Mapped[str | None] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(default=clock.now)
     data: Mapped[dict | None] = mapped_column(JSON)
+    # the hash chain (engine/services/audit.py): position, the previous row's hash, this row's hash
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class AuditHead(Base):
+    """The one row naming the chain's last position and hash; appends lock it (engine/services/audit.py)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditInstanceHead(Base):
+    """Per instance: how many chained rows it has and the last one, to verify a project's history alone."""
+
+    __tablename__ = "audit_instance_heads"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class Attachment(Base):

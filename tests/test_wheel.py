@@ -112,7 +112,7 @@ def test_wheel_holds_code_data_migrations_and_pages_only(built):
 
 
 API_WALK = r'''
-import json, os, sysconfig
+import json, os, re, sysconfig
 from pathlib import Path
 from sqlalchemy import select
 import engine
@@ -138,10 +138,11 @@ task = next(t for t in inbox if t["instance_id"] == iid and t["name"] == "Declar
 reply = client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": declare}, headers=headers)
 out["complete"] = [reply.status_code, reply.get_json()]
 
-with app.extensions["govflow"].db.transaction() as session:
-    user_id = session.scalar(select(User.id).where(User.username == "yeji_applicant1"))
-with client.session_transaction() as cookie:
-    cookie["user_id"] = user_id
+# a browser session lives on the server (user_sessions): sign in through the form
+login = client.get("/login").get_data(as_text=True)
+csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+signed_in = client.post("/login", data={"username": "yeji_applicant1", "password": "demo2026", "csrf_token": csrf})
+out["login"] = signed_in.status_code
 page = client.get(f"/instances/{iid}")
 out["page"] = [page.status_code, page.get_data(as_text=True)]
 out["inbox_page"] = client.get("/").status_code
@@ -202,6 +203,7 @@ def test_installed_demo_deploys_everything_and_a_task_completes(built, tmp_path)
     assert "Declare" in body["instance"]["completed_elements"]
     assert body["instance"]["status"] == "running"
     assert "Declare" not in [t["name"] for t in body["instance"]["active_tasks"]]
+    assert walk["login"] == 303, walk["login"]
     page_status, html = walk["page"]
     assert page_status == 200 and "安装包验证项目" in html
     assert "流程图组件未安装" in html           # no node_modules beside site-packages: the notice, not the viewer

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from engine import clock, policy
 from engine.errors import NotFound, PermissionDenied, ValidationFailed
 from engine.models import User
-from engine.services import calendar_admin, incidents, notifications, schedules, timers
+from engine.services import calendar_admin, incidents, notifications, schedules, timers, users
 from web import schemas
 from web.api import _int_arg, authenticated, ctx, reply
 
@@ -138,6 +138,17 @@ def retry_incident(kind: str, incident_id: int):
         raise NotFound(f"故障不存在：{kind}/{incident_id}")
     result = incidents.retry(ctx(), kind, incident_id, jurisdiction=None if is_admin else own, actor_id=g.user_id)
     return reply(IncidentRetryResponse(), result)
+
+
+@bp.delete("/admin/users/<username>/tokens")
+@authenticated
+def revoke_user_tokens(username: str):
+    """An administrator ends every API token (and browser session) of a user: 204."""
+    with ctx().db.transaction() as session:
+        if not policy.is_admin(session.get(User, g.user_id)):
+            raise PermissionDenied("仅系统管理员可以吊销他人的令牌")
+        users.revoke_all(session, username, g.user_id)
+    return "", 204
 
 
 @bp.get("/admin/schedules")

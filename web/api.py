@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from engine import policy, queries
 from engine.errors import AuthenticationError, NotFound
-from engine.models import ProcessVersion
+from engine.models import ProcessVersion, User
 from engine.services import deploy as deploy_service
 from engine.services import runtime, users, views
-from web import schemas
+from web import errors, schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,19 +20,34 @@ def ctx():
     return current_app.extensions["govflow"]
 
 
+def client_address() -> str | None:
+    """The caller's address, as the throttling and the audit record it (behind a proxy: see
+    GOVFLOW_PROXY_HOPS in web/app.py)."""
+    return request.remote_addr
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
 def authenticated(view):
-    """Bearer token (or the browser's signed-in session) → g.user_id."""
+    """Bearer token (or the browser's live signed-in session) → g.user_id; g.token_hash is the
+    bearer token's hash (None for a browser session)."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
+        token = bearer_token()
+        g.token_hash = None
+        if token is not None:
             with ctx().db.transaction() as session:
-                g.user_id = users.user_for_token(session, header[7:].strip()).id
+                g.user_id = users.user_for_token(session, token).id
+            g.token_hash = users.secret_hash(token)
         else:
             from flask import session as cookie
             if not cookie.get("user_id"):
                 raise AuthenticationError("缺少 Authorization: Bearer 令牌")
-            g.user_id = cookie["user_id"]
+            with ctx().db.transaction() as session:
+                g.user_id = users.user_for_session(session, cookie.get("user_id"), cookie.get("sid")).id
         return view(*args, **kwargs)
     return wrapper
 
@@ -56,11 +71,48 @@ def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
 
 @bp.post("/auth/token")
 def token():
+    """A token for a password. Throttled per account and per address (429 with Retry-After)."""
     body = schemas.load(schemas.TokenRequest(), request.get_json(silent=True))
+    try:
+        user_id = users.login(ctx().db, body["username"], body["password"], address=client_address(), via="api")
+    except users.LoginThrottled as exc:
+        response = errors.respond(exc.status, exc.title, exc.detail, code=exc.code, retry_after=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     with ctx().db.transaction() as session:
-        user = users.authenticate(session, body["username"], body["password"])
-        value, expires_at = users.issue_token(session, user, ctx().settings.token_hours)
+        user = session.get(User, user_id)
+        value, expires_at = users.issue_token(session, user, ctx().settings.token_hours, address=client_address())
     return reply(schemas.TokenResponse(), {"token": value, "expires_at": expires_at.isoformat()})
+
+
+@bp.delete("/auth/token")
+def revoke_token():
+    """Sign out an API client: the bearer token is refused from then on."""
+    token = bearer_token()
+    if token is None:
+        raise AuthenticationError("缺少 Authorization: Bearer 令牌")
+    with ctx().db.transaction() as session:
+        user = users.user_for_token(session, token)
+        users.revoke_token(session, user.id, token=token)
+    return "", 204
+
+
+@bp.get("/auth/tokens")
+@authenticated
+def list_tokens():
+    """The caller's live tokens (never their secrets); `current` marks the one in use."""
+    with ctx().db.transaction() as session:
+        rows = users.list_tokens(session, g.user_id, g.token_hash)
+    return reply(schemas.TokenInfoSchema(many=True), rows)
+
+
+@bp.delete("/auth/tokens/<token_id>")
+@authenticated
+def revoke_token_by_id(token_id: str):
+    """Revoke one of the caller's own tokens by its id (from GET /auth/tokens)."""
+    with ctx().db.transaction() as session:
+        users.revoke_token(session, g.user_id, public_id=token_id)
+    return "", 204
 
 
 @bp.get("/processes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from engine.config import Settings
+from engine.config import Settings, env_bool, env_int
 from engine.jsonable import jsonable
 from engine.services.context import Context
 
@@ -20,12 +20,30 @@ class GovflowJSON(DefaultJSONProvider):
         return super().default(o)
 
 
-def create_app(settings: Settings | None = None, context: Context | None = None) -> Flask:
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def secure_cookies(local_demo: bool = False) -> bool:
+    """The session cookie is `Secure` (sent over HTTPS only) unless GOVFLOW_SECURE_COOKIES=0, or,
+    when that is not set, the app is the local demo (`govflow serve` on a loopback address, plain
+    HTTP on the operator's own machine)."""
+    return env_bool("GOVFLOW_SECURE_COOKIES", not local_demo)
+
+
+def create_app(settings: Settings | None = None, context: Context | None = None, *,
+               local_demo: bool = False) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.json = GovflowJSON(app)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024 + 65536,
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=secure_cookies(local_demo))
+    hops = env_int("GOVFLOW_PROXY_HOPS", 0)
+    if hops > 0:
+        # behind that many reverse proxies: the client address (throttling, audit) and the scheme
+        # come from their X-Forwarded-For / X-Forwarded-Proto
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["govflow"] = context or Context.from_settings(settings)
 
     from web import admin, api, errors, openapi

@@ -52,9 +52,9 @@ def cmd_demo(_args) -> int:
 def cmd_serve(args) -> int:
     from waitress import serve
 
-    from web.app import create_app
+    from web.app import LOOPBACK, create_app
     from web.scheduler import start_scheduler
-    app = create_app()
+    app = create_app(local_demo=args.host in LOOPBACK)
     ctx = app.extensions["govflow"]
     scheduler = None if args.no_scheduler else start_scheduler(ctx, interval_seconds=args.tick_seconds)
     print(f"govflow 已启动：http://{args.host}:{args.port}/  （API：/api/v1，文档：/api/v1/openapi.json）")
@@ -208,6 +208,20 @@ def cmd_calendar_list(args) -> int:
     return 0
 
 
+def cmd_audit_verify(_args) -> int:
+    """Walk the audit chain: 0 when intact, else 1 naming the first broken row."""
+    from engine.services import audit
+    ctx = _ctx()
+    with ctx.db.transaction() as session:
+        verdict = audit.verify(session)
+    if verdict.intact:
+        print(f"审计链完整：共 {verdict.count} 条记录，链头哈希 {verdict.head_hash}")
+        return 0
+    print(f"审计链已被破坏：{verdict.broken.describe()}")
+    print(f"此前 {verdict.count} 条记录完整", file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govflow", description="政务信息化项目审批流程引擎")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -250,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     lst = cal_sub.add_parser("list", help="列出已载入的年度")
     lst.add_argument("--jurisdiction", help="同时列出该辖区的地方安排")
     lst.set_defaults(func=cmd_calendar_list)
+    aud = sub.add_parser("audit", help="审计记录")
+    aud_sub = aud.add_subparsers(dest="audit_command", required=True)
+    aud_sub.add_parser("verify", help="校验审计哈希链（完整退出码 0，否则 1 并指出第一条异常记录）") \
+        .set_defaults(func=cmd_audit_verify)
     return parser
 
 

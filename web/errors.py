@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template_string, request
+from flask import Flask, current_app, g, jsonify, render_template_string, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import GovflowError
+from engine.services.audit import audit_refusal
 
 log = logging.getLogger("govflow.web")
 
@@ -47,6 +48,20 @@ def respond(status: int, title: str, detail: str, **extra):
     return render_template_string(_PAGE, status=status, title=title, detail=detail), status
 
 
+def _audit_refusal(status: int, detail: str) -> None:
+    """A signed-in user answered 403/404 on something (not an unknown address): a `refused` audit row."""
+    user = g.get("user")
+    user_id = g.get("user_id") or (user.id if user is not None else None)
+    if not user_id or status not in (403, 404) or request.url_rule is None:
+        return
+    try:
+        audit_refusal(current_app.extensions["govflow"], user_id,
+                      {"status": status, "method": request.method, "path": request.path[:300],
+                       "detail": str(detail)[:300]})
+    except Exception:  # noqa: BLE001 - the answer goes out even when the audit cannot be written
+        log.exception("refusal audit failed on %s %s", request.method, request.path)
+
+
 def register(app: Flask) -> None:
     _register_unavailable(app)
 
@@ -55,6 +70,7 @@ def register(app: Flask) -> None:
         body = exc.to_problem()
         status, title, detail = body.pop("status"), body.pop("title"), body.pop("detail")
         body.pop("type", None)
+        _audit_refusal(status, detail)
         response = respond(status, title, detail, **body)
         if status == 401 and wants_json():
             response.headers["WWW-Authenticate"] = 'Bearer realm="govflow"'
@@ -66,6 +82,7 @@ def register(app: Flask) -> None:
         title = _HTTP_TITLES.get(status, exc.name)
         detail = {404: "您访问的地址不存在。", 405: "该地址不支持此请求方法。",
                   413: "上传内容超过大小限制。"}.get(status, exc.description or title)
+        _audit_refusal(status, detail)
         return respond(status, title, detail)
 
     @app.errorhandler(Exception)

@@ -11,7 +11,8 @@ from web import admin, schemas
 bp = Blueprint("openapi", __name__)
 
 _PROBLEM_TEXTS = {401: "未登录或令牌无效", 403: "无权操作", 404: "不存在", 409: "状态已变化（如任务已不在待办状态）",
-                  422: "数据校验未通过（errors 按字段给出中文说明）"}
+                  422: "数据校验未通过（errors 按字段给出中文说明）",
+                  429: "登录失败次数过多，暂时锁定（Retry-After 给出须等待的秒数）"}
 _TOTAL = {"X-Total-Count": {"description": "符合条件的总数（分页前）", "schema": {"type": "integer"}}}
 _SECURED = [{"bearer": []}]
 
@@ -75,7 +76,8 @@ def build_spec() -> dict:
     for name, schema in _components().items():
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for path, operations in {**_core_paths(), **_more_paths(), **_incident_paths(), **_design_paths()}.items():
+    paths = {**_core_paths(), **_auth_paths(), **_more_paths(), **_incident_paths(), **_design_paths()}
+    for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
@@ -88,8 +90,10 @@ def _core_paths() -> dict:
              *pages]
     return {
         "/api/v1/auth/token": {"post": _op(
-            "登录换取令牌", {**_json("TokenResponse", "令牌"), **_errors(401, 422)}, secured=False,
-            body=_body("TokenRequest"))},
+            "登录换取令牌（按账号与来源地址限制失败次数）",
+            {**_json("TokenResponse", "令牌"), **_errors(401, 422, 429)}, secured=False,
+            body=_body("TokenRequest")),
+            "delete": _op("吊销本次请求所用的令牌（退出）", {"204": {"description": "已吊销"}, **_errors(401)})},
         "/api/v1/processes": {"get": _op("已部署流程（最新版本）", {**_json("Process", "流程列表", array=True),
                                                               **_errors(401)})},
         "/api/v1/instances": {
@@ -113,6 +117,20 @@ def _core_paths() -> dict:
         "/api/v1/tasks/{id}/complete": {"post": _op(
             "办理任务", {**_json("CompleteResponse", "已办理"), **_errors(401, 403, 404, 409, 422)},
             body=_body("CompleteRequest"), params=[_path_id()])},
+    }
+
+
+def _auth_paths() -> dict:
+    """The caller's tokens, and an administrator ending a user's tokens and sessions."""
+    return {
+        "/api/v1/auth/tokens": {"get": _op("我的有效令牌（不含令牌本身）",
+                                           {**_json("TokenInfo", "令牌，最新在前", array=True), **_errors(401)})},
+        "/api/v1/auth/tokens/{token_id}": {"delete": _op(
+            "吊销我的某个令牌", {"204": {"description": "已吊销"}, **_errors(401, 404)},
+            params=[_path_id("token_id", "string")])},
+        "/api/v1/admin/users/{username}/tokens": {"delete": _op(
+            "系统管理员吊销某用户的全部令牌与登录会话", {"204": {"description": "已吊销"}, **_errors(401, 403, 404)},
+            params=[_path_id("username", "string")])},
     }
 
 

@@ -66,6 +66,14 @@ class TokenResponse(Schema):
     expires_at = _req(fields.String, metadata=DATE_TIME)
 
 
+class TokenInfoSchema(Schema):
+    """One of the caller's live API tokens, without its secret."""
+    id = _req(fields.String, metadata={"description": "令牌编号（用于吊销，不是令牌本身）"})
+    created_at = _req(fields.String, metadata=DATE_TIME)
+    expires_at = _req(fields.String, metadata=DATE_TIME)
+    current = _req(fields.Boolean, metadata={"description": "即本次请求所用的令牌"})
+
+
 class ProcessSchema(Schema):
     key = _req(fields.String, metadata={"description": "流程标识"})
     name = _req(fields.String)
@@ -290,6 +298,7 @@ class ProblemSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "字段 → 中文说明"})
     element = fields.String(metadata={"description": "出错的流程元素（script_error）"})
     problems = fields.List(fields.Raw(), metadata={"description": "流程图或辖区配置的问题"})
+    retry_after = fields.Integer(metadata={"description": "登录被暂时锁定时，须等待的秒数（同 Retry-After）"})
 
 
 # Every schema the OpenAPI document lists, by component name (the class name without "Schema").
@@ -298,6 +307,7 @@ COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
     TokenResponse, ProcessSchema, TaskSchema, TaskDetailSchema, InstanceSchema, InstanceSummarySchema,
     CompleteResponse, NotificationSchema, NotificationsReadResponse, CalendarYearsSchema, CalendarImportResponse,
     TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, ProblemSchema)}
+COMPONENTS["TokenInfo"] = TokenInfoSchema
 
 
 # --- process designers (web/design_api.py, engine/services/designer.py) -----------------------------

@@ -24,6 +24,7 @@ from engine.clocks import local_iso
 from engine.errors import ValidationFailed
 from engine.models import CalendarYear, HumanTask, ProcessInstance, Timer
 from engine.script_helpers import rearm
+from engine.services.audit import actor_id_of
 from engine.services.context import Context
 from engine.services.projection import audit, due_for, lock_instance, persist
 from engine.workcalendar import BusinessCalendar, YearArrangement, builtin_arrangement, parse_notice
@@ -177,8 +178,9 @@ def import_notice(ctx: Context, text: str, *, year: int | None = None, jurisdict
             session.add(row)
         row.holidays, row.workdays = _days(arrangement.holidays), _days(arrangement.workdays)
         row.source, row.loaded_at, row.loaded_by = arrangement.source, now, loaded_by
-        audit(session, "calendar_year_loaded", data={"year": year, "jurisdiction": jurisdiction or None,
-                                                     "source": arrangement.source, "by": loaded_by}, at=now)
+        audit(session, "calendar_year_loaded", actor_id=actor_id_of(session, loaded_by),
+              data={"year": year, "jurisdiction": jurisdiction or None, "source": arrangement.source,
+                    "by": loaded_by}, at=now)
         session.flush()
         result = _year_dict(ctx, row)
         _install_rows(ctx, session)

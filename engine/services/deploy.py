@@ -12,6 +12,7 @@ from engine import validation
 from engine import workflow as wfx
 from engine.models import ProcessVersion
 from engine.runtime_env import Runtime
+from engine.services import audit as audit_chain
 from engine.validation import BundleInvalid, Problem, checksum, main_process_key
 
 __all__ = ["bundle_for", "validate_bundle", "validate_files", "deploy", "checksum", "main_process_key",
@@ -64,6 +65,9 @@ def deploy(runtime: Runtime, session: Session, process_key: str, extra: dict[str
                          checksum=digest, deployed_by=deployed_by)
     session.add(row)
     session.flush()
+    audit_chain.append(session, "process_deployed", actor_id=audit_chain.actor_id_of(session, deployed_by),
+                       data={"process": process_key, "version": number, "checksum": digest, "by": deployed_by},
+                       at=row.deployed_at)
     return row, True
 
 

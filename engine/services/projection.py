@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
 from engine.errors import ScriptError
-from engine.jsonable import jsonable
-from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer
+from engine.models import HumanTask, Incident, ProcessInstance, Timer
 from engine.sandbox import StepFailed
+from engine.services import audit as audit_chain
 from engine.services import notifications
 from engine.services.context import Context
 
@@ -23,8 +23,9 @@ log = logging.getLogger("govflow.incidents")
 
 def audit(session: Session, event: str, *, instance_id=None, actor_id=None, element_id=None,
           human_task_id=None, data=None, at: datetime) -> None:
-    session.add(AuditEvent(event=event, instance_id=instance_id, actor_id=actor_id, element_id=element_id,
-                           human_task_id=human_task_id, data=jsonable(data) if data else None, at=at))
+    """An audit row, appended to the hash chain when the transaction commits (engine/services/audit.py)."""
+    audit_chain.append(session, event, instance_id=instance_id, actor_id=actor_id, element_id=element_id,
+                       human_task_id=human_task_id, data=data, at=at)
 
 
 def due_for(ctx: Context, session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo,

@@ -67,16 +67,17 @@ def _current(user: User) -> CurrentUser:
 
 
 def load_user() -> None:
+    """The signed cookie names the user and the session's secret; the session must still be live
+    (not signed out, not ended by a password change, not expired), else the cookie is dropped."""
     g.user = None
     user_id = session.get("user_id")
     if not user_id or request.path.startswith(("/assets/", "/vendor/")):
         return
-    with ctx().db.transaction() as db:
-        user = db.get(User, user_id)
-        if user is None or not user.active:
-            session.clear()
-            return
-        g.user = _current(user)
+    try:
+        with ctx().db.transaction() as db:
+            g.user = _current(users.user_for_session(db, user_id, session.get("sid")))
+    except AuthenticationError:
+        session.clear()
 
 
 def login_required(view):
@@ -105,20 +106,30 @@ def login():
         return render_template("ui/login.html", username="", error=None, next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
+    address = request.remote_addr
     try:
-        with ctx().db.transaction() as db:
-            user_id = users.authenticate(db, username, password).id
+        user_id = users.login(ctx().db, username, password, address=address, via="browser")
+    except users.LoginThrottled as exc:
+        page = render_template("ui/login.html", username=username, error=exc.detail,
+                               next=request.form.get("next", ""))
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     except AuthenticationError:
         return render_template("ui/login.html", username=username, error="用户名或密码错误，请重新输入。",
                                next=request.form.get("next", ""))
+    with ctx().db.transaction() as db:
+        secret = users.start_session(db, user_id, ctx().settings.token_hours, address)
     session.clear()
     session["user_id"] = user_id
+    session["sid"] = secret
     csrf.rotate()
     return redirect(_safe_next(request.form.get("next")), code=303)
 
 
 @bp.post("/logout")
 def logout():
+    """Ends this session on the server: a copy of the cookie no longer signs anyone in."""
+    with ctx().db.transaction() as db:
+        users.end_session(db, session.get("user_id"), session.get("sid"), request.remote_addr)
     session.clear()
     csrf.rotate()
     flash("您已安全退出。", "info")

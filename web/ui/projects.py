@@ -8,8 +8,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from engine import clock, queries, registry
 from engine.errors import Conflict, ValidationFailed
+from engine.services import audit, runtime, views
 from engine.services import deploy as deploy_service
-from engine.services import runtime, views
 from web.ui import details, formkit
 from web.ui.auth import login_required
 
@@ -136,7 +136,14 @@ def show(instance_id: int):
         facts=formkit.describe(details.start_schema(detail["process"]), detail["data"], files_by_id),
         timeline=details.timeline(detail["history"], forms, files_by_id),
         process_name=jurisdiction.processes[detail["process"]].name, diagram=_diagram_state(detail),
-        side_processes=_side_processes(detail))
+        side_processes=_side_processes(detail), history_warning=_history_warning(instance_id))
+
+
+def _history_warning(instance_id: int) -> str | None:
+    """Why the project's audit rows fail verification against the hash chain (None: they pass)."""
+    with details.ctx().db.transaction() as session:
+        broken = audit.verify_instance(session, instance_id)
+    return broken.describe() if broken else None
 
 
 def _side_processes(detail: dict) -> list[registry.ProcessDef]:

@@ -114,10 +114,8 @@ def test_wheel_holds_code_data_migrations_and_pages_only(built):
 API_WALK = r'''
 import json, os, re, sysconfig
 from pathlib import Path
-from sqlalchemy import select
 import engine
 from engine import config
-from engine.models import User
 from web.app import create_app
 
 site = Path(sysconfig.get_paths()["purelib"]).resolve()

@@ -741,6 +741,8 @@ def compile_code(source: str, mode: str):
             reasons = [reason.split("：", 1)[1] if reason.startswith("第") else reason for reason in reasons]
         raise SandboxViolation("；".join(reasons))
     names: set[str] = set()
+    if len(_PLAN) > 50_000:
+        _PLAN.clear()           # safe: code without a plan runs with the clock (and _LOOPING is never cleared)
     _PLAN[id(result.code)] = (_note_loops(result.code, names), tuple(sorted(names - set(GUARDS))))
     return result.code
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from engine import queries
 from engine.models import HumanTask, User
-from engine.services import runtime, views
+from engine.services import attachments, runtime, views
 from engine.services.context import Context
 from engine.services.deploy import deploy
 from engine.services.users import hash_password, upsert_user
@@ -72,6 +72,8 @@ class Personas:
 
     def do(self, who: str, instance_id: int, element: str, data: dict, now: datetime | None = None) -> None:
         task = self.task(who, instance_id, element, now)
+        # attachment fields named by file name (建设方案.pdf) get a document of that name uploaded
+        data = attachments.with_placeholders(self.ctx, getattr(self, who), task["id"], data)
         runtime.complete_task(self.ctx, getattr(self, who), task["id"], data, now=now)
 
     def ready(self, instance_id: int) -> list[str]:
@@ -88,3 +90,20 @@ class Personas:
     def user(self, who: str) -> User:
         with self.ctx.db.transaction() as session:
             return session.get(User, getattr(self, who))
+
+
+def upload_documents(client, headers: dict, task_id: int, data: dict) -> dict:
+    """`data` (DECLARE names its documents: 建设方案.pdf) with a PDF uploaded through the API
+    (`POST /tasks/{id}/attachments`) for each attachment field and its id put in the field."""
+    import io
+
+    from tests.web.helpers import PDF
+    schema = client.get(f"/api/v1/tasks/{task_id}", headers=headers).get_json()["form"]["schema"]
+    result = dict(data)
+    for key, value in data.items():
+        if ((schema.get("properties") or {}).get(key) or {}).get("x-widget") == "attachment" and value:
+            answer = client.post(f"/api/v1/tasks/{task_id}/attachments", headers=headers,
+                                 data={"file": (io.BytesIO(PDF), str(value))}, content_type="multipart/form-data")
+            assert answer.status_code == 201, answer.get_data(as_text=True)
+            result[key] = str(answer.get_json()["id"])
+    return result

@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import at
-from tests.support import PASSWORD
+from tests.support import PASSWORD, upload_documents
 from tests.yeji_walk import DECLARE, FACTS, declared
 
 
@@ -97,7 +97,7 @@ def test_it_completes_a_task_and_checks_401_403_409_422_in_order(client, people)
     bad = client.post(url, headers=alice, json={"data": {**DECLARE, "phone": "x"}})
     assert bad.status_code == 422 and bad.json["errors"] == {"phone": "“联系电话”格式不正确"}
     assert client.post(url, headers=alice, json={}).status_code == 422
-    done = client.post(url, headers=alice, json={"data": DECLARE})
+    done = client.post(url, headers=alice, json={"data": upload_documents(client, alice, task_id, DECLARE)})
     assert done.status_code == 200
     # completed on the real date, after 1 October: the review window is open, the reviews start at once
     assert len(done.json["instance"]["active_tasks"]) == 6

@@ -3,7 +3,7 @@ Two reviewers completing parallel tasks at the same moment: both count (no lost 
 import threading
 
 from engine.errors import Conflict
-from engine.services import runtime
+from engine.services import attachments, runtime
 from tests.conftest import at
 from tests.yeji_walk import DECLARE, FACTS, OK, REVIEW_ELEMENTS, in_review
 
@@ -33,7 +33,8 @@ def _race(calls):
 def test_it_lets_exactly_one_of_two_racing_completions_win(people, ctx):
     iid = people.start("alice", "yeji", FACTS, now=at("2026-08-01 10:00"))
     task = people.task("alice", iid, "Declare")
-    results = _race([lambda: runtime.complete_task(ctx, people.alice, task["id"], DECLARE, now=at("2026-08-02 10:00"))
+    declared = attachments.with_placeholders(ctx, people.alice, task["id"], DECLARE)  # its documents uploaded
+    results = _race([lambda: runtime.complete_task(ctx, people.alice, task["id"], declared, now=at("2026-08-02 10:00"))
                      for _ in range(2)])
     assert sorted(results) == ["conflict", "ok"]
     inst = people.instance(iid)

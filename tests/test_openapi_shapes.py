@@ -5,6 +5,8 @@ properties): a field the document does not declare fails, and so does a declared
 that is missing."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import update
@@ -15,6 +17,7 @@ from engine.services.timers import tick
 from tests.conftest import at
 from tests.support import PASSWORD
 from tests.test_timers_support import fresh_calendars  # noqa: F401
+from tests.web.helpers import PDF
 from tests.yeji_walk import DECLARE, FACTS, REVIEWERS
 
 NOTICE_2027 = """\
@@ -59,9 +62,10 @@ class Api:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
     def call(self, method: str, template: str, who: str | None, *, expect: int = 200, query=None, json=None,
-             **path):
+             data=None, **path):
+        upload = {"data": data, "content_type": "multipart/form-data"} if data is not None else {"json": json}
         response = getattr(self.client, method)(template.format(**path), headers=self.auth(who),
-                                                query_string=query, json=json)
+                                                query_string=query, **upload)
         assert response.status_code == expect, (method, template, response.get_data(as_text=True))
         problems = self.problems(method, template, response)
         assert not problems, f"{method.upper()} {template} → {response.status_code}:\n" + "\n".join(problems)
@@ -134,7 +138,13 @@ def test_instances_and_tasks_answer_the_documented_shapes(api):
     url = "/api/v1/tasks/{id}/complete"
     api.call("post", url, "bob", id=task["id"], json={"data": DECLARE}, expect=403)
     api.call("post", url, "alice", id=task["id"], json={"data": {**DECLARE, "phone": "x"}}, expect=422)
-    done = api.call("post", url, "alice", id=task["id"], json={"data": DECLARE}).get_json()
+    upload = "/api/v1/tasks/{id}/attachments"
+    api.call("post", upload, "bob", id=task["id"], data={"file": (io.BytesIO(PDF), "方案.pdf")}, expect=403)
+    api.call("post", upload, "alice", id=task["id"], data={"file": (io.BytesIO(b"MZ"), "方案.exe")}, expect=422)
+    files = {key: api.call("post", upload, "alice", id=task["id"], data={"file": (io.BytesIO(PDF), DECLARE[key])},
+                           expect=201).get_json()["id"] for key in ("construction_plan", "feasibility_study")}
+    declared = {**DECLARE, **{key: str(value) for key, value in files.items()}}
+    done = api.call("post", url, "alice", id=task["id"], json={"data": declared}).get_json()
     assert done["instance"]["history"]
     api.call("post", url, "alice", id=task["id"], json={"data": DECLARE}, expect=409)
     [finished] = api.call("get", "/api/v1/tasks/completed", "alice").get_json()

@@ -10,7 +10,7 @@ from engine import clock, policy
 from engine.errors import NotFound, PermissionDenied, ValidationFailed
 from engine.models import User
 from engine.services import calendar_admin, incidents, notifications, schedules, timers, users
-from web import schemas
+from web import params, schemas
 from web.api import _int_arg, authenticated, ctx, reply
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1")
@@ -34,7 +34,7 @@ def _staff() -> tuple[bool, str]:
 def _scope() -> str | None:
     """The jurisdiction a staff member looks at: managers their own, admins any (?jurisdiction=)."""
     is_admin, own = _staff()
-    return (request.args.get("jurisdiction") or None) if is_admin else own
+    return params.text_arg("jurisdiction", 40) if is_admin else own
 
 
 @bp.get("/admin/calendar/years")
@@ -58,13 +58,19 @@ def import_calendar_year():
             raise ValidationFailed("请提供节假日安排文本（text）或上传文件（file）", errors={"text": "必填"})
         text, fields = body["text"], body
     jurisdiction = fields.get("jurisdiction") or (None if is_admin else own)
+    if jurisdiction is not None and not (isinstance(jurisdiction, str) and len(jurisdiction) <= 40):
+        raise ValidationFailed("辖区应为辖区代码（如 yeji）", errors={"jurisdiction": "应为辖区代码"})
     if not is_admin and jurisdiction != own:
         raise PermissionDenied("主管只能导入本辖区的地方安排；全国安排由管理员导入")
     year = fields.get("year")
     try:
+        if isinstance(year, (bool, float, list, dict)):
+            raise TypeError(year)
         year = int(year) if year not in (None, "") else None
     except (TypeError, ValueError):
         raise ValidationFailed("年份应为整数", errors={"year": "应为整数"}) from None
+    if year is not None and not 1900 <= year <= 2100:
+        raise ValidationFailed("年份应在 1900 至 2100 之间", errors={"year": "应在 1900 至 2100 之间"})
     with ctx().db.transaction() as session:
         who = session.get(User, g.user_id).username
     result = calendar_admin.import_notice(ctx(), text, year=year, jurisdiction=jurisdiction, loaded_by=who)
@@ -74,7 +80,7 @@ def import_calendar_year():
 @bp.get("/admin/timers/incidents")
 @authenticated
 def timer_incidents():
-    retrying = request.args.get("all") in ("1", "true", "yes")
+    retrying = params.bool_arg("all")
     return reply(schemas.TimerIncidentSchema(many=True), timers.incidents(ctx(), _scope(), include_retrying=retrying))
 
 
@@ -160,7 +166,7 @@ def schedule_list():
 @bp.get("/notifications")
 @authenticated
 def notification_list():
-    unread_only = request.args.get("unread") in ("1", "true", "yes")
+    unread_only = params.bool_arg("unread")
     items, total, unread = notifications.list_for(ctx(), g.user_id, unread_only=unread_only,
                                                   page=_int_arg("page", 1),
                                                   per_page=_int_arg("per_page", 20, 1, 200))
@@ -172,9 +178,15 @@ def notification_list():
 @authenticated
 def notifications_read():
     """Body {ids: [...]} marks those read; no body (or {}) marks every unread notice read."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if body is None and request.get_data():
+        raise ValidationFailed("请求体应为 JSON 对象（{\"ids\": [...]}），或不带请求体",
+                               errors={"_body": "请求体应为 JSON 对象"})
     ids = body.get("ids") if isinstance(body, dict) else None
-    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
+    if body is not None and not isinstance(body, dict):
+        raise ValidationFailed("请求体应为 JSON 对象", errors={"_body": "请求体应为 JSON 对象"})
+    if ids is not None and not (isinstance(ids, list) and len(ids) <= 1000
+                                and all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
         raise ValidationFailed("ids 应为整数列表", errors={"ids": "应为整数列表"})
     return reply(schemas.NotificationsReadResponse(),
                  {"updated": notifications.mark_read(ctx(), g.user_id, ids, clock.now())})

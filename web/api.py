@@ -7,13 +7,15 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 
 from engine import policy, queries
-from engine.errors import AuthenticationError, NotFound
+from engine.errors import AuthenticationError, NotFound, ValidationFailed
 from engine.models import ProcessVersion, User
+from engine.services import attachments as attachment_service
 from engine.services import deploy as deploy_service
 from engine.services import runtime, users, views
-from web import errors, schemas
+from web import errors, params, schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+TEXT_MAX = 4000     # a comment or reason, as the forms' long texts
 
 
 def ctx():
@@ -59,14 +61,7 @@ def reply(schema, body, status: int = 200, headers: dict | None = None):
 
 
 def _int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return max(low, min(high, int(raw)))
-    except ValueError:
-        from engine.errors import ValidationFailed
-        raise ValidationFailed(f"参数 {name} 应为整数", errors={name: "应为整数"}) from None
+    return params.int_arg(name, default, low, high)
 
 
 @bp.post("/auth/token")
@@ -130,7 +125,7 @@ def processes():
 @authenticated
 def diagram(key: str):
     """The BPMN XML of a version (default: the newest), for drawing it."""
-    version = request.args.get("version", type=int)
+    version = params.id_arg("version", label="版本", maximum=params.INT32_MAX)
     with ctx().db.transaction() as session:
         stmt = select(ProcessVersion).where(ProcessVersion.process_key == key)
         stmt = stmt.where(ProcessVersion.version == version) if version else \
@@ -161,7 +156,8 @@ def list_instances():
         user = session.get(User, g.user_id)
         manager = policy.is_manager(user)
         per_page = _int_arg("per_page", 50, 1, 200)
-        rows, total = queries.instances(session, user.jurisdiction, request.args.get("status"),
+        status = params.choice_arg("status", ("running", "completed", "terminated"))
+        rows, total = queries.instances(session, user.jurisdiction, status,
                                         None if manager else user.unit_id, per_page,
                                         (_int_arg("page", 1) - 1) * per_page)
         body = [{"id": r.id, "process": r.process_key, "project_name": r.project_name, "status": r.status,
@@ -182,6 +178,8 @@ def terminate_instance(instance_id: int):
     """A manager ends a running project with a recorded reason (e.g. 第二十六条 终止项目)."""
     payload = request.get_json(silent=True)
     reason = payload.get("reason") if isinstance(payload, dict) else None
+    if isinstance(reason, str) and len(reason) > TEXT_MAX:
+        raise ValidationFailed(f"终止理由不得超过 {TEXT_MAX} 个字", errors={"reason": f"不得超过 {TEXT_MAX} 个字"})
     runtime.terminate_instance(ctx(), g.user_id, instance_id, reason if isinstance(reason, str) else "")
     return reply(schemas.InstanceSchema(), views.instance_detail(ctx(), g.user_id, instance_id))
 
@@ -189,10 +187,10 @@ def terminate_instance(instance_id: int):
 @bp.get("/tasks")
 @authenticated
 def inbox():
-    flt = queries.InboxFilter(process=request.args.get("process") or None,
-                              overdue=request.args.get("overdue") in ("1", "true", "yes"),
-                              q=request.args.get("q") or None,
-                              sort="new" if request.args.get("sort") == "new" else "due",
+    flt = queries.InboxFilter(process=params.text_arg("process", 80),
+                              overdue=params.bool_arg("overdue"),
+                              q=params.text_arg("q"),
+                              sort=params.choice_arg("sort", ("due", "new"), "due"),
                               page=_int_arg("page", 1), per_page=_int_arg("per_page", 20, 1, 200))
     tasks, total = views.inbox(ctx(), g.user_id, flt)
     return reply(schemas.TaskSchema(many=True), tasks, 200, {"X-Total-Count": str(total)})
@@ -220,3 +218,18 @@ def complete_task(task_id: int):
     # service after it has checked ownership and state.
     instance_id = runtime.complete_task(ctx(), g.user_id, task_id, data)
     return reply(schemas.CompleteResponse(), {"instance": views.instance_detail(ctx(), g.user_id, instance_id)})
+
+
+@bp.post("/tasks/<int:task_id>/attachments")
+@authenticated
+def upload_attachment(task_id: int):
+    """A file for an attachment field of the task's form (multipart `file`, optionally `field`): the
+    answer's id is the value to put in that field when completing the task."""
+    upload = request.files.get("file")
+    field = params.text_arg("field", 120, source=request.form)
+    if upload is None or not upload.filename:
+        attachment_service.check_uploader(ctx(), g.user_id, task_id, field)
+        raise ValidationFailed("请以 multipart/form-data 上传文件（字段 file）", errors={"file": "请选择要上传的文件"})
+    info = attachment_service.store(ctx(), g.user_id, task_id, field, upload.filename, upload.stream)
+    body = {"id": info["id"], "name": info["filename"], "size": info["size"], "sha256": info["sha256"]}
+    return reply(schemas.AttachmentUploadResponse(), body, 201, {"Location": f"/attachments/{info['id']}"})

@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["govflow"] = context or Context.from_settings(settings)
 
-    from web import admin, api, errors, openapi
+    from web import admin, api, errors, openapi, params
+    params.register(app)  # before the blueprints: their <int:…> rules take its id converter
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, context: Context | None = None,
     from web import design_api
     app.register_blueprint(design_api.bp)
     _register_pages(app)
+    params.guard(app)  # after the pages' hooks: a refusal is drawn in the site's error page
     return app
 
 

@@ -16,7 +16,7 @@ from engine import clock, registry
 from engine.errors import GovflowError
 from engine.migrate import upgrade
 from engine.models import ProcessInstance, User
-from engine.services import runtime
+from engine.services import attachments, runtime
 from engine.services.context import Context
 from engine.services.deploy import deploy
 from engine.services.designer import attach_forms
@@ -77,7 +77,8 @@ def _complete(ctx: Context, user_id: int, instance_id: int, element: str, data: 
         rows = [t for t in queries.ready_tasks_of(session, instance_id) if t.element_id == element]
     if not rows:
         raise RuntimeError(f"demo step {element} is not ready on instance {instance_id}")
-    runtime.complete_task(ctx, user_id, rows[0].id, data)
+    # demo.json names documents by file name (建设方案.pdf): a placeholder of that name is uploaded
+    runtime.complete_task(ctx, user_id, rows[0].id, attachments.with_placeholders(ctx, user_id, rows[0].id, data))
 
 
 def run_demo(ctx: Context):

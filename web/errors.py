@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template_string, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -15,13 +15,30 @@ from engine.services.audit import audit_refusal
 log = logging.getLogger("govflow.web")
 
 _HTTP_TITLES = {400: "请求有误", 401: "未登录", 403: "无权访问", 404: "页面不存在", 405: "不支持的请求方法",
-                409: "状态已变化", 413: "上传文件过大", 422: "数据校验未通过", 500: "系统内部错误"}
+                406: "无法提供所需格式", 408: "请求超时", 409: "状态已变化", 410: "内容已删除", 411: "缺少内容长度",
+                412: "前提条件不满足", 413: "上传文件过大", 414: "请求地址过长", 415: "不支持的内容类型",
+                416: "请求范围无效", 417: "无法满足预期", 418: "请求有误", 421: "请求发往了错误的服务器",
+                422: "数据校验未通过", 423: "资源已锁定", 424: "依赖的请求失败", 428: "缺少前提条件",
+                429: "请求过于频繁", 431: "请求头过大", 451: "因法律原因不可用", 500: "系统内部错误",
+                501: "功能未实现", 502: "网关错误", 503: "服务暂不可用", 504: "网关超时", 505: "不支持的 HTTP 版本"}
+# werkzeug's own descriptions are English: a Chinese one for each status (a description given to
+# abort() is shown only when it is Chinese).
+_HTTP_DETAILS = {400: "请求格式有误，服务器无法处理。", 401: "请先登录。", 403: "您没有访问该页面或办理该事项的权限。",
+                 404: "您访问的地址不存在。", 405: "该地址不支持此请求方法。", 408: "请求等待时间过长，请重试。",
+                 411: "请求须注明内容长度（Content-Length）。", 413: "上传内容超过大小限制。",
+                 414: "请求地址过长。", 415: "请求的内容类型不受支持（接口请使用 application/json）。",
+                 429: "请求过于频繁，请稍后再试。", 431: "请求头过大。", 500: "服务器处理请求时出错，请稍后再试。",
+                 503: "服务暂不可用，请稍后再试。"}
 
 _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }} - govflow</title>
 <style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:4rem auto;
 padding:0 1rem;color:#222}h1{font-size:1.5rem}a{color:#0b5cad}</style></head><body>
 <h1>{{ status }} · {{ title }}</h1><p>{{ detail }}</p><p><a href="/">返回待办</a></p></body></html>"""
+
+
+def _chinese(text) -> bool:
+    return isinstance(text, str) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def wants_json() -> bool:
@@ -79,11 +96,23 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
-        title = _HTTP_TITLES.get(status, exc.name)
-        detail = {404: "您访问的地址不存在。", 405: "该地址不支持此请求方法。",
-                  413: "上传内容超过大小限制。"}.get(status, exc.description or title)
+        title = _HTTP_TITLES.get(status, "请求未能完成")
+        detail = exc.description if _chinese(exc.description) else _HTTP_DETAILS.get(status, title + "。")
         _audit_refusal(status, detail)
-        return respond(status, title, detail)
+        response = respond(status, title, detail)
+        allowed = getattr(exc, "valid_methods", None)
+        if status == 405 and allowed:
+            response = app.make_response(response)
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: Exception):
+        # a value the database cannot hold (a number beyond its column, SQLite's 64 bits …) that no
+        # check at the edge caught: the client's data, so 422 — logged, as the edge should catch it
+        log.warning("value out of range on %s %s", request.method, request.path, exc_info=exc)
+        return respond(422, "数据校验未通过", "提交的数值或文本超出了系统允许的范围，请检查后重试。")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -11,7 +11,7 @@ from web import admin, schemas
 bp = Blueprint("openapi", __name__)
 
 _PROBLEM_TEXTS = {401: "未登录或令牌无效", 403: "无权操作", 404: "不存在", 409: "状态已变化（如任务已不在待办状态）",
-                  422: "数据校验未通过（errors 按字段给出中文说明）",
+                  413: "文件或请求体过大", 422: "数据校验未通过（errors 按字段给出中文说明）",
                   429: "登录失败次数过多，暂时锁定（Retry-After 给出须等待的秒数）"}
 _TOTAL = {"X-Total-Count": {"description": "符合条件的总数（分页前）", "schema": {"type": "integer"}}}
 _SECURED = [{"bearer": []}]
@@ -114,6 +114,17 @@ def _core_paths() -> dict:
                                                               **_errors(401, 422)}, params=pages)},
         "/api/v1/tasks/{id}": {"get": _op("任务详情（含表单与法律依据）", {**_json("TaskDetail", "任务"),
                                                                   **_errors(401, 403, 404)}, params=[_path_id()])},
+        "/api/v1/tasks/{id}/attachments": {"post": _op(
+            "上传附件（返回的 id 填入任务表单中 x-widget 为 attachment 的字段）",
+            {**_json("AttachmentUploadResponse", "已保存（同一任务再次上传相同内容时返回已有附件）", status=201),
+             **_errors(401, 403, 404, 409, 413, 422)},
+            body={"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary",
+                             "description": "PDF、Word、Excel、PowerPoint、WPS、OFD 或 PNG/JPEG"},
+                    "field": {"type": "string", "maxLength": 120,
+                              "description": "附件字段（可省略），如 construction_plan 或 quotes.0.file"}}}}}},
+            params=[_path_id()])},
         "/api/v1/tasks/{id}/complete": {"post": _op(
             "办理任务", {**_json("CompleteResponse", "已办理"), **_errors(401, 403, 404, 409, 422)},
             body=_body("CompleteRequest"), params=[_path_id()])},

@@ -288,6 +288,13 @@ class ScheduleSchema(Schema):
     last_run_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
 
 
+class AttachmentUploadResponse(Schema):
+    id = _req(fields.Integer, metadata={"description": "附件编号：填入任务表单的附件字段（x-widget: attachment）"})
+    name = _req(fields.String, metadata={"description": "清理后的文件名"})
+    size = _req(fields.Integer, metadata={"description": "字节数"})
+    sha256 = _req(fields.String, metadata={"description": "内容的 SHA-256"})
+
+
 class ProblemSchema(Schema):
     """application/problem+json (RFC 9457) with govflow's members."""
     type = _req(fields.String)
@@ -306,7 +313,7 @@ COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
     TokenRequest, StartRequest, CompleteRequest, TerminateRequest, NotificationsReadRequest, CalendarImportRequest,
     TokenResponse, ProcessSchema, TaskSchema, TaskDetailSchema, InstanceSchema, InstanceSummarySchema,
     CompleteResponse, NotificationSchema, NotificationsReadResponse, CalendarYearsSchema, CalendarImportResponse,
-    TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, ProblemSchema)}
+    TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, AttachmentUploadResponse, ProblemSchema)}
 COMPONENTS["TokenInfo"] = TokenInfoSchema
 
 

@@ -4,23 +4,30 @@ file extension, and handed back only to users who may see the instance."""
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import logging
 import os
-import re
 import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from engine import clock, policy, queries
 from engine.errors import Conflict, GovflowError, NotFound, PermissionDenied, ValidationFailed
 from engine.models import Attachment, HumanTask, ProcessInstance, User
 from engine.services.context import Context
 
+log = logging.getLogger("govflow.attachments")
 _CHUNK = 64 * 1024
+ORPHAN_AGE = timedelta(days=1)     # an upload no completed task refers to is removed after this
+INVALID = "附件无效，请重新上传"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -56,6 +63,11 @@ class AttachmentCorrupted(GovflowError):
     status, code, title = 500, "attachment_corrupted", "附件已损坏"
 
 
+class AttachmentTooLarge(ValidationFailed):
+    """Over GOVFLOW_MAX_UPLOAD_MB: 413 for API clients; the task page shows it beside the field."""
+    status, code, title = 413, "attachment_too_large", "附件过大"
+
+
 def describe(row: Attachment) -> dict:
     return {"id": row.id, "instance_id": row.instance_id, "human_task_id": row.human_task_id,
             "field": row.field, "filename": row.filename, "content_type": row.content_type,
@@ -65,10 +77,20 @@ def describe(row: Attachment) -> dict:
             "unit": row.uploaded_by.unit.name if row.uploaded_by else None}
 
 
+def _visible(ch: str) -> bool:
+    """Control characters (Cc), format characters (Cf: the bidi embeddings and overrides U+202A–202E,
+    isolates U+2066–2069, marks U+200E/200F, zero-width characters) and line/paragraph separators go:
+    `evil\u202efdp.exe` would show as `evilexe.pdf`."""
+    return unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
 def clean_filename(filename: str | None) -> str:
-    """The name the user gave, without folders or control characters, at most 200 characters."""
+    """The name the user gave, without folders, control or bidi-override characters, NFC-normalized,
+    without trailing dots or spaces (so the extension read is the one a desktop shows), at most 200
+    characters."""
     name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    name = "".join(ch for ch in name if _visible(ch))
+    name = unicodedata.normalize("NFC", name).strip().lstrip(".").rstrip(". ")
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:190] + dot + ext) if dot else name[:200]
@@ -92,7 +114,23 @@ def _attachment_field(forms, form: str | None, field: str) -> bool:
     return node.get("x-widget") == "attachment"
 
 
-def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str) -> HumanTask:
+def attachment_values(schema: dict, data: dict) -> list[tuple[str, object]]:
+    """(path, value) of every attachment field given in `data`: `plan`, or `quotes.0.file` in rows."""
+    found = []
+    for key, prop in ((schema or {}).get("properties") or {}).items():
+        value = (data or {}).get(key) if isinstance(data, dict) else None
+        if not isinstance(prop, dict) or value in (None, ""):
+            continue
+        if prop.get("x-widget") == "attachment":
+            found.append((key, value))
+        elif isinstance(value, list) and isinstance(prop.get("items"), dict):
+            for index, row in enumerate(value):
+                if isinstance(row, dict):
+                    found += [(f"{key}.{index}.{path}", cell) for path, cell in attachment_values(prop["items"], row)]
+    return found
+
+
+def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str | None) -> HumanTask:
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         task = session.get(HumanTask, task_id)
@@ -103,9 +141,26 @@ def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str) -> Hum
         if task.state != "ready":
             raise Conflict(f"“{task.title}”已不在待办状态，不能再上传附件")
         version_id = session.get(ProcessInstance, task.instance_id).process_version_id
-        if not _attachment_field(ctx.forms_for(session, version_id), task.form, field):
+        forms = ctx.forms_for(session, version_id)
+        if field is None:  # an API upload: the client puts the id into whichever attachment field
+            if not task.form or not _has_attachment_field(forms.load(task.form)[0]):
+                raise ValidationFailed(f"“{task.title}”的表单没有附件字段", errors={"file": "该任务不需要上传附件"})
+        elif not _attachment_field(forms, task.form, field):
             raise ValidationFailed(f"“{field}”不是该表单的附件字段", errors={field: "不是附件字段"})
         return task
+
+
+def check_uploader(ctx: Context, user_id: int, task_id: int, field: str | None = None) -> None:
+    """404/403/409/422 as `store` would answer them, for a request that brought no file."""
+    _check_uploader(ctx, user_id, task_id, field)
+
+
+def _has_attachment_field(schema: dict) -> bool:
+    for prop in (schema.get("properties") or {}).values():
+        if isinstance(prop, dict) and (prop.get("x-widget") == "attachment"
+                                       or _has_attachment_field(prop.get("items") or {})):
+            return True
+    return False
 
 
 def _write_temp(ctx: Context, stream: BinaryIO, field: str) -> tuple[Path, int, str]:
@@ -119,7 +174,7 @@ def _write_temp(ctx: Context, stream: BinaryIO, field: str) -> tuple[Path, int, 
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise ValidationFailed(f"附件超过 {ctx.settings.max_upload_mb} MB 的大小限制",
+                    raise AttachmentTooLarge(f"附件超过 {ctx.settings.max_upload_mb} MB 的大小限制",
                                            errors={field: f"文件超过 {ctx.settings.max_upload_mb} MB 上限"})
                 digest.update(chunk)
                 out.write(chunk)
@@ -146,20 +201,29 @@ def _content_matches(path: Path, kind: FileType) -> bool:
         return False
 
 
-def store(ctx: Context, user_id: int, task_id: int, field: str, filename: str | None,
+def store(ctx: Context, user_id: int, task_id: int, field: str | None, filename: str | None,
           stream: BinaryIO) -> dict:
-    """Save an upload for a field of a ready task the user may act on; answers `describe(row)`."""
+    """Save an upload for a field (None: any attachment field, as API clients upload) of a ready task
+    the user may act on; answers `describe(row)`. The same content uploaded again for the same task
+    (a retry after a refused submission) answers the attachment already stored."""
     task = _check_uploader(ctx, user_id, task_id, field)
+    key = field or "file"
     name = clean_filename(filename)
     kind = FILE_TYPES.get(extension_of(name))
     if not name or kind is None:
         raise ValidationFailed(f"不支持的附件类型：{name or '（无文件名）'}，请上传{ALLOWED_LABEL}",
-                               errors={field: f"仅支持{ALLOWED_LABEL}"})
-    temp, size, sha256 = _write_temp(ctx, stream, field)
+                               errors={key: f"仅支持{ALLOWED_LABEL}"})
+    temp, size, sha256 = _write_temp(ctx, stream, key)
     try:
         if not _content_matches(temp, kind):
             raise ValidationFailed(f"“{name}”的内容与扩展名 .{extension_of(name)} 不符",
-                                   errors={field: f"文件内容与扩展名 .{extension_of(name)} 不符"})
+                                   errors={key: f"文件内容与扩展名 .{extension_of(name)} 不符"})
+        with ctx.db.transaction() as session:
+            same = session.scalar(select(Attachment).where(Attachment.human_task_id == task.id,
+                                                           Attachment.sha256 == sha256)
+                                  .order_by(Attachment.id).limit(1))
+            if same is not None and (Path(ctx.settings.upload_dir) / same.stored_name).is_file():
+                return describe(same)
         stored_name = secrets.token_hex(20)
         final = Path(ctx.settings.upload_dir) / stored_name
         os.replace(temp, final)
@@ -209,6 +273,7 @@ def open_for_download(ctx: Context, user_id: int, attachment_id: int) -> tuple[d
         if not _may_view(ctx, session, user, session.get(ProcessInstance, row.instance_id)):
             raise PermissionDenied("您无权下载该附件：仅项目申报单位和参与办理的部门可以查看")
         info = describe(row)
+        info["filename"] = clean_filename(info["filename"]) or f"附件{row.id}"  # stored before names were cleaned
         stored_name = row.stored_name
     path = Path(ctx.settings.upload_dir) / stored_name
     if not path.is_file() or _sha256(path) != info["sha256"]:
@@ -222,3 +287,121 @@ def _sha256(path: Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# --- attachment fields of a completed task --------------------------------------------------------
+
+def _attachment_id(value) -> int | None:
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
+def invalid_answers(ctx: Context, session, task: HumanTask, answers: dict) -> dict[str, str]:
+    """{field: message} for each attachment field whose value is not the id of an existing file of
+    this task's instance, uploaded for this task (or an earlier one of the instance) by someone who
+    could act on that task."""
+    if not task.form:
+        return {}
+    version_id = session.get(ProcessInstance, task.instance_id).process_version_id
+    schema = ctx.forms_for(session, version_id).load(task.form)[0]
+    jurisdiction = ctx.registry.get(task.jurisdiction)
+    errors = {}
+    for path, value in attachment_values(schema, answers):
+        attachment_id = _attachment_id(value)
+        row = session.get(Attachment, attachment_id) if attachment_id is not None else None
+        upload_task = session.get(HumanTask, row.human_task_id) if row and row.human_task_id else None
+        valid = (row is not None and upload_task is not None and row.instance_id == task.instance_id
+                 and upload_task.instance_id == task.instance_id and upload_task.id <= task.id
+                 and row.uploaded_by is not None
+                 and policy.can_act_on(row.uploaded_by, jurisdiction, upload_task.role_key,
+                                       upload_task.applicant_unit_id)
+                 and (Path(ctx.settings.upload_dir) / row.stored_name).is_file())
+        if not valid:
+            errors[path] = INVALID
+    return errors
+
+
+def check_answers(ctx: Context, session, task: HumanTask, answers: dict) -> None:
+    """422 naming each attachment field that does not hold a file of this task (see invalid_answers)."""
+    errors = invalid_answers(ctx, session, task, answers)
+    if errors:
+        raise ValidationFailed(f"附件无效（{'、'.join(errors)}）：请上传本项目本环节的文件", errors=errors)
+
+
+def invalid_for_task(ctx: Context, task_id: int, data: dict) -> dict[str, str]:
+    """invalid_answers for the task page, which shows every problem of a submission at once."""
+    with ctx.db.transaction() as session:
+        task = session.get(HumanTask, task_id)
+        return invalid_answers(ctx, session, task, data) if task is not None else {}
+
+
+# --- orphans --------------------------------------------------------------------------------------
+
+def clean_orphans(ctx: Context, now: datetime | None = None, batch: int = 200) -> int:
+    """Remove uploads older than ORPHAN_AGE that no completed task of their instance refers to and
+    whose task no longer waits (a refused submission's files stay for its retry while the task is
+    ready). Answers how many went."""
+    now = now or clock.now()
+    upload_task, referring = aliased(HumanTask), aliased(HumanTask)
+    quoted_id = '"' + cast(Attachment.id, Text) + '"'
+    referred = exists().where(referring.instance_id == Attachment.instance_id, referring.state == "completed",
+                              cast(referring.data, Text).contains(quoted_id))
+    with ctx.db.transaction() as session:
+        rows = list(session.scalars(
+            select(Attachment).outerjoin(upload_task, upload_task.id == Attachment.human_task_id)
+            .where(Attachment.created_at < now - ORPHAN_AGE,
+                   or_(upload_task.id.is_(None), upload_task.state != "ready"), ~referred)
+            .order_by(Attachment.id).limit(batch)))
+        names = [row.stored_name for row in rows]
+        for row in rows:
+            session.delete(row)
+    for name in names:
+        (Path(ctx.settings.upload_dir) / name).unlink(missing_ok=True)
+    if names:
+        log.info("removed %d orphaned uploads", len(names))
+    return len(names)
+
+
+# --- placeholder documents ------------------------------------------------------------------------
+
+def placeholder(filename: str) -> bytes:
+    """A minimal document of the type `filename` names (PDF, OOXML, OFD, OLE2, PNG/JPEG), for demo
+    data that names its attachments by file name."""
+    kind = FILE_TYPES.get(extension_of(clean_filename(filename))) or FILE_TYPES["pdf"]
+    if kind.zip_member:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", "<Types/>")
+            archive.writestr(kind.zip_member, "<placeholder/>")
+        return buffer.getvalue()
+    if kind.magic[0].startswith(b"%PDF"):
+        return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return kind.magic[0] + b"\x00" * 64
+
+
+def with_placeholders(ctx: Context, user_id: int, task_id: int, data: dict) -> dict:
+    """`data` with each attachment field that names a file (`建设方案.pdf`) instead of holding an
+    attachment id replaced by the id of a placeholder document of that name uploaded for the task:
+    how demo data (processes/<city>/demo.json) and test walks fill in their documents."""
+    with ctx.db.transaction() as session:
+        task = session.get(HumanTask, task_id)
+        if task is None or not task.form:
+            return data
+        version_id = session.get(ProcessInstance, task.instance_id).process_version_id
+        schema = ctx.forms_for(session, version_id).load(task.form)[0]
+    named = [(path, value) for path, value in attachment_values(schema, data)
+             if isinstance(value, str) and _attachment_id(value) is None]
+    if not named:
+        return data
+    result = json.loads(json.dumps(data, default=str))
+    for path, value in named:
+        name = value if extension_of(clean_filename(value)) in FILE_TYPES else f"{value}.pdf"
+        info = store(ctx, user_id, task_id, path, name, io.BytesIO(placeholder(name)))
+        *parents, last = path.split(".")
+        node = result
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[last] = str(info["id"])
+    return result

@@ -8,6 +8,7 @@ from engine import policy
 from engine.errors import GovflowError
 from engine.services import calendar_admin, notifications
 from engine.services import incidents as incident_service
+from web import params
 from web.ui.auth import login_required
 
 bp = Blueprint("admin_pages", __name__)
@@ -87,8 +88,7 @@ def retry_incident(kind: str, incident_id: int):
 @bp.get("/notifications")
 @login_required
 def notification_list():
-    page = request.args.get("page", "1")
-    items, total, unread = notifications.list_for(_ctx(), g.user.id, page=int(page) if page.isdigit() else 1,
+    items, total, unread = notifications.list_for(_ctx(), g.user.id, page=params.int_arg("page", 1, 1, 100_000),
                                                   per_page=50)
     return render_template("ui/notifications.html", items=items, total=total, unread=unread)
 

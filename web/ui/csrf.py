@@ -50,7 +50,8 @@ def check() -> None:
     sent = request.headers.get(HEADER)
     if sent is None and not request.path.startswith("/api/"):
         sent = request.form.get(FIELD)
-    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
+    # as bytes: compare_digest refuses str with non-ASCII characters (a forged token) with TypeError
+    if not expected or not sent or not hmac.compare_digest(str(expected).encode(), str(sent).encode()):
         raise CsrfRejected("页面已过期或请求来源无法验证，请刷新页面后重新提交。"
                            if not request.path.startswith("/api/") else
                            "使用登录会话调用接口时须在 X-CSRF-Token 请求头中提供页面令牌")

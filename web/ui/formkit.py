@@ -35,10 +35,18 @@ class Field:
     columns: list["Field"] = field(default_factory=list)
     rows: list[list["Field"]] = field(default_factory=list)
     attachment: dict | None = None
+    limit: int | None = None      # the schema's maxLength (of each line, for a list of lines)
 
     @property
     def html_id(self) -> str:
         return "f-" + self.name.replace(".", "-")
+
+    @property
+    def limit_text(self) -> str:
+        """The Chinese hint beside a field with a length limit."""
+        if not self.limit:
+            return ""
+        return f"每行最多 {self.limit} 字" if self.widget == "lines" else f"最多 {self.limit} 字"
 
 
 def widget_of(prop: dict) -> str:
@@ -75,6 +83,15 @@ def _attrs(prop: dict, widget: str) -> dict:
     return attrs
 
 
+def _limit(prop: dict, widget: str) -> int | None:
+    """The length limit a person is told about: texts, and each line of a list of lines."""
+    if widget in ("text", "textarea", "email"):
+        return prop.get("maxLength")
+    if widget == "lines":
+        return (prop.get("items") or {}).get("maxLength")
+    return None
+
+
 def _display(value, widget: str):
     if widget in ("checkbox",):
         return bool(value)
@@ -93,7 +110,8 @@ def _field(name: str, prop: dict, required: bool, value, errors: dict, attachmen
     widget = widget_of(prop)
     f = Field(name=name, label=prop.get("title") or name, widget=widget, required=required,
               unit=prop.get("x-unit"), help=prop.get("description"), options=_options(prop),
-              value=_display(value, widget), error=errors.get(name), attrs=_attrs(prop, widget))
+              value=_display(value, widget), error=errors.get(name), attrs=_attrs(prop, widget),
+              limit=_limit(prop, widget))
     if widget == "attachment" and value not in (None, ""):
         f.attachment = attachments.get(str(value)) or {"id": None, "filename": str(value)}
     if widget == "rows":
@@ -194,7 +212,9 @@ def _read_value(prop: dict, name: str, form: MultiDict):
     if widget == "rows":
         return _read_rows(prop, name, form)
     raw = form.get(name, "")
-    raw = raw.strip() if isinstance(raw, str) else ""
+    # Browsers send a textarea's line breaks as CRLF but count each as one character against
+    # maxlength: LF here, so the server counts what the browser allowed.
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(raw, str) else ""
     return (_typed(prop, raw) if raw != "" else None), raw
 
 

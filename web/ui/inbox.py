@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from engine import clock, queries
 from engine.services import views
+from web import params
 from web.ui.auth import login_required
 
 bp = Blueprint("inbox", __name__)
@@ -15,17 +16,16 @@ PER_PAGE = 20
 
 
 def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(100_000, int(raw))) if raw.isdigit() else 1
+    return params.int_arg("page", 1, 1, 100_000)
 
 
 def _filters() -> queries.InboxFilter:
-    process = request.args.get("process") or None
+    process = params.text_arg("process", 80)
     known = current_app.extensions["govflow"].registry.get(g.user.jurisdiction).processes
     return queries.InboxFilter(process=process if process in known else None,
-                               overdue=request.args.get("overdue") == "1",
-                               q=(request.args.get("q") or "").strip()[:100] or None,
-                               sort="new" if request.args.get("sort") == "new" else "due",
+                               overdue=params.bool_arg("overdue"),
+                               q=params.text_arg("q"),
+                               sort=params.choice_arg("sort", ("due", "new"), "due"),
                                page=_page_arg(), per_page=PER_PAGE)
 
 
@@ -38,7 +38,7 @@ def _page_url(page: int) -> str:
 @login_required
 def index():
     ctx = current_app.extensions["govflow"]
-    tab = "done" if request.args.get("tab") == "done" else "todo"
+    tab = params.choice_arg("tab", ("todo", "done"), "todo")
     flt = _filters()
     if tab == "done":
         tasks, total = views.completed(ctx, g.user.id, flt.page, PER_PAGE)

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, g, render_template, request, ur
 
 from engine import clock
 from engine.services import views
+from web import params
 from web.ui.auth import login_required
 
 bp = Blueprint("manage", __name__)
@@ -21,11 +22,10 @@ def index():
     if not g.user.is_manager:
         abort(403)
     known = current_app.extensions["govflow"].registry.get(g.user.jurisdiction).processes
-    process = request.args.get("process")
+    process = params.text_arg("process", 80)
     process = process if process in known else None
-    overdue_only = request.args.get("overdue") == "1"
-    raw_page = request.args.get("page", "1")
-    page = max(1, min(100_000, int(raw_page))) if raw_page.isdigit() else 1
+    overdue_only = params.bool_arg("overdue")
+    page = params.int_arg("page", 1, 1, 100_000)
     board = views.dashboard(current_app.extensions["govflow"], g.user.id, process=process,
                             overdue_only=overdue_only, page=page, per_page=PER_PAGE)
     pages = max(1, math.ceil(board["total"] / PER_PAGE))

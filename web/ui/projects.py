@@ -10,6 +10,7 @@ from engine import clock, queries, registry
 from engine.errors import Conflict, ValidationFailed
 from engine.services import audit, runtime, views
 from engine.services import deploy as deploy_service
+from web import params
 from web.ui import details, formkit
 from web.ui.auth import login_required
 
@@ -40,7 +41,7 @@ def _render_start(processes, chosen, parent=None, values=None, errors=None, deta
 @bp.get("/projects/new")
 @login_required
 def new():
-    parent = _parent(request.args.get("parent", type=int))
+    parent = _parent(params.id_arg("parent", label="项目"))
     if not g.user.startable_processes(side=parent is not None):
         abort(403)
     processes = _deployed_startable(side=parent is not None)
@@ -52,7 +53,7 @@ def new():
 @bp.post("/projects/new")
 @login_required
 def create():
-    parent = _parent(request.form.get("parent_instance_id", type=int))
+    parent = _parent(params.id_arg("parent_instance_id", source=request.form, label="项目"))
     processes = _deployed_startable(side=parent is not None)
     chosen = next((p for p in processes if p.key == request.form.get("process")), None)
     if chosen is None:
@@ -82,10 +83,8 @@ def _after_start(instance_id: int):
 @bp.get("/instances")
 @login_required
 def index():
-    status = request.args.get("status") if request.args.get("status") in ("running", "completed",
-                                                                            "terminated") else None
-    page = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
-    page = max(1, page)
+    status = params.choice_arg("status", ("running", "completed", "terminated"))
+    page = params.int_arg("page", 1, 1, 100_000)
     with details.ctx().db.transaction() as session:
         rows, total = queries.instances(session, g.user.jurisdiction, status,
                                         None if g.user.is_manager else g.user.unit_id, PER_PAGE,

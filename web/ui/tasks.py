@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine import clock
 from engine.errors import Conflict, PermissionDenied, ValidationFailed
+from engine.forms import validate_against
 from engine.services import attachments as attachment_service
 from engine.services import runtime, views
 from web.ui import details, formkit
@@ -66,27 +67,12 @@ def _store_uploads(task: dict, form) -> dict:
     return errors
 
 
-def _foreign_files(schema: dict, data: dict, files_by_id: dict) -> dict:
-    """Attachment fields must name files of this project (ids only come from our own uploads)."""
-    errors = {}
-    for key, value in data.items():
-        rows = value if isinstance(value, list) else []
-        if formkit.attachment_paths(schema, key) and str(value) not in files_by_id:
-            errors[key] = "附件无效，请重新上传"
-        for index, row in enumerate(rows):
-            for col, cell in (row.items() if isinstance(row, dict) else []):
-                path = f"{key}.{index}.{col}"
-                if formkit.attachment_paths(schema, path) and str(cell) not in files_by_id:
-                    errors[path] = "附件无效，请重新上传"
-    return errors
-
-
 def _all_errors(task: dict, data: dict, known: dict) -> dict:
     """The form's own messages as well, so one round trip shows every problem."""
     errors = {}
     if task["form"]["name"]:
-        try:
-            details.ctx().forms.validate(task["form"]["name"], data)
+        try:   # the schema the task detail carries: its version's form, as the service will check it
+            validate_against(task["form"]["schema"], data)
         except ValidationFailed as exc:
             errors.update(exc.errors)
     errors.update(known)
@@ -111,7 +97,8 @@ def submit(task_id: int):
     data, values = formkit.parse(schema, form)
     if formkit.edit_rows(values, form):
         return _render(task, values)
-    problems.update(_foreign_files(schema, data, _files(task["instance_id"])[1]))
+    # the service's rule (runtime.complete_task checks it too): files of this project and step only
+    problems = {**attachment_service.invalid_for_task(ctx, task_id, data), **problems}
     if problems:
         errors = _all_errors(task, data, problems)
         return _render(task, values, errors, f"表单有 {len(errors)} 处需要修改", status=422)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from engine.db import Database
 from engine.models import AuditEvent, AuditHead, AuditInstanceHead
-from engine.services import audit, runtime, users
+from engine.services import attachments, audit, runtime, users
 from tests.conftest import PG_ADMIN_URL, _backend, at
 from tests.support import PASSWORD
 from tests.test_timers_support import FACTS as TIMER_FACTS
@@ -210,13 +210,15 @@ def test_concurrent_writers_keep_the_chain_linear(people, ctx):
     projects = [people.start("alice", "yeji", {**FACTS, "project_name": f"并发项目{i}"}, now=at("2026-08-01 10:00"))
                 for i in range(8)]
     tasks = [people.task("alice", iid, "Declare")["id"] for iid in projects]
+    # the documents 项目申报 names, uploaded beforehand (as people.do does)
+    answers = {t: attachments.with_placeholders(ctx, people.alice, t, DECLARE) for t in tasks}
     barrier = threading.Barrier(len(tasks) + 2)
     results = []
 
     def complete(task_id: int) -> None:
         barrier.wait()
         try:
-            runtime.complete_task(ctx, people.alice, task_id, DECLARE, now=at("2026-08-02 10:00"))
+            runtime.complete_task(ctx, people.alice, task_id, answers[task_id], now=at("2026-08-02 10:00"))
             results.append("ok")
         except Exception as exc:  # noqa: BLE001 - reported by the assertion
             results.append(repr(exc))

@@ -46,28 +46,33 @@ from engine.script_helpers import now_of
 # --- timer event definitions ----------------------------------------------------------------------
 
 
-class TimeDateEventDefinition(bpmn_timer.TimeDateEventDefinition):
+class _ArmedTimer:
+    """has_fired for a one-shot timer: arm the deadline when first reached (engine.script_helpers.arm),
+    then compare it with the workflow's time. `deadline` reads the armed value."""
+
+    def has_fired(self, my_task):
+        data = my_task.internal_data
+        if data.get("event_value") is None:
+            script_helpers.arm(self, my_task)
+        if self.deadline(data["event_value"]) < now_of(my_task):
+            data["event_fired"] = True
+        return data.get("event_fired", False)
+
+
+class TimeDateEventDefinition(_ArmedTimer, bpmn_timer.TimeDateEventDefinition):
     """A timer at a date (the expression answers an ISO date-time, or `P10WD`)."""
 
-    def has_fired(self, my_task):
-        data = my_task.internal_data
-        if data.get("event_value") is None:
-            script_helpers.arm(self, my_task)
-        if TimerEventDefinition.parse_time_or_duration(data["event_value"]) < now_of(my_task):
-            data["event_fired"] = True
-        return data.get("event_fired", False)
+    @staticmethod
+    def deadline(value):
+        return TimerEventDefinition.parse_time_or_duration(value)
 
 
-class DurationTimerEventDefinition(bpmn_timer.DurationTimerEventDefinition):
+class DurationTimerEventDefinition(_ArmedTimer, bpmn_timer.DurationTimerEventDefinition):
     """A timer after a duration from the moment it is reached (ISO 8601, or `P10WD`)."""
 
-    def has_fired(self, my_task):
-        data = my_task.internal_data
-        if data.get("event_value") is None:
-            script_helpers.arm(self, my_task)
-        if TimerEventDefinition.get_datetime(data["event_value"]) < now_of(my_task):
-            data["event_fired"] = True
-        return data.get("event_fired", False)
+    @staticmethod
+    def deadline(value):
+        return TimerEventDefinition.get_datetime(value)
 
 
 class CycleTimerEventDefinition(bpmn_timer.CycleTimerEventDefinition):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -133,12 +134,14 @@ class ProcessVersion(Base):
     jurisdiction: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
-    files: Mapped[dict] = mapped_column(JSON)
+    files: Mapped[dict] = mapped_column(JSON, deferred=True)
     checksum: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(default=clock.now)
     deployed_by: Mapped[str | None] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(Text)        # the designer's change note
-    forms: Mapped[dict | None] = mapped_column(JSON)      # {form name: schema JSON text} deployed with it
+    # {form name: schema JSON text} deployed with it; files and forms are deferred (loaded on access),
+    # so the instance rows that join their version carry neither
+    forms: Mapped[dict | None] = mapped_column(JSON, deferred=True)
 
 
 class ProcessInstance(Base):
@@ -160,6 +163,10 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    # the instance's share of the audit chain (engine/services/audit.py): its row count and last row
+    audit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_last_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    audit_last_hash: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None]
@@ -176,6 +183,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_inbox", "state", "jurisdiction", "role_key", "due_at"),
         Index("ix_human_tasks_applicant", "state", "applicant_unit_id", "role_key"),
         Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
+        Index("ix_human_tasks_done", "completed_by_id", "completed_at",   # the 已办 tab's count
+              postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -255,18 +264,6 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditInstanceHead(Base):
-    """Per instance: how many chained rows it has and the last one, to verify a project's history alone."""
-
-    __tablename__ = "audit_instance_heads"
-
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
-                                             primary_key=True, autoincrement=False)
-    count: Mapped[int] = mapped_column(Integer, default=0)
-    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
 
 

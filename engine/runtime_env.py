@@ -86,6 +86,9 @@ class Runtime:
             self.versions = VersionCache()
         self._version_forms: dict[str, FormLibrary | FormSnapshot] = {}
         self._version_forms_lock = threading.Lock()
+        # version id → (process key, checksum, deployed at): a deployed version never changes, so a
+        # step whose version is known reads no process_versions row (engine.services.context)
+        self.version_rows: dict[int, tuple] = {}
 
     def forms_of_version(self, key: str, loader) -> FormLibrary | FormSnapshot:
         """The forms of a deployed version, cached under `key` (its id, checksum and deployment time):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select, text
 
 from engine.db import Database
-from engine.models import AuditEvent, AuditHead, AuditInstanceHead
+from engine.models import AuditEvent, AuditHead, ProcessInstance
 from engine.services import attachments, audit, runtime, users
 from tests.conftest import PG_ADMIN_URL, _backend, at
 from tests.support import PASSWORD
@@ -248,7 +248,7 @@ def test_concurrent_writers_keep_the_chain_linear(people, ctx):
         assert session.get(AuditHead, 1).seq == len(chained)
         for iid in projects:
             assert audit.verify_instance(session, iid) is None
-            assert session.get(AuditInstanceHead, iid).count == len([r for r in chained if r.instance_id == iid])
+            assert session.get(ProcessInstance, iid).audit_count == len([r for r in chained if r.instance_id == iid])
 
 
 # --- the migration --------------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_the_migration_chains_the_rows_already_there(empty_database):
             assert [r.event for r in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [
                 "instance_started", "calendar_year_loaded", "task_completed"]
             assert audit.verify_instance(session, 7) is None
-            assert session.get(AuditInstanceHead, 7).count == 2
+            assert session.get(ProcessInstance, 7).audit_count == 2
             audit.append(session, "after_upgrade", instance_id=7, at=datetime.now(timezone.utc))
         with db.transaction() as session:
             assert audit.verify(session).count == 4 and audit.verify_instance(session, 7) is None
@@ -348,7 +348,7 @@ def test_the_models_match_the_migration_for_the_accounts_and_audit_tables(ctx):
     from alembic.migration import MigrationContext
 
     from engine.models import Base
-    mine = {"user_sessions", "login_throttles", "audit_head", "audit_instance_heads", "audit_events"}
+    mine = {"user_sessions", "login_throttles", "audit_head", "audit_events"}
 
     def table_of(diff) -> str | None:
         item = diff[0] if isinstance(diff, list) else diff

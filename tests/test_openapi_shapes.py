@@ -145,7 +145,11 @@ def test_instances_and_tasks_answer_the_documented_shapes(api):
                            expect=201).get_json()["id"] for key in ("construction_plan", "feasibility_study")}
     declared = {**DECLARE, **{key: str(value) for key, value in files.items()}}
     done = api.call("post", url, "alice", id=task["id"], json={"data": declared}).get_json()
-    assert done["instance"]["history"]
+    detail = api.call("get", "/api/v1/instances/{id}", "alice", id=done["instance"]["id"]).get_json()
+    assert detail["history"] and "Declare" in detail["completed_elements"]
+    # the small answer says what the full detail says of the instance's state
+    for key in ("status", "outcome", "active_tasks", "waiting"):
+        assert done["instance"][key] == detail[key], key
     api.call("post", url, "alice", id=task["id"], json={"data": DECLARE}, expect=409)
     [finished] = api.call("get", "/api/v1/tasks/completed", "alice").get_json()
     assert finished["completed_by"] and finished["completed_at"]

@@ -42,14 +42,15 @@ def authenticated(view):
         g.token_hash = None
         if token is not None:
             with ctx().db.transaction() as session:
-                g.user_id = users.user_for_token(session, token).id
+                g.principal = users.principal_for_token(session, token)
             g.token_hash = users.secret_hash(token)
         else:
             from flask import session as cookie
             if not cookie.get("user_id"):
                 raise AuthenticationError("缺少 Authorization: Bearer 令牌")
             with ctx().db.transaction() as session:
-                g.user_id = users.user_for_session(session, cookie.get("user_id"), cookie.get("sid")).id
+                g.principal = users.principal_for_session(session, cookie.get("user_id"), cookie.get("sid"))
+        g.user_id = g.principal.id
         return view(*args, **kwargs)
     return wrapper
 
@@ -216,8 +217,8 @@ def complete_task(task_id: int):
     data = payload.get("data") if isinstance(payload, dict) else None
     # Order of checks (CONTRACT.md): 401, 403/404, 409, then 422 — so the body is validated by the
     # service after it has checked ownership and state.
-    instance_id = runtime.complete_task(ctx(), g.user_id, task_id, data)
-    return reply(schemas.CompleteResponse(), {"instance": views.instance_detail(ctx(), g.user_id, instance_id)})
+    state = runtime.complete(ctx(), g.principal, task_id, data)
+    return reply(schemas.CompleteResponse(), {"instance": state})
 
 
 @bp.post("/tasks/<int:task_id>/attachments")

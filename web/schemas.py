@@ -198,8 +198,21 @@ class InstanceSummarySchema(Schema):
     created_at = _req(fields.String, metadata=DATE_TIME)
 
 
+class InstanceStateSchema(Schema):
+    """The instance right after a step; the full detail is GET /instances/{id}."""
+    id = _req(fields.Integer)
+    process = _req(fields.String)
+    status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"]})
+    outcome = _req(fields.String, allow_none=True)
+    outcome_label = _req(fields.String, allow_none=True)
+    outcome_reason = _req(fields.String, allow_none=True)
+    active_tasks = _req(fields.List, fields.Nested(TaskSchema), metadata={"description": "待人办理的任务"})
+    waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
+
+
 class CompleteResponse(Schema):
-    instance = _req(fields.Nested, InstanceSchema, metadata={"description": "办理后的项目"})
+    instance = _req(fields.Nested, InstanceStateSchema,
+                    metadata={"description": "办理后的项目状态（完整详情见 GET /instances/{id}）"})
 
 
 class NotificationSchema(Schema):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import Text, cast, exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 
 from engine import clock, policy, queries
 from engine.errors import Conflict, GovflowError, NotFound, PermissionDenied, ValidationFailed
@@ -298,34 +298,40 @@ def _attachment_id(value) -> int | None:
     return int(text)
 
 
-def invalid_answers(ctx: Context, session, task: HumanTask, answers: dict) -> dict[str, str]:
+def invalid_answers(ctx: Context, session, task: HumanTask, answers: dict, actor=None) -> dict[str, str]:
     """{field: message} for each attachment field whose value is not the id of an existing file of
     this task's instance, uploaded for this task (or an earlier one of the instance) by someone who
-    could act on that task."""
+    could act on that task. `actor`: the user completing the task (a User or Principal), whose roles
+    decide their own uploads without reading them again. One query for all the fields' files."""
     if not task.form:
         return {}
     version_id = session.get(ProcessInstance, task.instance_id).process_version_id
     schema = ctx.forms_for(session, version_id).load(task.form)[0]
+    values = [(path, _attachment_id(value)) for path, value in attachment_values(schema, answers)]
+    if not values:
+        return {}
     jurisdiction = ctx.registry.get(task.jurisdiction)
-    errors = {}
-    for path, value in attachment_values(schema, answers):
-        attachment_id = _attachment_id(value)
-        row = session.get(Attachment, attachment_id) if attachment_id is not None else None
-        upload_task = session.get(HumanTask, row.human_task_id) if row and row.human_task_id else None
-        valid = (row is not None and upload_task is not None and row.instance_id == task.instance_id
-                 and upload_task.instance_id == task.instance_id and upload_task.id <= task.id
-                 and row.uploaded_by is not None
-                 and policy.can_act_on(row.uploaded_by, jurisdiction, upload_task.role_key,
-                                       upload_task.applicant_unit_id)
-                 and (Path(ctx.settings.upload_dir) / row.stored_name).is_file())
-        if not valid:
-            errors[path] = INVALID
-    return errors
+    wanted = {attachment_id for _path, attachment_id in values if attachment_id is not None}
+    found = {row.id: (row, upload_task) for row, upload_task in session.execute(
+        select(Attachment, HumanTask).join(HumanTask, HumanTask.id == Attachment.human_task_id)
+        .where(Attachment.id.in_(wanted)).options(lazyload(Attachment.uploaded_by)))} if wanted else {}
+
+    def valid(attachment_id) -> bool:
+        row, upload_task = found.get(attachment_id, (None, None))
+        if row is None or row.instance_id != task.instance_id or upload_task.instance_id != task.instance_id \
+                or upload_task.id > task.id:
+            return False
+        uploader = actor if actor is not None and actor.id == row.uploaded_by_id else row.uploaded_by
+        return (uploader is not None
+                and policy.can_act_on(uploader, jurisdiction, upload_task.role_key, upload_task.applicant_unit_id)
+                and (Path(ctx.settings.upload_dir) / row.stored_name).is_file())
+
+    return {path: INVALID for path, attachment_id in values if not valid(attachment_id)}
 
 
-def check_answers(ctx: Context, session, task: HumanTask, answers: dict) -> None:
+def check_answers(ctx: Context, session, task: HumanTask, answers: dict, actor=None) -> None:
     """422 naming each attachment field that does not hold a file of this task (see invalid_answers)."""
-    errors = invalid_answers(ctx, session, task, answers)
+    errors = invalid_answers(ctx, session, task, answers, actor)
     if errors:
         raise ValidationFailed(f"附件无效（{'、'.join(errors)}）：请上传本项目本环节的文件", errors=errors)
 

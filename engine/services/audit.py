@@ -11,8 +11,8 @@ their chain position `seq`, `prev_hash` and `row_hash` under a row lock on the o
 table (SELECT … FOR UPDATE on PostgreSQL; on SQLite every transaction already holds the write lock).
 So concurrent writers append one after the other — the chain is the commit order, linear — and the
 head lock is the last lock a transaction takes, so it cannot deadlock with the instance row locks
-taken earlier. `audit_instance_heads` keeps each instance's row count and last hash, so the rows of
-one project can be verified without walking the whole chain.
+taken earlier. Each instance row keeps its own count and last hash (`process_instances.audit_*`), so
+the rows of one project can be verified without walking the whole chain.
 
 The chain detects changes made without recomputing it; someone who can write the database and
 knows the scheme can rewrite the chain from the row they changed onward. `govflow audit verify`
@@ -25,15 +25,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.jsonable import jsonable
-from engine.models import AuditEvent, AuditHead, AuditInstanceHead, User
+from engine.models import AuditEvent, AuditHead, ProcessInstance, User
 
 GENESIS = "0" * 64
 _PENDING = "govflow_audit_pending"   # session.info key: rows added by this transaction, in order
+_LOCKED = "govflow_locked_instances"  # session.info key: ids of the instance rows this transaction locked
 
 
 def canonical(seq: int, event: str, instance_id, actor_id, element_id, data, at: datetime) -> str:
@@ -72,6 +73,12 @@ def append(session: Session, event: str, *, instance_id=None, actor_id=None, ele
     session.add(row)
     session.info.setdefault(_PENDING, []).append(row)
     return row
+
+
+def holds_lock(session: Session, instance_id: int) -> None:
+    """The transaction holds the instance's row lock (and read the row after taking it): its audit
+    count can be advanced on the object, in the step's own UPDATE of the row."""
+    session.info.setdefault(_LOCKED, set()).add(instance_id)
 
 
 def actor_id_of(session: Session, username: str | None) -> int | None:
@@ -119,16 +126,6 @@ def insert_or_ignore(session: Session, table, values: dict) -> None:
     session.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
-def _instance_head(session: Session, heads: dict, instance_id: int) -> AuditInstanceHead:
-    if instance_id not in heads:
-        head = session.get(AuditInstanceHead, instance_id)
-        if head is None:
-            head = AuditInstanceHead(instance_id=instance_id, count=0, last_seq=0, last_hash=GENESIS)
-            session.add(head)
-        heads[instance_id] = head
-    return heads[instance_id]
-
-
 def chain_pending(session: Session) -> int:
     """Give the rows this transaction added their place in the chain. Returns how many."""
     rows = [r for r in session.info.pop(_PENDING, []) if r in session and r.seq is None]
@@ -136,16 +133,32 @@ def chain_pending(session: Session) -> int:
         return 0
     with session.no_autoflush:
         head = _lock_head(session)
-        heads: dict[int, AuditInstanceHead] = {}
+        heads: dict[int, list] = {}   # instance id → [count added, last seq, last hash]
         for row in rows:
             seq = head.seq + 1
             row.seq, row.prev_hash = seq, head.last_hash
             row.row_hash = row_digest(row)
             head.seq, head.last_hash = seq, row.row_hash
             if row.instance_id is not None:
-                ihead = _instance_head(session, heads, row.instance_id)
-                ihead.count, ihead.last_seq, ihead.last_hash = ihead.count + 1, seq, row.row_hash
+                mine = heads.setdefault(row.instance_id, [0, 0, GENESIS])
+                mine[0], mine[1], mine[2] = mine[0] + 1, seq, row.row_hash
+        _advance_instances(session, heads)
     return len(rows)
+
+
+def _advance_instances(session: Session, heads: dict[int, list]) -> None:
+    """Each instance's count and last hash: on the instance object when the transaction holds it (its
+    UPDATE carries them with the step's state), else by an UPDATE of their own."""
+    for instance_id, (added, last_seq, last_hash) in heads.items():
+        inst = session.identity_map.get(session.identity_key(ProcessInstance, instance_id)) \
+            if instance_id in session.info.get(_LOCKED, ()) else None
+        if inst is not None and "audit_count" in inst.__dict__:
+            inst.audit_count, inst.audit_last_seq, inst.audit_last_hash = \
+                inst.audit_count + added, last_seq, last_hash
+        else:
+            session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                            .values(audit_count=ProcessInstance.audit_count + added, audit_last_seq=last_seq,
+                                    audit_last_hash=last_hash), execution_options={"synchronize_session": False})
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -158,6 +171,12 @@ def _before_commit(session: Session) -> None:
 def _after_rollback(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_LOCKED, None)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(_LOCKED, None)
 
 
 # --- verification -------------------------------------------------------------------------------------
@@ -233,14 +252,15 @@ def verify_instance(session: Session, instance_id: int) -> Break | None:
     after it in the chain, and the instance's count and last hash (so a removed row shows too)."""
     rows = list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
                                 .order_by(AuditEvent.seq.is_(None), AuditEvent.seq, AuditEvent.id)))
-    head = session.get(AuditInstanceHead, instance_id)
+    head = session.execute(select(ProcessInstance.audit_count, ProcessInstance.audit_last_hash)
+                           .where(ProcessInstance.id == instance_id)).first()
     neighbours = _neighbours(session, {s for r in rows if r.seq is not None for s in (r.seq - 1, r.seq + 1)})
     chain_seq = session.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
     for row in rows:
         reason = _check_instance_row(row, neighbours, chain_seq)
         if reason:
             return _broken(row, reason)
-    count, last_hash = (head.count, head.last_hash) if head else (0, GENESIS)
+    count, last_hash = (head.audit_count, head.audit_last_hash) if head else (0, GENESIS)
     if len(rows) != count or (rows and rows[-1].row_hash != last_hash):
         missing = count - len(rows)
         reason = f"本项目有 {missing} 条办理记录缺失（可能已被删除）" if missing > 0 else \

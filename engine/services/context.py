@@ -50,13 +50,21 @@ class Context:
     def calendar(self, jurisdiction: str | None):
         return self.runtime.calendar(jurisdiction)
 
+    def version_row(self, session: Session, version_id: int) -> tuple:
+        """(process key, checksum, deployed at) of a deployed version — read once per runtime (a
+        version's row never changes once deployed)."""
+        found = self.runtime.version_rows.get(version_id)
+        if found is None:
+            found = session.execute(select(ProcessVersion.process_key, ProcessVersion.checksum,
+                                           ProcessVersion.deployed_at).where(ProcessVersion.id == version_id)).first()
+            if found is None:
+                raise NotFound(f"流程版本不存在：{version_id}")
+            found = self.runtime.version_rows[version_id] = tuple(found)
+        return found
+
     def loaded_version(self, session: Session, version_id: int) -> wfx.LoadedVersion:
         """The parsed version, cached by the checksum of its files (parsing is the costly part)."""
-        found = session.execute(select(ProcessVersion.checksum, ProcessVersion.process_key)
-                                .where(ProcessVersion.id == version_id)).first()
-        if found is None:
-            raise NotFound(f"流程版本不存在：{version_id}")
-        checksum, process_key = found
+        process_key, checksum, _deployed_at = self.version_row(session, version_id)
 
         def loader():
             files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == version_id))
@@ -67,11 +75,7 @@ class Context:
     def forms_for(self, session: Session, version_id: int):
         """The forms of a deployed version (its snapshot, or forms/ for a version deployed before
         snapshots): an object with FormLibrary's `exists/load/validate`."""
-        found = session.execute(select(ProcessVersion.checksum, ProcessVersion.deployed_at)
-                                .where(ProcessVersion.id == version_id)).first()
-        if found is None:
-            raise NotFound(f"流程版本不存在：{version_id}")
-        checksum, deployed_at = found
+        _process_key, checksum, deployed_at = self.version_row(session, version_id)
         return self.runtime.forms_of_version(
             f"{version_id}:{checksum}:{deployed_at.isoformat()}",
             lambda: session.scalar(select(ProcessVersion.forms).where(ProcessVersion.id == version_id)))

@@ -4,10 +4,11 @@ leaves state and projection disagreeing."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
@@ -70,9 +71,14 @@ def _subject(workflow, task, info: wfx.ElementInfo) -> str:
     return f"{info.title}（{value}）"[:200] if value else info.title
 
 
-def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> list[HumanTask]:
-    existing = {row.task_guid: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
+def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow, now,
+                ready_rows: list[HumanTask] | None = None) -> tuple[list[HumanTask], list[HumanTask]]:
+    """(created, still ready) task rows. `ready_rows`: the instance's ready rows as the caller read
+    them under the instance lock (saves reading them again)."""
+    if ready_rows is None:
+        ready_rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                             HumanTask.state == "ready"))
+    existing = {row.task_guid: row for row in ready_rows if row.state == "ready"}
     ready_guids, created = set(), []
     for task in wfx.ready_user_tasks(workflow):
         guid = str(task.id)
@@ -94,14 +100,36 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
                         legal_basis=info.properties.get("legalBasis"), state="ready", created_at=now,
                         due_at=due_at, due_provisional=provisional)
-        session.add(row)
         created.append(row)
+    _insert_tasks(session, created)
     for guid, row in existing.items():
         if guid not in ready_guids:
             row.state = "cancelled"
             audit(session, "task_cancelled", instance_id=inst.id, element_id=row.element_id,
                   human_task_id=row.id, at=now)
-    return created
+    return created, [row for guid, row in existing.items() if guid in ready_guids]
+
+
+_TASK_COLUMNS = [c.key for c in HumanTask.__table__.columns if c.key != "id"]
+
+
+def _insert_tasks(session, rows: list[HumanTask]) -> None:
+    """Add the new task rows, in one INSERT: the unit of work batches them on PostgreSQL, but on SQLite
+    it inserts rows with database-made ids one by one (it cannot tell which returned id is whose), so
+    there they go out in one INSERT … RETURNING id, task_guid (a task's guid is unique) and join the
+    session as the rows they now are."""
+    if len(rows) < 2 or session.get_bind().dialect.name != "sqlite":
+        session.add_all(rows)
+        return
+    values = [{key: getattr(row, key) for key in _TASK_COLUMNS} for row in rows]
+    returned = session.execute(insert(HumanTask).returning(HumanTask.id, HumanTask.task_guid), values)
+    ids = {guid: task_id for task_id, guid in returned}
+    for row, row_values in zip(rows, values, strict=True):
+        for key, value in row_values.items():
+            setattr(row, key, value)   # every column loaded, so reading one later queries nothing
+        row.id = ids[row.task_guid]
+        make_transient_to_detached(row)
+        session.add(row)
 
 
 def record_incident(session: Session, inst: ProcessInstance, failure: StepFailed, now: datetime,
@@ -132,21 +160,28 @@ def record_incident(session: Session, inst: ProcessInstance, failure: StepFailed
     return row
 
 
-def _sync_timers(session, inst: ProcessInstance, workflow, now) -> None:
+def _sync_timers(session, inst: ProcessInstance, workflow, now, had_timers: bool = True) -> list[Timer]:
+    """The timer rows in line with the workflow; answers those still waiting. `had_timers=False`: the
+    caller saw the workflow wait on no timer before its step, so it has no timer rows to read."""
     pending = {t["task_guid"]: t for t in wfx.pending_timers(workflow)}
     rows = {row.task_guid: row for row in session.scalars(
-        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(("pending", "failed"))))}
+        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(("pending", "failed"))))} \
+        if had_timers or pending else {}
+    waiting = []
     for guid, info in pending.items():
         row = rows.get(guid)
         if row is None:
-            session.add(Timer(instance_id=inst.id, task_guid=guid, element_id=info["element_id"],
-                              title=info["title"], run_at=info["fires_at"], state="pending"))
+            row = Timer(instance_id=inst.id, task_guid=guid, element_id=info["element_id"],
+                        title=info["title"], run_at=info["fires_at"], state="pending")
+            session.add(row)
         elif row.run_at != info["fires_at"] and row.state == "pending":
             row.run_at = info["fires_at"]  # a cycle timer moved on to its next occurrence
+        waiting.append(row)
     for guid, row in rows.items():
         if guid not in pending:
             row.state = "done"
             row.fired_at = row.fired_at or now
+    return sorted(waiting, key=lambda r: r.run_at)
 
 
 def _finish(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> None:
@@ -177,8 +212,10 @@ def _finish(ctx: Context, session, inst: ProcessInstance, version, workflow, now
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
                     .values(lock_version=ProcessInstance.lock_version + 1))
-    return session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    inst = session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
                            .execution_options(populate_existing=True)).one()
+    audit_chain.holds_lock(session, instance_id)
+    return inst
 
 
 def terminate(ctx: Context, session: Session, inst: ProcessInstance, outcome: str, reason: str | None, now,
@@ -195,14 +232,29 @@ def terminate(ctx: Context, session: Session, inst: ProcessInstance, outcome: st
           data={"outcome": outcome, "outcome_label": label, "reason": reason, **(cause or {})}, at=now)
 
 
-def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now) -> list:
-    """Save the workflow and sync everything derived from it. Returns the newly ready task rows."""
-    created = _sync_tasks(ctx, session, inst, version, workflow, now)
-    _sync_timers(session, inst, workflow, now)
+@dataclass(frozen=True)
+class Synced:
+    """What a step left: the task rows it created, every ready task row, the timer rows waiting."""
+
+    created: list[HumanTask]
+    ready: list[HumanTask]
+    waiting: list[Timer]
+
+
+def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now,
+            ready_rows: list[HumanTask] | None = None, flush: bool = True, had_timers: bool = True) -> Synced:
+    """Save the workflow and sync everything derived from it. `ready_rows`: the instance's ready task
+    rows, when the caller read them under the instance lock; `had_timers=False`: the workflow waited
+    on no timer before the step; `flush=False` leaves the writes to the commit (one flush: the audit
+    rows go out already chained, engine.services.audit)."""
+    with session.no_autoflush:   # a due date's query must not flush half-made rows one by one
+        created, kept = _sync_tasks(ctx, session, inst, version, workflow, now, ready_rows)
+        waiting = _sync_timers(session, inst, workflow, now, had_timers)
     inst.state = wfx.dumps(workflow)
     inst.serializer_version = wfx.SERIALIZER_VERSION
     inst.updated_at = now
     if workflow.is_completed() and inst.status == "running":
         _finish(ctx, session, inst, version, workflow, now)
-    session.flush()
-    return created
+    if flush:
+        session.flush()
+    return Synced(created, kept + created, waiting if inst.status == "running" else [])

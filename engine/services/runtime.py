@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock, policy
 from engine import workflow as wfx
@@ -15,10 +16,12 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin
+from engine.services import attachments, calendar_admin, users, views
+from engine.services.audit import holds_lock
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.services.projection import audit, lock_instance, persist, record_incident, terminate
+from engine.services.users import Principal
 
 DEFAULT_START_FORM = "common/project_facts"
 
@@ -164,11 +167,26 @@ def stepping(run) -> tuple:
 
 def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
                   now: datetime | None = None) -> int:
-    """Complete a ready task as the user. 403 not theirs, 409 no longer ready, 422 bad data."""
+    """Complete a ready task as the user; answers the instance's id (see `complete`)."""
+    return complete(ctx, user_id, task_id, data, now)["id"]
+
+
+def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now: datetime | None = None) -> dict:
+    """Complete a ready task as the user (an id, or the Principal its request authenticated) and answer
+    the instance's new state: {id, process, status, outcome, outcome_label, outcome_reason,
+    active_tasks, waiting}. 404 no such task, 403 not theirs, 409 no longer ready, 422 bad data.
+
+    One transaction and few statements: the instance row is locked and read in one (an UPDATE …
+    RETURNING found through the task id, carrying the calendar's change signature), its ready task
+    rows in one more; the parsed version and its forms come from the runtime's caches; the writes go
+    out in the commit's one flush (task rows in one INSERT, audit rows already chained)."""
     now = now or clock.now()
     with ctx.db.transaction() as session, clock.frozen_at(now):
-        user = session.get(User, user_id)
-        row = session.get(HumanTask, task_id)
+        user = who if isinstance(who, Principal) else users.principal_by_id(session, who)
+        locked = _lock_instance_of_task(session, task_id)
+        inst, signature = locked if locked else (None, None)
+        rows = _task_rows(session, inst, task_id)
+        row = rows.pop(task_id, None)
         if row is None or user.jurisdiction != row.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
         if not policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.applicant_unit_id):
@@ -176,35 +194,63 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         if row.state != "ready":
             raise Conflict(_no_longer_ready(row))
         # the form as deployed with the instance's version (engine.runtime_env.FormSnapshot)
-        version_id = session.get(ProcessInstance, row.instance_id).process_version_id
-        answers = ctx.forms_for(session, version_id).validate(row.form, data) if row.form else dict(data or {})
-        inst = _lock_instance(session, row.instance_id)
-        if inst.process_version_id != version_id:
-            # migrated to another version meanwhile (engine.services.designer): its form decides
-            session.refresh(row)
-            answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
-                if row.form else dict(data or {})
-        attachments.check_answers(ctx, session, row, answers)  # files of this project and step only
-        calendar_admin.sync(ctx, session)
-        claimed = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "ready")
-                                  .values(state="completed", completed_by_id=user.id, completed_at=now,
-                                          data=jsonable(answers)))
-        if claimed.rowcount != 1:
-            raise Conflict("该任务已由他人办理")
+        answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
+            if row.form else dict(data or {})
+        attachments.check_answers(ctx, session, row, answers, actor=user)  # files of this project and step only
+        calendar_admin.sync_seen(ctx, session, signature)
+        _claim(session, row, user, answers, now)
         version = ctx.loaded_version(session, inst.process_version_id)
         workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
         task = wfx.find_task(workflow, row.task_guid)
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
+        had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))
         audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
               human_task_id=row.id, data={"title": row.title, "role": row.role_key, "answers": answers}, at=now)
-        persist(ctx, session, inst, version, workflow, now)
+        synced = persist(ctx, session, inst, version, workflow, now, ready_rows=list(rows.values()), flush=False,
+                         had_timers=had_timers)
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
-        return inst.id
+        return views.instance_state(ctx, inst, synced, now)
+
+
+def _lock_instance_of_task(session: Session, task_id: int) -> tuple[ProcessInstance, tuple] | None:
+    """(the instance of the task, locked and read; the calendar rows' signature) in one statement:
+    UPDATE … RETURNING takes the row lock (as SELECT … FOR UPDATE would) and reads the row."""
+    of_task = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    stmt = (update(ProcessInstance).where(ProcessInstance.id == of_task)
+            .values(lock_version=ProcessInstance.lock_version + 1)
+            .returning(ProcessInstance, *calendar_admin.signature_columns()))
+    found = session.execute(stmt, execution_options={"synchronize_session": False,
+                                                     "populate_existing": True}).first()
+    if found is None:
+        return None
+    holds_lock(session, found[0].id)
+    return found[0], tuple(found[1:])
+
+
+def _task_rows(session: Session, inst: ProcessInstance | None, task_id: int) -> dict[int, HumanTask]:
+    """The task and the instance's ready task rows, by id (read under the instance lock)."""
+    if inst is None:
+        return {}
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                   or_(HumanTask.state == "ready", HumanTask.id == task_id)))
+    return {row.id: row for row in rows}
+
+
+def _claim(session: Session, row: HumanTask, user, answers: dict, now: datetime) -> None:
+    """Mark the task completed by the user (a conditional UPDATE: the instance lock already makes it
+    the only one, the condition keeps it so should a path ever change a task without that lock)."""
+    values = {"state": "completed", "completed_by_id": user.id, "completed_at": now, "data": jsonable(answers)}
+    claimed = session.execute(update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == "ready")
+                              .values(**values), execution_options={"synchronize_session": False})
+    if claimed.rowcount != 1:
+        raise Conflict("该任务已由他人办理")
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 def _no_longer_ready(row: HumanTask) -> str:

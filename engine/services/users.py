@@ -380,6 +380,66 @@ def token_row(session: Session, token: str, now: datetime | None = None) -> ApiT
     return row
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, as one query reads it with their credential: what engine.policy needs (id,
+    jurisdiction, unit, role keys) without a User row in the session. A request's services take it
+    instead of reloading the user and their roles."""
+
+    id: int
+    username: str
+    display_name: str
+    jurisdiction: str
+    unit_id: int
+    role_keys: frozenset[str]
+
+
+def _principal(session: Session, credential, secret: str | None, now: datetime | None) -> Principal | None:
+    """The active user holding the live credential (ApiToken or UserSession) whose secret is given,
+    with their roles: one statement."""
+    if not isinstance(secret, str) or not secret:
+        return None
+    rows = session.execute(
+        select(User.id, User.username, User.display_name, User.jurisdiction, User.unit_id, UserRole.role_key)
+        .join(credential, credential.user_id == User.id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(credential.token_hash == secret_hash(secret), credential.expires_at > (now or clock.now()),
+               User.active.is_(True))).all()
+    return _from_rows(rows) if rows else None
+
+
+def principal_by_id(session: Session, user_id: int) -> Principal:
+    """A user (active or not: a service called with a user id acts for them) with their roles."""
+    rows = session.execute(
+        select(User.id, User.username, User.display_name, User.jurisdiction, User.unit_id, UserRole.role_key)
+        .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == user_id)).all()
+    if not rows:
+        raise NotFound(f"用户不存在：{user_id}")
+    return _from_rows(rows)
+
+
+def _from_rows(rows) -> Principal:
+    first = rows[0]
+    return Principal(first.id, first.username, first.display_name, first.jurisdiction, first.unit_id,
+                     frozenset(r.role_key for r in rows if r.role_key))
+
+
+def principal_for_token(session: Session, token: str, now: datetime | None = None) -> Principal:
+    """The caller of an API request with a bearer token, else AuthenticationError."""
+    found = _principal(session, ApiToken, token, now)
+    if found is None:
+        raise AuthenticationError("令牌无效或已过期")
+    return found
+
+
+def principal_for_session(session: Session, user_id, secret, now: datetime | None = None) -> Principal:
+    """The caller of a browser request (the cookie's user id and session secret), else AuthenticationError."""
+    found = _principal(session, UserSession, secret, now)
+    if found is None or found.id != user_id:
+        raise AuthenticationError("登录已失效，请重新登录")
+    return found
+
+
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User:
     row = token_row(session, token, now)
     user = session.get(User, row.user_id)

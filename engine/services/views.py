@@ -123,11 +123,28 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
                       "created_at": local_iso(c.created_at)} for c in queries.children_of(session, inst.id)],
         "active_tasks": [task_summary(t, now) for t in tasks if t.state == "ready"],
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
-        "waiting": [{"name": t.element_id, "title": t.title, "fires_at": local_iso(t.run_at),
-                     "state": t.state, "last_error": t.last_error}
-                    for t in queries.pending_timers_of(session, inst.id)],
+        "waiting": [_waiting(t) for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
     }
+
+
+def instance_state(ctx: Context, inst: ProcessInstance, synced, now: datetime) -> dict:
+    """The instance after a step, from what the step itself wrote (engine.services.projection.Synced):
+    what a client needs next — status, outcome, the tasks now open, the timers waiting — with the full
+    detail one GET /instances/{id} away."""
+    jurisdiction = ctx.registry.get(inst.jurisdiction)
+    return {
+        "id": inst.id, "process": inst.process_key, "status": inst.status, "outcome": inst.outcome,
+        "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
+        "active_tasks": [task_summary(t, now) for t in sorted(synced.ready, key=lambda t: (t.created_at, t.title))
+                         if t.state == "ready"],
+        "waiting": [_waiting(t) for t in synced.waiting],
+    }
+
+
+def _waiting(timer) -> dict:
+    return {"name": timer.element_id, "title": timer.title, "fires_at": local_iso(timer.run_at),
+            "state": timer.state, "last_error": timer.last_error}
 
 
 def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue_only: bool = False,
@@ -155,8 +172,7 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 if inst.process_key in jurisdiction.processes else inst.process_key,
                 "applicant_unit": inst.applicant_unit.name, "created_at": local_iso(inst.created_at),
                 "open_tasks": [task_summary(t, now) for t in tasks[inst.id]],
-                "waiting": [{"name": t.element_id, "title": t.title, "fires_at": local_iso(t.run_at), "state": t.state,
-                             "last_error": t.last_error} for t in timers[inst.id]],
+                "waiting": [_waiting(t) for t in timers[inst.id]],
                 "earliest_due": local_iso(earliest), "overdue": int(overdue or 0),
             } for inst, _open, earliest, overdue in rows],
         }

@@ -1,0 +1,91 @@
+"""What the benchmarks share: a scratch database (a temporary SQLite file, or a PostgreSQL database
+created beside the one a URL names and dropped afterwards), a Context on it, and the figures' format."""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.config import Settings  # noqa: E402
+from engine.migrate import upgrade  # noqa: E402
+from engine.services.context import Context  # noqa: E402
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def backend_url(name: str) -> str | None:
+    """None for SQLite (a temporary file), else the PostgreSQL URL to create the scratch database beside."""
+    if name == "sqlite":
+        return None
+    return os.environ.get("GOVFLOW_BENCH_PG_URL", PG_DEFAULT)
+
+
+@contextmanager
+def scratch_database(pg_url: str | None):
+    """Yields a database URL nobody else uses; dropped (PostgreSQL) or left in a temp dir (SQLite)."""
+    if pg_url is None:
+        yield f"sqlite:///{tempfile.mkdtemp(prefix='govflow_bench_')}/bench.sqlite3"
+        return
+    name = f"govflow_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield pg_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def context(url: str) -> Context:
+    instance = Path(tempfile.mkdtemp(prefix="govflow_bench_instance_"))
+    os.environ["GOVFLOW_INSTANCE_DIR"] = str(instance)
+    os.environ["GOVFLOW_DATABASE_URL"] = url
+    settings = Settings.from_env()
+    ctx = Context.from_settings(settings)
+    upgrade(ctx.db)
+    return ctx
+
+
+class StatementCounter:
+    """Counts the SQL statements sent on an engine while `counting` is on."""
+
+    def __init__(self, engine):
+        self.count = 0
+        self.counting = False
+        self.statements: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        if self.counting:
+            self.count += 1
+            self.statements.append(statement.split("\n", 1)[0][:120])
+
+    @contextmanager
+    def measure(self):
+        self.count, self.statements, self.counting = 0, [], True
+        try:
+            yield self
+        finally:
+            self.counting = False
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def p90_ms(samples: list[float]) -> float:
+    return sorted(samples)[int(len(samples) * .9)] * 1000
+
+
+def ms(samples: list[float]) -> str:
+    return f"median {median_ms(samples):.2f} ms, p90 {p90_ms(samples):.2f} ms"

@@ -3,6 +3,7 @@ created beside the one a URL names and dropped afterwards), a Context on it, and
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -30,9 +31,14 @@ def backend_url(name: str) -> str | None:
 
 @contextmanager
 def scratch_database(pg_url: str | None):
-    """Yields a database URL nobody else uses; dropped (PostgreSQL) or left in a temp dir (SQLite)."""
+    """Yields a database URL nobody else uses; dropped afterwards (PostgreSQL), or a file in a
+    temporary folder removed afterwards (SQLite)."""
     if pg_url is None:
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='govflow_bench_')}/bench.sqlite3"
+        folder = tempfile.mkdtemp(prefix="govflow_bench_")
+        try:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         return
     name = f"govflow_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
@@ -46,13 +52,16 @@ def scratch_database(pg_url: str | None):
         admin.dispose()
 
 
-def context(url: str) -> Context:
+def context(url: str, *, migrate: bool = True) -> Context:
+    """A Context on `url` with an instance folder of its own (uploads); the schema created unless
+    `migrate` is off (a worker process on a database its parent prepared)."""
     instance = Path(tempfile.mkdtemp(prefix="govflow_bench_instance_"))
     os.environ["GOVFLOW_INSTANCE_DIR"] = str(instance)
     os.environ["GOVFLOW_DATABASE_URL"] = url
     settings = Settings.from_env()
     ctx = Context.from_settings(settings)
-    upgrade(ctx.db)
+    if migrate:
+        upgrade(ctx.db)
     return ctx
 
 
@@ -66,7 +75,9 @@ class StatementCounter:
         event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, conn, cursor, statement, parameters, context, executemany):
-        if self.counting:
+        # BEGIN is transaction control (SQLite's BEGIN IMMEDIATE is sent as a statement, PostgreSQL's
+        # BEGIN by the driver unseen): not counted, so the two backends count alike
+        if self.counting and not statement.startswith("BEGIN"):
             self.count += 1
             self.statements.append(statement.split("\n", 1)[0][:120])
 
@@ -85,6 +96,10 @@ def median_ms(samples: list[float]) -> float:
 
 def p90_ms(samples: list[float]) -> float:
     return sorted(samples)[int(len(samples) * .9)] * 1000
+
+
+def p95_ms(samples: list[float]) -> float:
+    return sorted(samples)[min(len(samples) - 1, int(len(samples) * .95))] * 1000
 
 
 def ms(samples: list[float]) -> str:

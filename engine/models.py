@@ -146,7 +146,8 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
-    __table_args__ = (Index("ix_instances_status_jurisdiction", "status", "jurisdiction"),)
+    __table_args__ = (Index("ix_instances_status_jurisdiction", "status", "jurisdiction"),
+                      Index("ix_instances_waiting", "jurisdiction", "status", "earliest_due_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -160,9 +161,15 @@ class ProcessInstance(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     outcome_reason: Mapped[str | None] = mapped_column(Text)
     facts: Mapped[dict] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(Text)
+    # the serialized workflow (tens of KB): deferred, so lists and overviews never carry it; the
+    # services that step an instance read it with the row lock (runtime, projection.lock_instance, timers)
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    # where it waits, kept by every step in its own transaction (engine/services/projection.py), so
+    # overviews read it instead of aggregating every open task: ready tasks and the earliest due date
+    open_tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    earliest_due_at: Mapped[datetime | None]
     # the instance's share of the audit chain (engine/services/audit.py): its row count and last row
     audit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     audit_last_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
@@ -48,7 +48,8 @@ def inbox(session: Session, user: User, unit_roles: frozenset[str], flt: InboxFi
         cond.append(HumanTask.project_name.contains(flt.q.strip(), autoescape=True))
     total = session.scalar(select(func.count()).select_from(HumanTask).where(*cond))
     order = ([HumanTask.created_at.desc(), HumanTask.id.desc()] if flt.sort == "new" else
-             [HumanTask.due_at.is_(None), HumanTask.due_at.asc(), HumanTask.created_at.asc(), HumanTask.id])
+             # NULLS LAST (not `due_at IS NULL, due_at`): PostgreSQL reads it off ix_human_tasks_inbox
+             [HumanTask.due_at.asc().nulls_last(), HumanTask.created_at.asc(), HumanTask.id])
     per_page = max(1, min(flt.per_page, 200))
     page = max(1, flt.page)
     rows = session.scalars(select(HumanTask).where(*cond).order_by(*order)
@@ -125,26 +126,19 @@ def overdue_count(session: Session, jurisdiction: str, now: datetime) -> int:
 
 def running_overview(session: Session, jurisdiction: str, now: datetime, *, process: str | None = None,
                      overdue_only: bool = False, limit: int = 50, offset: int = 0):
-    """Running projects with where they wait: open-task count, earliest due date and overdue count,
-    most overdue first. Returns (rows, total); each row is (instance, open, earliest_due, overdue)."""
-    ready = (select(HumanTask.instance_id,
-                    func.count().label("open"),
-                    func.min(HumanTask.due_at).label("earliest_due"),
-                    func.sum(case((HumanTask.due_at < now, 1), else_=0)).label("overdue"))
-             .where(HumanTask.state == "ready", HumanTask.jurisdiction == jurisdiction)
-             .group_by(HumanTask.instance_id).subquery())
+    """Running projects with where they wait, longest overdue first (then the earliest due, then
+    those with no clock), from the instances' own summary columns (open tasks, earliest due date):
+    no aggregate over the open tasks. Returns (rows, total); each row is (instance, open, earliest_due)."""
     cond = [ProcessInstance.jurisdiction == jurisdiction, ProcessInstance.status == "running"]
     if process:
         cond.append(ProcessInstance.process_key == process)
     if overdue_only:
-        cond.append(ready.c.overdue > 0)
-    base = select(ProcessInstance, ready.c.open, ready.c.earliest_due, ready.c.overdue).outerjoin(
-        ready, ready.c.instance_id == ProcessInstance.id).where(*cond)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = session.execute(base.order_by(func.coalesce(ready.c.overdue, 0).desc(),
-                                         ready.c.earliest_due.is_(None), ready.c.earliest_due,
-                                         ProcessInstance.id).offset(offset).limit(limit)).all()
-    return rows, total
+        cond.append(ProcessInstance.earliest_due_at < now)
+    total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*cond))
+    rows = session.scalars(select(ProcessInstance).where(*cond)
+                           .order_by(ProcessInstance.earliest_due_at.asc().nulls_last(), ProcessInstance.id)
+                           .offset(offset).limit(limit)).all()
+    return [(inst, inst.open_tasks, inst.earliest_due_at) for inst in rows], total
 
 
 def ready_tasks_for(session: Session, instance_ids: list[int]) -> dict[int, list[HumanTask]]:

@@ -346,6 +346,7 @@ def test_diff_files_reports_decision_cells_by_rule_and_column_and_the_hit_policy
 
 def test_govflow_demo_and_govflow_deploy_deploy_the_forms_with_each_version(ctx, tmp_path):
     from sqlalchemy import select
+    from sqlalchemy.orm import undefer
 
     from engine.models import ProcessVersion
     from web.cli import main
@@ -356,7 +357,7 @@ def test_govflow_demo_and_govflow_deploy_deploy_the_forms_with_each_version(ctx,
     changed.write_text(_edited(), encoding="utf-8")
     assert main(["deploy", str(changed)]) == 0
     with ctx.db.transaction() as session:
-        rows = list(session.scalars(select(ProcessVersion)))
+        rows = list(session.scalars(select(ProcessVersion).options(undefer(ProcessVersion.forms))))
     assert rows and all(row.forms for row in rows)
     newest = max((r for r in rows if r.process_key == "yeji"), key=lambda r: r.version)
     assert (newest.version, newest.deployed_by) == (2, "cli") and "yeji/declare" in newest.forms

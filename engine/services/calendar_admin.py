@@ -26,7 +26,7 @@ from engine.models import CalendarYear, HumanTask, ProcessInstance, Timer
 from engine.script_helpers import rearm
 from engine.services.audit import actor_id_of
 from engine.services.context import Context
-from engine.services.projection import audit, due_for, lock_instance, persist
+from engine.services.projection import audit, due_for, lock_instance, persist, refresh_waiting
 from engine.workcalendar import BusinessCalendar, YearArrangement, builtin_arrangement, parse_notice
 
 log = logging.getLogger("govflow.calendar")
@@ -252,6 +252,8 @@ def _recompute_tasks(ctx: Context, year: int, jurisdiction: str | None, now: dat
             if due_at is None or due_at >= now:
                 row.overdue_notified_at = None   # no longer overdue under the official calendar
             changed += 1
+        session.flush()
+        refresh_waiting(session, workflows)
     return changed
 
 

@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached, undefer
 
 from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
@@ -164,9 +164,11 @@ def _sync_timers(session, inst: ProcessInstance, workflow, now, had_timers: bool
     """The timer rows in line with the workflow; answers those still waiting. `had_timers=False`: the
     caller saw the workflow wait on no timer before its step, so it has no timer rows to read."""
     pending = {t["task_guid"]: t for t in wfx.pending_timers(workflow)}
+    open_states = ("pending", "failed")
+    # (the states as this transaction left them: a row it fired is no longer open, flushed or not)
     rows = {row.task_guid: row for row in session.scalars(
-        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(("pending", "failed"))))} \
-        if had_timers or pending else {}
+        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(open_states)))
+        if row.state in open_states} if had_timers or pending else {}
     waiting = []
     for guid, info in pending.items():
         row = rows.get(guid)
@@ -213,6 +215,7 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
                     .values(lock_version=ProcessInstance.lock_version + 1))
     inst = session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                           .options(undefer(ProcessInstance.state))
                            .execution_options(populate_existing=True)).one()
     audit_chain.holds_lock(session, instance_id)
     return inst
@@ -255,6 +258,25 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
     inst.updated_at = now
     if workflow.is_completed() and inst.status == "running":
         _finish(ctx, session, inst, version, workflow, now)
+    ready = [row for row in kept + created if row.state == "ready"]
+    set_waiting(inst, ready)
     if flush:
         session.flush()
     return Synced(created, kept + created, waiting if inst.status == "running" else [])
+
+
+def set_waiting(inst: ProcessInstance, ready: list[HumanTask]) -> None:
+    """The instance's summary of where it waits: its ready tasks and their earliest due date."""
+    dues = [row.due_at for row in ready if row.due_at is not None]
+    inst.open_tasks, inst.earliest_due_at = len(ready), min(dues) if dues else None
+
+
+def refresh_waiting(session: Session, instance_ids) -> None:
+    """set_waiting from the task rows, for instances whose tasks changed outside a step (a due date
+    recomputed when a calendar year was imported)."""
+    ready = (HumanTask.instance_id == ProcessInstance.id) & (HumanTask.state == "ready")
+    for instance_id in sorted(set(instance_ids)):
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(
+            open_tasks=select(func.count(HumanTask.id)).where(ready).scalar_subquery(),
+            earliest_due_at=select(func.min(HumanTask.due_at)).where(ready).scalar_subquery()),
+            execution_options={"synchronize_session": False})

@@ -223,13 +223,15 @@ def _lock_instance_of_task(session: Session, task_id: int) -> tuple[ProcessInsta
     of_task = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
     stmt = (update(ProcessInstance).where(ProcessInstance.id == of_task)
             .values(lock_version=ProcessInstance.lock_version + 1)
-            .returning(ProcessInstance, *calendar_admin.signature_columns()))
+            .returning(ProcessInstance, ProcessInstance.state, *calendar_admin.signature_columns()))
     found = session.execute(stmt, execution_options={"synchronize_session": False,
                                                      "populate_existing": True}).first()
     if found is None:
         return None
-    holds_lock(session, found[0].id)
-    return found[0], tuple(found[1:])
+    inst, state, *signature = found
+    set_committed_value(inst, "state", state)   # deferred on the model, read here with the lock
+    holds_lock(session, inst.id)
+    return inst, tuple(signature)
 
 
 def _task_rows(session: Session, inst: ProcessInstance | None, task_id: int) -> dict[int, HumanTask]:

@@ -1,10 +1,10 @@
 """Timers and deadlines as rows, fired exactly once.
 
-A scheduler (`tick`) takes one instance at a time: it locks the instance row of the earliest due
-timer with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serializes writers with BEGIN
-IMMEDIATE), loads the workflow, fires what is due, and saves the new state, the timer rows and the
-`timer_fired` audit rows in that same transaction (which advances up to BATCH instances, each in a
-savepoint, before it commits). Two schedulers therefore never fire a timer twice (the second one
+A scheduler (`tick`) claims a batch of instances in one query: it locks the instance rows of the
+earliest due timers with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serializes writers
+with BEGIN IMMEDIATE), and for each one loads the workflow, fires what is due, and saves the new
+state, the timer rows and the `timer_fired` audit rows in that same transaction (up to BATCH
+instances, each in a savepoint, then one commit). Two schedulers therefore never fire a timer twice (the second one
 skips the locked instance and, once it is committed, no longer finds the timer due), and a scheduler
 killed mid-fire loses nothing (its transaction is rolled back, the timers stay pending). Every path
 that touches timer rows locks the instance first, so schedulers and users never deadlock. A timer
@@ -18,7 +18,7 @@ import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, undefer
 
 from engine import clock
 from engine import workflow as wfx
@@ -50,7 +50,8 @@ def backoff(attempts: int) -> timedelta:
 
 
 # FOR UPDATE cannot lock the outer side of the instance's eager joins (and needs no version files).
-_WITHOUT_JOINS = (lazyload(ProcessInstance.version), lazyload(ProcessInstance.applicant_unit))
+_WITHOUT_JOINS = (lazyload(ProcessInstance.version), lazyload(ProcessInstance.applicant_unit),
+                  undefer(ProcessInstance.state))
 
 
 def _is_due(now: datetime):
@@ -58,14 +59,16 @@ def _is_due(now: datetime):
     return (Timer.state == "pending", Timer.run_at < now)
 
 
-def _claim_instance(session: Session, now: datetime, *, wait: bool) -> ProcessInstance | None:
-    """Lock and load the instance of the earliest due timer; skip instances another transaction
-    holds unless `wait`. (Ordered by `run_at` alone, so the `ix_timers_due` index serves it.)"""
-    return session.scalar(
+def _claim_instances(session: Session, now: datetime, limit: int, *, wait: bool) -> list[ProcessInstance]:
+    """Lock and load the instances of the earliest due timers, up to `limit` of them in one query;
+    skip instances another transaction holds unless `wait` (then only the first, waiting for it).
+    (Ordered by `run_at` alone, so the `ix_timers_due` index serves it.)"""
+    rows = session.scalars(
         select(ProcessInstance).join(Timer, Timer.instance_id == ProcessInstance.id)
-        .where(*_is_due(now)).order_by(Timer.run_at).limit(1)
+        .where(*_is_due(now)).order_by(Timer.run_at).limit(1 if wait else limit)
         .with_for_update(of=ProcessInstance, skip_locked=not wait).options(*_WITHOUT_JOINS)
         .execution_options(populate_existing=True))
+    return list(dict.fromkeys(rows))   # an instance with two due timers comes once
 
 
 def _any_due(session: Session, now: datetime) -> bool:
@@ -80,15 +83,12 @@ def fire_due(ctx: Context, now: datetime, worker: str | None = None, batch: int 
     wait = finished = False
     while not finished:
         with ctx.db.transaction() as session, clock.frozen_at(now):
-            claimed = 0
-            while claimed < batch:
-                # An instance this transaction already advanced has no due timer left, so each claim
-                # is a new one; only the first claim of a transaction may wait for a lock.
-                inst = _claim_instance(session, now, wait=wait and claimed == 0)
-                if inst is None:
-                    break
-                claimed += 1
+            # One query claims the batch (two schedulers take disjoint batches: SKIP LOCKED); an
+            # instance whose timers another step moved meanwhile simply has none due any more.
+            instances = _claim_instances(session, now, batch, wait=wait)
+            for inst in instances:
                 fired.extend(_fire_instance(ctx, session, inst, now, worker))
+            claimed = len(instances)
             if claimed == 0:
                 # Everything left is held by someone else (another scheduler, a user completing a
                 # task, a scheduler that died and whose connection is being closed): wait for one.

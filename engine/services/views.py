@@ -161,7 +161,7 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                                                overdue_only=overdue_only, limit=per_page,
                                                offset=(max(1, page) - 1) * per_page)
         ids = [inst.id for inst, *_ in rows]
-        tasks = queries.ready_tasks_for(session, ids)
+        tasks = queries.ready_tasks_for(session, ids)   # of this page's projects only
         timers = queries.pending_timers_for(session, ids)
         return {
             "jurisdiction": jurisdiction.name, "counts": queries.status_counts(session, user.jurisdiction),
@@ -173,6 +173,7 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 "applicant_unit": inst.applicant_unit.name, "created_at": local_iso(inst.created_at),
                 "open_tasks": [task_summary(t, now) for t in tasks[inst.id]],
                 "waiting": [_waiting(t) for t in timers[inst.id]],
-                "earliest_due": local_iso(earliest), "overdue": int(overdue or 0),
-            } for inst, _open, earliest, overdue in rows],
+                "earliest_due": local_iso(earliest),
+                "overdue": sum(1 for t in tasks[inst.id] if t.due_at is not None and t.due_at < now),
+            } for inst, _open, earliest in rows],
         }

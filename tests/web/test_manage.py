@@ -9,8 +9,11 @@ def test_it_shows_managers_where_each_project_waits_overdue_first(sign_in, peopl
     late = in_review(people, ctx)  # reviews due 2026-12-31: overdue by the real clock only after that
     fresh = people.start("bob", "yeji", {**FACTS, "project_name": "医保便民系统"}, now=at("2026-08-01 11:00"))
     board = views.dashboard(ctx, people.mona, now=at("2027-01-05 10:00"))
-    assert [p["id"] for p in board["projects"]] == [late, fresh]
-    assert board["projects"][0]["overdue"] == 6 and board["overdue_tasks"] == 7
+    # both are overdue; the one overdue longest comes first (its 项目申报 was due in 2026 before the
+    # reviews of the other fell due on 2026-12-31)
+    declaration_due = board["projects"][0]["earliest_due"]
+    assert [p["id"] for p in board["projects"]] == [fresh, late] and declaration_due < "2026-12-31"
+    assert [p["overdue"] for p in board["projects"]] == [1, 6] and board["overdue_tasks"] == 7
     assert board["counts"] == {"running": 2}
     page = text(sign_in("mona").get("/manage"))
     assert "项目监控" in page and "医保便民系统" in page and "区财政局：概算合理性审查" in page

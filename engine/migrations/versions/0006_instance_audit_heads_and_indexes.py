@@ -1,12 +1,13 @@
-"""instance audit heads on the instance row, and indexes for the inbox and the 已办 tab
+"""instance summaries (open tasks, earliest due date, audit head) on the instance row; 已办 index
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-09 09:00:00
 
-Each instance's audit count and last hash move from audit_instance_heads onto process_instances
-(a step already writes that row, so the chain costs it no statement of its own); the 已办 tab's
-count reads a partial index of completed tasks.
+Each instance row keeps how many tasks are open and the earliest due date among them (overviews
+read them instead of aggregating every open task); each instance's audit count and last hash move
+from audit_instance_heads onto process_instances (a step already writes that row, so the chain costs
+it no statement of its own); the 已办 tab's count reads a partial index of completed tasks.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -26,7 +27,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('audit_last_seq', sa.BigInteger(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('audit_last_hash', sa.String(length=64), nullable=False,
                                       server_default=GENESIS))
+        batch_op.add_column(sa.Column('open_tasks', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('earliest_due_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_instances_waiting', ['jurisdiction', 'status', 'earliest_due_at'], unique=False)
     bind = op.get_bind()
+    bind.execute(sa.text(
+        "UPDATE process_instances SET "
+        "open_tasks = (SELECT count(*) FROM human_tasks t WHERE t.instance_id = process_instances.id "
+        "AND t.state = 'ready'), "
+        "earliest_due_at = (SELECT min(t.due_at) FROM human_tasks t WHERE t.instance_id = process_instances.id "
+        "AND t.state = 'ready')"))
     heads = sa.table('audit_instance_heads', sa.column('instance_id', BigId), sa.column('count', sa.Integer()),
                      sa.column('last_seq', sa.BigInteger()), sa.column('last_hash', sa.String()))
     instances = sa.table('process_instances', sa.column('id', BigId), sa.column('audit_count', sa.Integer()),
@@ -55,6 +65,9 @@ def downgrade() -> None:
                          "SELECT id, audit_count, audit_last_seq, audit_last_hash FROM process_instances "
                          "WHERE audit_count > 0"))
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.drop_index('ix_instances_waiting')
+        batch_op.drop_column('earliest_due_at')
+        batch_op.drop_column('open_tasks')
         batch_op.drop_column('audit_last_hash')
         batch_op.drop_column('audit_last_seq')
         batch_op.drop_column('audit_count')

@@ -128,7 +128,7 @@ def main() -> None:
         figures = bench.run()
         ctx.db.dispose()
     floor = median_ms(figures["floor"])
-    result = {"backend": args.backend, "rounds": args.rounds, "floor_ms": round(floor, 2),
+    result = {"benchmark": "completion", "backend": args.backend, "rounds": args.rounds, "floor_ms": round(floor, 2),
               "service_ms": round(median_ms(figures["service"]), 2), "http_ms": round(median_ms(figures["http"]), 2),
               "http_over_floor": round(median_ms(figures["http"]) / floor, 2),
               "statements": max(figures["statements"]), "response_bytes": bench.last_body}

@@ -1,19 +1,26 @@
-"""Measures the 叶集 procedure through the real stack and prints the figures:
-parse of a deployed version, starting an instance, completing a task through the REST API, and the
-size of the stored state. Uses GOVFLOW_DATABASE_URL (default: a fresh SQLite file in a temp dir;
-point it only at a scratch database: it creates the schema and rows there).
+"""What benchmarks/completion.py does not cover: parsing each deployed diagram, starting an instance,
+and the size of the stored state.
 
-    python benchmarks/engine_steps.py [--rounds 50]
-"""
+    python benchmarks/engine_steps.py [--backend sqlite|postgresql] [--rounds 30] [--parse-rounds 5]
+        [--no-parse] [--json]
+
+- parse — every process of every jurisdiction is deployed into a scratch database
+  (benchmarks/common.py), then its deployed files are parsed as a worker does on first use of a version
+  (`engine.workflow.load_version`: BPMN/DMN parse, element table, serialized specs; the version cache
+  keeps the result, so this is paid once per process and version), median of `--parse-rounds`; with
+  the bundle's size (what one version stores; the states never repeat it). Does not depend on the
+  database: `--no-parse` leaves it out.
+- start — `engine.services.runtime.start_instance` of a 叶集 project (form check, engine start up to
+  项目申报, projection, audit, commit), median and p90 of `--rounds`.
+- state — the stored workflow state of a 叶集 project waiting on 项目申报, and after it (six parallel
+  reviews open), raw and gzipped."""
 from __future__ import annotations
 
 import argparse
 import gzip
-import io
-import os
+import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,86 +28,93 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from benchmarks.common import backend_url, context, median_ms, p90_ms, scratch_database  # noqa: E402
+from benchmarks.completion import FACTS, Bench  # noqa: E402
 from engine import workflow as wfx  # noqa: E402
-from engine.config import Settings  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
-from engine.models import ProcessInstance  # noqa: E402
+from engine.models import ProcessInstance, ProcessVersion  # noqa: E402
 from engine.services import runtime  # noqa: E402
-from engine.services.context import Context  # noqa: E402
-from engine.services.deploy import bundle_for, deploy  # noqa: E402
-from engine.services.users import hash_password, upsert_user  # noqa: E402
-from web.app import create_app  # noqa: E402
-
-FACTS = {"project_name": "基准项目", "project_type": "construction", "total_investment": 300,
-         "plan_year": 2027, "urgent": True}
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-DECLARE = {"construction_basis": "依据", "construction_plan": "方案.pdf", "budget_estimate": 300,
-           "feasibility_study": "可研.pdf", "leader": "甲", "contact": "乙", "phone": "0564-1234567"}
+from engine.services.deploy import deploy  # noqa: E402
 
 
-def ms(samples: list[float]) -> str:
-    p90 = sorted(samples)[int(len(samples) * .9)]
-    return f"median {statistics.median(samples) * 1000:.2f} ms, p90 {p90 * 1000:.2f} ms"
+def parse_times(ctx, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """({process key: median parse ms}, {process key: bundle KB}) over every deployed process."""
+    parse, sizes = {}, {}
+    for jurisdiction in ctx.registry.jurisdictions().values():
+        for key in jurisdiction.processes:
+            with ctx.db.transaction() as session:
+                version, _created = deploy(ctx.runtime, session, key, deployed_by="benchmark")
+                files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == version.id))
+            raw = {name: content.encode("utf-8") for name, content in files.items()}
+            samples = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                wfx.load_version(key, raw)
+                samples.append(time.perf_counter() - started)
+            parse[key] = round(statistics.median(samples) * 1000, 1)
+            sizes[key] = round(sum(len(c) for c in raw.values()) / 1024, 1)
+    return parse, sizes
+
+
+def state_of(ctx, instance_id: int) -> str:
+    with ctx.db.transaction() as session:
+        return session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == instance_id))
+
+
+def kb(text: str) -> tuple[float, float]:
+    raw = text.encode("utf-8")
+    return round(len(raw) / 1024, 1), round(len(gzip.compress(raw)) / 1024, 1)
+
+
+def starts(ctx, bench: Bench, rounds: int) -> list[float]:
+    for _ in range(3):     # warm-up: parsed version, forms and connections cached
+        runtime.start_instance(ctx, bench.user_id, "yeji", FACTS)
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        runtime.start_instance(ctx, bench.user_id, "yeji", FACTS)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def measure(args) -> dict:
+    result = {"benchmark": "engine", "backend": args.backend, "rounds": args.rounds}
+    with scratch_database(backend_url(args.backend)) as url:
+        ctx = context(url)
+        try:
+            bench = Bench(ctx, args.rounds)          # 叶集 deployed, an applicant, a signed-in API client
+            samples = starts(ctx, bench, args.rounds)
+            result.update(start_ms=round(median_ms(samples), 2), start_p90_ms=round(p90_ms(samples), 2))
+            instance_id, task_id, data = bench.waiting_task()
+            result["state_declare_kb"], result["state_declare_gz_kb"] = kb(state_of(ctx, instance_id))
+            runtime.complete_task(ctx, bench.user_id, task_id, data)
+            result["state_reviews_kb"], result["state_reviews_gz_kb"] = kb(state_of(ctx, instance_id))
+            if args.parse:
+                result["parse_ms"], result["bundle_kb"] = parse_times(ctx, args.parse_rounds)
+        finally:
+            ctx.db.dispose()
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--parse-rounds", type=int, default=5)
+    parser.add_argument("--no-parse", dest="parse", action="store_false", help="leave out the parse figures")
+    parser.add_argument("--json", action="store_true", help="one JSON line instead of the text figures")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp()
-    os.environ.setdefault("GOVFLOW_INSTANCE_DIR", tmp)
-    os.environ.setdefault("GOVFLOW_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    settings = Settings.from_env()
-    ctx = Context.from_settings(settings)
-    upgrade(ctx.db)
-    print(f"database: {ctx.db.engine.dialect.name}")
-
-    files = bundle_for("yeji")
-    parse = []
-    for _ in range(10):
-        t = time.perf_counter()
-        wfx.load_version("yeji", files)
-        parse.append(time.perf_counter() - t)
-    print(f"parse + validate yeji.bpmn (62 elements): {ms(parse)}")
-
-    pw = hash_password("bench-pass")
-    with ctx.db.transaction() as session:
-        deploy(session, "yeji")
-        user = upsert_user(session, "bench_applicant", "bench-pass", "yeji", "基准单位", ["applicant"],
-                           password_hash=pw)
-        user_id = user.id
-    starts, ids = [], []
-    for _ in range(args.rounds):
-        t = time.perf_counter()
-        ids.append(runtime.start_instance(ctx, user_id, "yeji", FACTS))
-        starts.append(time.perf_counter() - t)
-    print(f"start instance (service, incl. commit): {ms(starts)}")
-
-    app = create_app(settings, context=ctx)
-    client = app.test_client()
-    credentials = {"username": "bench_applicant", "password": "bench-pass"}
-    token = client.post("/api/v1/auth/token", json=credentials).json["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    tasks = client.get(f"/api/v1/tasks?per_page={args.rounds}", headers=headers).json
-    completes = []
-    for task in tasks:
-        data = dict(DECLARE)
-        for field in ("construction_plan", "feasibility_study"):  # the documents, uploaded first (not timed)
-            upload = client.post(f"/api/v1/tasks/{task['id']}/attachments", headers=headers,
-                                 data={"file": (io.BytesIO(PDF + field.encode()), data[field])},
-                                 content_type="multipart/form-data")
-            data[field] = str(upload.json["id"])
-        t = time.perf_counter()
-        response = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=headers, json={"data": data})
-        completes.append(time.perf_counter() - t)
-        assert response.status_code == 200, response.json
-    print(f"complete a task via POST /api/v1/tasks/{{id}}/complete (6 parallel reviews open after it): {ms(completes)}")
-
-    with ctx.db.transaction() as session:
-        state = session.scalar(select(ProcessInstance.state).where(ProcessInstance.id == ids[0]))
-    print(f"stored state after declaration: {len(state.encode()) / 1024:.1f} KB "
-          f"({len(gzip.compress(state.encode())) / 1024:.1f} KB gzipped); specs stored once per version")
-    ctx.db.dispose()
+    result = measure(args)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"database: {args.backend}")
+    print(f"start instance (叶集, service incl. commit): median {result['start_ms']:.2f} ms, "
+          f"p90 {result['start_p90_ms']:.2f} ms ({args.rounds} rounds)")
+    print(f"stored state waiting on 项目申报: {result['state_declare_kb']} KB ({result['state_declare_gz_kb']} KB "
+          f"gzipped); with the six reviews open: {result['state_reviews_kb']} KB "
+          f"({result['state_reviews_gz_kb']} KB gzipped); the specs are stored once per version")
+    for key, ms_ in result.get("parse_ms", {}).items():
+        print(f"parse {key:<28} {ms_:8.1f} ms   bundle {result['bundle_kb'][key]:7.1f} KB")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ def ctx(session_ctx):
 
 def _clean(context: Context) -> None:
     from engine.models import Base
+    # ids start again after the truncation: what a runtime remembers by row id goes with the rows
+    context.runtime.version_rows.clear()
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     with context.db.engine.begin() as conn:
         if context.db.is_sqlite:

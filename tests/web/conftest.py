@@ -11,10 +11,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.support import PASSWORD
 from tests.web.helpers import form_token
+
+# Assertions wait as long as actions do (15 s, below): a loaded CI machine renders the studio slowly.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("GOVFLOW_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

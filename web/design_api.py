@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, request
 
 from engine.errors import ValidationFailed
 from engine.services import designer
-from web import schemas
+from web import params, schemas
 from web.api import authenticated, ctx, reply
 
 bp = Blueprint("design_api", __name__, url_prefix="/api/v1")
@@ -23,10 +23,13 @@ def _design_body(schema) -> dict:
 
 
 def _version_arg(name: str) -> int:
+    """A required version number: 422 when missing or not digits; a number beyond the INTEGER column
+    (2³¹−1) is no version (404). Up to it, the service answers 403 (not the caller's process, audited)
+    before 404 (no such version)."""
     raw = (request.args.get(name) or "").strip()
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()):
         raise ValidationFailed(f"参数 {name} 应为版本号（正整数）", errors={name: "应为版本号（正整数）"})
-    return int(raw)
+    return params.id_arg(name, label="版本", maximum=params.INT32_MAX)
 
 
 @bp.get("/processes/<key>/versions")

@@ -69,10 +69,9 @@ def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 def terminate_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
                        outcome: str = "terminated", now: datetime | None = None) -> None:
-    """A manager ends a project (e.g. 终止项目 after failed 限期整改), with a recorded reason."""
+    """A manager ends a project (e.g. 终止项目 after failed 限期整改), with a recorded reason. Checked in
+    the contract's order: 404/403 (not the caller's: audited), 409 (ended), then 422 (no reason)."""
     now = now or clock.now()
-    if not (reason or "").strip():
-        raise ValidationFailed("终止项目须填写理由", errors={"reason": "请填写终止理由"})
     with ctx.db.transaction() as session, clock.frozen_at(now):
         user = session.get(User, user_id)
         inst = session.get(ProcessInstance, instance_id)
@@ -83,6 +82,8 @@ def terminate_instance(ctx: Context, user_id: int, instance_id: int, reason: str
         inst = _lock_instance(session, instance_id)
         if inst.status != "running":
             raise Conflict(f"项目“{inst.project_name}”已结束")
+        if not (reason or "").strip():
+            raise ValidationFailed("终止项目须填写理由", errors={"reason": "请填写终止理由"})
         terminate(ctx, session, inst, outcome, reason.strip(), now, actor_id=user.id)
 
 

@@ -62,6 +62,10 @@ def _jurisdiction_of(key: str) -> Jurisdiction:
         raise NotFound(f"流程不存在：{key}") from None
     if not policy.can_design(g.user, jurisdiction.key):
         raise PermissionDenied(f"只有{jurisdiction.name}的流程设计人员（designer）或系统管理员可以设计该流程。")
+    if key not in jurisdiction.processes:   # a key of the city's prefix that no process has (as the API answers)
+        with _ctx().db.transaction() as session:
+            if deploy_service.latest_version(session, key) is None:
+                raise NotFound(f"流程不存在：{key}")
     return jurisdiction
 
 

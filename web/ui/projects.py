@@ -25,8 +25,9 @@ def _deployed_startable(side: bool = False) -> list[registry.ProcessDef]:
 
 
 def _parent(parent_id: int | None) -> dict | None:
-    """The project a side process (调整申请, 整改 …) is started from; 404/403 as for its page."""
-    return views.instance_detail(details.ctx(), g.user.id, parent_id) if parent_id else None
+    """The project a side process (调整申请, 整改 …) is started from; 404/403 as for its page (id 0
+    too: no project has it, as the API answers)."""
+    return views.instance_detail(details.ctx(), g.user.id, parent_id) if parent_id is not None else None
 
 
 def _render_start(processes, chosen, parent=None, values=None, errors=None, detail=None, status=200):

@@ -15,7 +15,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin
+from engine.services import attachments, calendar_admin, opinions
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.services.projection import audit, lock_instance, persist, record_incident, terminate
@@ -185,6 +185,7 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
             answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
                 if row.form else dict(data or {})
         attachments.check_answers(ctx, session, row, answers)  # files of this project and step only
+        opinions.check_completion(ctx, session, inst, row, answers, user, now)  # binding opinions, overrides
         calendar_admin.sync(ctx, session)
         claimed = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.state == "ready")
                                   .values(state="completed", completed_by_id=user.id, completed_at=now,

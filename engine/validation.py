@@ -1094,7 +1094,7 @@ def _check_clock(ctx: Context, doc: Doc, el, props: dict) -> None:
             ctx.add(doc, el, "暂停计时（clock）需与 dueIn（工作日 wd 或自然日 d）一起使用，且不能同时设置 dueAt")
 
 
-_CONSOLIDATION = ("consolidates", "binding", "overridable", "positiveDecisions")
+_CONSOLIDATION = ("consolidates", "binding", "overridable", "positiveDecisions", "decisionField")
 
 
 def _id_list(value: str | None) -> list[str]:
@@ -1112,15 +1112,17 @@ def check_consolidation(ctx: Context, doc: Doc) -> None:
             continue
         consolidated = _id_list(props.get("consolidates"))
         if not consolidated:
-            ctx.add(doc, task, "binding、overridable、positiveDecisions 须与 consolidates（汇总的审查任务）一起使用")
+            ctx.add(doc, task, "binding、overridable、positiveDecisions、decisionField "
+                               "须与 consolidates（汇总的审查任务）一起使用")
             continue
         _check_opinion_refs(ctx, doc, task, props, user_tasks, consolidated)
         both = set(_id_list(props.get("binding"))) & set(_id_list(props.get("overridable")))
         if both:
             ctx.add(doc, task, f"审查任务 {'、'.join(sorted(both))} 不能既有约束力（binding）又可不采纳（overridable）")
         fields_ = ctx.form_fields(props.get("form"))
-        if props.get("form") and fields_ and "decision" not in fields_:
-            ctx.add(doc, task, "汇总审查意见的任务，其表单须有 decision 字段（结论）")
+        field_ = (props.get("decisionField") or "decision").strip()
+        if props.get("form") and fields_ and field_ not in fields_:
+            ctx.add(doc, task, f"汇总审查意见的任务，其表单须有 {field_} 字段（结论）")
         if props.get("overridable") and fields_ and "override_reason" not in fields_:
             ctx.add(doc, task, "有可不采纳的审查意见（overridable）时，"
                                "表单须有 override_reason 字段（不采纳意见的理由）")

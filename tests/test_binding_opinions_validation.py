@@ -16,7 +16,7 @@ from tests.test_validation import broken, check, only_problem
     (b'name="binding" value="ExpertOpinion"', b'name="binding" value="NdrcOpinion"',
      "审查任务 NdrcOpinion 不能既有约束力（binding）又可不采纳（overridable）"),
     (b'<spiffworkflow:property name="consolidates" value="ExpertOpinion,NdrcOpinion,FinanceOpinion"/>', b"",
-     "binding、overridable、positiveDecisions 须与 consolidates（汇总的审查任务）一起使用"),
+     "须与 consolidates（汇总的审查任务）一起使用"),
     (b'name="form" value="yaohai/expert_conclusion"', b'name="form" value="yaohai/acceptance_check"',
      "表单须有 override_reason 字段"),
 ])

@@ -4,9 +4,9 @@ opinions may be overruled by 区数据资源局 only with a stated reason, recor
 import pytest
 
 from engine.errors import PermissionDenied, ValidationFailed
-from engine.services import opinions, runtime, views
+from engine.services import attachments, opinions, runtime, views
 from tests.conftest import at
-from tests.test_yaohai_walk import CONCLUSION, OK, advance, started
+from tests.test_yaohai_walk import CONCLUSION, DESIGN, OK, advance, started
 from tests.test_yaohai_walk import people as yaohai_people
 
 people = yaohai_people  # the personas fixture
@@ -161,3 +161,84 @@ def test_the_task_page_shows_the_opinions_and_the_project_page_the_override(app,
     people.do("dora", iid, "ExpertConclusion", {**CONCLUSION, "override_reason": "财政资金已落实"}, now=WHEN)
     project = browser.get(f"/instances/{iid}").get_data(as_text=True)
     assert "不采纳审查意见" in project and "理由：财政资金已落实" in project and "区财政局评审意见" in project
+
+
+# 二（一）2 — 确需新建政务移动APP的…向网信部门、数据资源部门报备同意后方可纳入项目建设内容
+
+def _app_filed(people, cac: dict, data: dict) -> int:
+    iid = started(people, {"new_mobile_app": True})
+    advance(people, iid, "CacAppFiling")
+    people.do("cathy", iid, "CacAppFiling", cac, now=WHEN)
+    people.do("dora", iid, "DataAppFiling", data, now=WHEN)
+    assert people.ready(iid) == ["DraftDesign"]
+    return iid
+
+
+def _draft(people, iid, mobile_app: str) -> None:
+    people.do("amy", iid, "DraftDesign", {**DESIGN, "mobile_app": mobile_app}, now=WHEN)
+
+
+def _draft_refused(people, iid) -> dict:
+    task = people.task("amy", iid, "DraftDesign")
+    answers = attachments.with_placeholders(people.ctx, people.amy, task["id"], {**DESIGN, "mobile_app": "included"})
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.amy, task["id"], answers, now=WHEN)
+    return err.value.errors
+
+
+@pytest.mark.parametrize("cac, data", [(NO, OK), (OK, NO), (NO, NO)])
+def test_it_keeps_an_app_the_cac_or_the_data_bureau_refuses_out_of_the_design(people, cac, data):
+    iid = _app_filed(people, cac, data)
+    errors = _draft_refused(people, iid)
+    assert set(errors) == {"mobile_app"} and "政务移动APP报备同意" in errors["mobile_app"]
+    _draft(people, iid, "none")
+    assert people.ready(iid) == ["UnitReview"]
+
+
+def test_it_lets_an_app_both_agreed_to_into_the_design(people):
+    iid = _app_filed(people, OK, OK)
+    _draft(people, iid, "included")
+    assert people.ready(iid) == ["UnitReview"]
+
+
+def test_it_keeps_an_app_never_filed_out_of_the_design_and_again_after_a_return(people):
+    iid = started(people)                                   # no new APP declared, nothing filed
+    advance(people, iid, "DraftDesign")
+    assert set(_draft_refused(people, iid)) == {"mobile_app"}
+    iid = _app_filed(people, NO, OK)
+    _draft(people, iid, "none")
+    people.do("ivan", iid, "UnitReview", {"decision": "return", "comment": "补充"}, now=WHEN)
+    assert set(_draft_refused(people, iid)) == {"mobile_app"}          # the refusal still holds
+
+
+# 三（二） — 适度核减应用成效未达标项目运维经费
+
+def _evaluated(people, results_met: bool) -> int:
+    iid = started(people)
+    advance(people, iid, "PerformanceEvaluation")
+    people.do("dora", iid, "PerformanceEvaluation", {"decision": "approve", "findings": "运行平稳"} if results_met
+              else {"decision": "reject", "findings": "使用率低", "comment": "月活跃用户不足预期的两成"}, now=WHEN)
+    assert people.ready(iid) == ["OmFunding"]
+    return iid
+
+
+def test_it_cuts_the_om_funds_of_a_project_that_missed_its_results(people):
+    iid = _evaluated(people, results_met=False)
+    task = people.task("fay", iid, "OmFunding")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "full", "requested_amount": 20},
+                              now=WHEN)
+    assert set(err.value.errors) == {"decision"} and "项目应用绩效评价" in err.value.errors["decision"]
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "reduced", "requested_amount": 20},
+                              now=WHEN)
+    assert set(err.value.errors) == {"approved_amount", "comment"}
+    people.do("fay", iid, "OmFunding", {"decision": "reduced", "requested_amount": 20, "approved_amount": 12,
+                                        "comment": "按绩效评价结果核减40%"}, now=WHEN)
+    assert people.ready(iid) == ["Operation"]
+
+
+def test_it_funds_in_full_a_project_that_met_its_results(people):
+    iid = _evaluated(people, results_met=True)
+    people.do("fay", iid, "OmFunding", {"decision": "full", "requested_amount": 20}, now=WHEN)
+    assert people.ready(iid) == ["Operation"]

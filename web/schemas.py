@@ -147,6 +147,7 @@ class OpinionSchema(Schema):
     decision_label = _req(fields.String, allow_none=True)
     comment = _req(fields.String, allow_none=True)
     negative = _req(fields.Boolean, metadata={"description": "已办理且意见不是通过"})
+    given = _req(fields.Boolean, metadata={"description": "本轮已出具意见"})
     effect = _req(fields.String, metadata={"enum": ["binding", "overridable", "advisory"],
                                            "description": "binding：约束结论；overridable：须说明理由方可不采纳"})
     effect_label = _req(fields.String)

@@ -5,14 +5,18 @@ A consolidating user task says so in its spiffworkflow properties (docs/modellin
 opinions*):
 
     consolidates       ExpertOpinion,NdrcOpinion,FinanceOpinion   the opinion tasks (user task ids)
-    binding            ExpertOpinion        a negative opinion of these: the outcome cannot be positive
+    binding            ExpertOpinion        the outcome can be positive only when each of these has given a
+                                            positive opinion (a negative one, or none at all, binds)
     overridable        NdrcOpinion,FinanceOpinion   a negative opinion of these may be overruled, with a
                                             stated reason (the form's `override_reason`), recorded as
                                             an `opinion_overridden` audit row (who, why, what was overruled)
-    positiveDecisions  approve              the `decision` values that count as positive (default approve)
+    positiveDecisions  approve              the values of this task's decision that are a positive outcome
+                                            (default approve)
+    decisionField      decision             the field of this task's form holding that outcome (default decision)
 
 An opinion is the newest task row of that element created before the consolidating task (the
-current round); it is negative when its `decision` is not a positive one. `check_completion` is
+current round); it is positive when its `decision` is `approve` or one of the positive values, and
+negative when it was given otherwise. `check_completion` is
 called by runtime.complete_task before the task is claimed; `opinions_for` gives the task page and
 `GET /tasks/{id}` every opinion side by side; `overrides_of` / `overrides` list the recorded overrides."""
 from __future__ import annotations
@@ -46,6 +50,8 @@ class Rule:
         self.binding = set(_names(properties.get("binding")))
         self.overridable = set(_names(properties.get("overridable")))
         self.positive = set(_names(properties.get("positiveDecisions"))) or {"approve"}
+        self.field = (properties.get("decisionField") or "decision").strip()
+        self.agreeing = self.positive | {"approve"}     # what an opinion says to agree
 
     def __bool__(self) -> bool:
         return bool(self.consolidates)
@@ -61,10 +67,10 @@ def rule_of(ctx: Context, session: Session, inst: ProcessInstance, element_id: s
     return Rule(info.properties if info else {})
 
 
-def _decision_label(forms, form: str | None, value) -> str | None:
+def _decision_label(forms, form: str | None, value, field: str = "decision") -> str | None:
     if value is None or not form or not forms.exists(form):
         return value
-    prop = forms.load(form)[0].get("properties", {}).get("decision", {})
+    prop = forms.load(form)[0].get("properties", {}).get(field, {})
     names = dict(zip(prop.get("enum", []), prop.get("x-enumNames", []), strict=False))
     return names.get(value, value)
 
@@ -90,7 +96,8 @@ def _opinion(forms, rule: Rule, element_id: str, opinion: HumanTask | None, now:
         "role": opinion.role_key if opinion else None, "lane": opinion.lane if opinion else None,
         "state": opinion.state if opinion else "not_reached",
         "decision": decision, "decision_label": _decision_label(forms, opinion.form if opinion else None, decision),
-        "comment": answers.get("comment"), "negative": done and decision not in rule.positive,
+        "comment": answers.get("comment"), "negative": done and decision not in rule.agreeing,
+        "given": done,
         "effect": rule.effect(element_id), "effect_label": EFFECT_LABELS[rule.effect(element_id)],
         "due_at": local_iso(opinion.due_at) if opinion else None,
         "overdue": bool(opinion and opinion.state == "ready" and opinion.due_at and opinion.due_at < now),
@@ -121,15 +128,16 @@ def check_completion(ctx: Context, session: Session, inst: ProcessInstance, row:
     """Refuse a positive decision over a binding negative opinion; require and record the reason for
     one over an overridable negative opinion. Does nothing for a task that consolidates none."""
     rule = rule_of(ctx, session, inst, row.element_id)
-    if not rule or answers.get("decision") not in rule.positive:
+    if not rule or answers.get(rule.field) not in rule.positive:
         return
     opinions = opinions_for(ctx, session, inst, row, now)
-    chosen = _decision_label(ctx.forms_for(session, inst.process_version_id), row.form, answers.get("decision"))
-    bound = [o for o in opinions if o["negative"] and o["effect"] == "binding"]
+    chosen = _decision_label(ctx.forms_for(session, inst.process_version_id), row.form, answers.get(rule.field),
+                             rule.field)
+    bound = [o for o in opinions if o["effect"] == "binding" and (o["negative"] or not o["given"])]
     if bound:
         raise ValidationFailed(
             f"{_listing(bound)}的意见具有约束力，不能作出“{chosen}”的结论",
-            errors={"decision": f"{_listing(bound)}：该意见具有约束力（{row.legal_basis or ''}），"
+            errors={rule.field: f"{_listing(bound)}：该意见具有约束力（{row.legal_basis or ''}），"
                                 f"不能选择“{chosen}”"})
     overruled = [o for o in opinions if o["negative"] and o["effect"] == "overridable"]
     if not overruled:
@@ -141,7 +149,7 @@ def check_completion(ctx: Context, session: Session, inst: ProcessInstance, row:
             errors={REASON_FIELD: f"不采纳{_listing(overruled)}的意见而选择“{chosen}”，须填写理由"})
     audit_chain.append(session, EVENT, instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
                        human_task_id=row.id,
-          data={"title": f"不采纳审查意见：{row.title}", "decision": answers.get("decision"), "decision_label": chosen,
+          data={"title": f"不采纳审查意见：{row.title}", "decision": answers.get(rule.field), "decision_label": chosen,
                 "reason": reason, "legal_basis": row.legal_basis,
                 "overruled": [{k: o[k] for k in ("element", "title", "role", "decision", "decision_label",
                                                  "comment", "by", "unit")} for o in overruled]}, at=now)

@@ -139,3 +139,42 @@ def test_finance_must_say_why_a_project_is_left_out_of_the_fund(people, ctx):
         == {"comment"}
     assert set(_refused(people, "fay", iid, "FundAllocation", {"decision": "approve"}, at("2026-11-12 10:00"))) \
         == {"allocated_amount"}
+
+
+# 第二十二条第二款 — 不能按合同约定时间验收的，须提前向区数据资源管理局申请延期验收
+
+EXTENSION = {"contract_acceptance_date": "2027-03-31", "requested_date": "2027-06-30",
+             "reason": "核心软件供应商延迟交付，需顺延三个月"}
+
+
+def _extension(people, ctx, when: str) -> int:
+    from tests.yeji_walk import contracted
+    iid = contracted(people, ctx)
+    people.deploy("yeji.acceptance_extension")
+    return runtime.start_instance(people.ctx, people.alice, "yeji.acceptance_extension", EXTENSION, now=at(when),
+                                  parent_instance_id=iid)
+
+
+@pytest.mark.parametrize("when", ["2027-03-20 10:00", "2027-03-31 16:00"])
+def test_it_sends_an_extension_requested_before_the_contract_date_to_the_data_bureau(people, ctx, when):
+    rid = _extension(people, ctx, when)
+    assert people.ready(rid) == ["ExtensionReview"]
+    people.do("dora", rid, "ExtensionReview", OK, now=at("2027-03-31 17:00"))
+    child = people.instance(rid)
+    assert (child["status"], child["outcome"]) == ("completed", "completed")
+    parent = people.instance(child["parent_instance_id"])
+    assert [c["process"] for c in parent["children"]] == ["yeji.acceptance_extension"]
+
+
+def test_it_does_not_accept_an_extension_requested_after_the_contract_date(people, ctx):
+    rid = _extension(people, ctx, "2027-04-01 09:00")
+    child = people.instance(rid)
+    assert (child["status"], child["outcome"]) == ("terminated", "extension_late")
+    assert "须提前申请" in child["outcome_label"]
+
+
+def test_the_data_bureau_may_refuse_an_extension(people, ctx):
+    rid = _extension(people, ctx, "2027-03-20 10:00")
+    people.do("dora", rid, "ExtensionReview", {"decision": "reject", "comment": "理由不充分，应按期验收"},
+              now=at("2027-03-21 10:00"))
+    assert people.instance(rid)["outcome"] == "extension_refused"

@@ -242,3 +242,38 @@ def test_it_funds_in_full_a_project_that_met_its_results(people):
     iid = _evaluated(people, results_met=True)
     people.do("fay", iid, "OmFunding", {"decision": "full", "requested_amount": 20}, now=WHEN)
     assert people.ready(iid) == ["Operation"]
+
+
+def test_the_task_page_puts_the_refusal_beside_the_decision_and_keeps_the_answers(app, people):
+    import re
+
+    from tests.web.helpers import form_token
+    iid = _opinions_given(people, {"ExpertOpinion"})
+    task_id = people.task("dora", iid, "ExpertConclusion")["id"]
+    browser = _signed_in(app, people, "dora")
+    token = form_token(browser.get(f"/tasks/{task_id}").get_data(as_text=True))
+    response = browser.post(f"/tasks/{task_id}", data={
+        "csrf_token": token, "_submit": "1", "decision": "approve", "presenter": "project_leader",
+        "presenter_name": "王主任", "it_head_attended": "true", "opinions": "同意"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    [error] = re.findall(r'<p class="field-error" id="([^"]+)-error">(.*?)</p>', page, re.S)
+    assert "decision" in error[0] and "约束力" in error[1]
+    assert "王主任" in page
+    assert people.ready(iid) == ["ExpertConclusion"]
+
+
+# Forms that say what the law asks: a reviewer's attestations start unticked
+
+@pytest.mark.parametrize("form, field", [("yaohai/expert_conclusion", "it_head_attended"),
+                                         ("yaohai/tender_docs", "whole_tender"),
+                                         ("yaohai/plan", "urgent_and_frugal")])
+def test_an_attestation_starts_unticked(people, form, field):
+    schema, _ui = people.ctx.runtime.forms.load(form)
+    assert schema["properties"][field].get("default") is False
+
+
+def test_an_unticked_attendance_needs_the_reason_beside_it(people):
+    iid = _opinions_given(people, set())
+    answers = {k: v for k, v in CONCLUSION.items() if k != "it_head_attended"}
+    assert set(_refused(people, iid, answers)) == {"absence_reason"}

@@ -277,3 +277,13 @@ def test_an_unticked_attendance_needs_the_reason_beside_it(people):
     iid = _opinions_given(people, set())
     answers = {k: v for k, v in CONCLUSION.items() if k != "it_head_attended"}
     assert set(_refused(people, iid, answers)) == {"absence_reason"}
+
+
+def test_managers_see_the_overrides_on_a_page_of_their_own(app, people):
+    iid = _opinions_given(people, {"NdrcOpinion"})
+    people.do("dora", iid, "ExpertConclusion", {**CONCLUSION, "override_reason": "已按发改委意见压减概算"}, now=WHEN)
+    manager = _signed_in(app, people, "mona")
+    assert "不采纳审查意见的记录" in manager.get("/manage").get_data(as_text=True)
+    page = manager.get("/manage/overrides").get_data(as_text=True)
+    assert "已按发改委意见压减概算" in page and "区发改委评审意见" in page and f"#{iid}" in page
+    assert _signed_in(app, people, "dora").get("/manage/overrides").status_code == 403

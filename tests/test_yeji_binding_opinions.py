@@ -97,7 +97,7 @@ def _before_government(people, ctx, listed: bool, funded: bool) -> int:
               {"decision": "reject", "comment": "年度投资规模已满"}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
     people.do("fay", iid, "FundAllocation", {"decision": "approve", "allocated_amount": 300} if funded else
-              {"decision": "reject", "comment": "专项资金已分配完毕"}, now=at("2026-11-12 10:00"))
+              {"decision": "reject", "allocated_amount": 0, "comment": "专项资金已分配完毕"}, now=at("2026-11-12 10:00"))
     assert people.ready(iid) == ["GovernmentApproval"]
     return iid
 
@@ -135,8 +135,8 @@ def test_finance_must_say_why_a_project_is_left_out_of_the_fund(people, ctx):
     iid = reviewed(people, ctx)
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
-    assert set(_refused(people, "fay", iid, "FundAllocation", {"decision": "reject"}, at("2026-11-12 10:00"))) \
-        == {"comment"}
+    assert set(_refused(people, "fay", iid, "FundAllocation", {"decision": "reject", "allocated_amount": 0},
+                        at("2026-11-12 10:00"))) == {"comment"}
     assert set(_refused(people, "fay", iid, "FundAllocation", {"decision": "approve"}, at("2026-11-12 10:00"))) \
         == {"allocated_amount"}
 

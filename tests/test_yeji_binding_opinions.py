@@ -96,8 +96,9 @@ def _before_government(people, ctx, listed: bool, funded: bool) -> int:
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300} if listed else
               {"decision": "reject", "comment": "年度投资规模已满"}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
-    people.do("fay", iid, "FundAllocation", {"decision": "approve", "allocated_amount": 300} if funded else
-              {"decision": "reject", "allocated_amount": 0, "comment": "专项资金已分配完毕"}, now=at("2026-11-12 10:00"))
+    allocation = {"decision": "approve", "allocated_amount": 300} if funded else \
+        {"decision": "reject", "allocated_amount": 0, "comment": "专项资金已分配完毕"}
+    people.do("fay", iid, "FundAllocation", allocation, now=at("2026-11-12 10:00"))
     assert people.ready(iid) == ["GovernmentApproval"]
     return iid
 

@@ -1094,6 +1094,49 @@ def _check_clock(ctx: Context, doc: Doc, el, props: dict) -> None:
             ctx.add(doc, el, "暂停计时（clock）需与 dueIn（工作日 wd 或自然日 d）一起使用，且不能同时设置 dueAt")
 
 
+_CONSOLIDATION = ("consolidates", "binding", "overridable", "positiveDecisions", "decisionField")
+
+
+def _id_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def check_consolidation(ctx: Context, doc: Doc) -> None:
+    """Binding opinions (docs/modelling.md): a consolidating task names user tasks of the bundle, its
+    `binding` and `overridable` ones among them (not both), has a `decision` field, and an
+    `override_reason` field when some opinion is overridable."""
+    user_tasks = {t.get("id") for d in ctx.bpmn for t in d.root.iter(f"{{{BPMN_NS}}}userTask")}
+    for task in doc.root.iter(f"{{{BPMN_NS}}}userTask"):
+        props = property_map(task)
+        if not any(props.get(name) for name in _CONSOLIDATION):
+            continue
+        consolidated = _id_list(props.get("consolidates"))
+        if not consolidated:
+            ctx.add(doc, task, "binding、overridable、positiveDecisions、decisionField "
+                               "须与 consolidates（汇总的审查任务）一起使用")
+            continue
+        _check_opinion_refs(ctx, doc, task, props, user_tasks, consolidated)
+        both = set(_id_list(props.get("binding"))) & set(_id_list(props.get("overridable")))
+        if both:
+            ctx.add(doc, task, f"审查任务 {'、'.join(sorted(both))} 不能既有约束力（binding）又可不采纳（overridable）")
+        fields_ = ctx.form_fields(props.get("form"))
+        field_ = (props.get("decisionField") or "decision").strip()
+        if props.get("form") and fields_ and field_ not in fields_:
+            ctx.add(doc, task, f"汇总审查意见的任务，其表单须有 {field_} 字段（结论）")
+        if props.get("overridable") and fields_ and "override_reason" not in fields_:
+            ctx.add(doc, task, "有可不采纳的审查意见（overridable）时，"
+                               "表单须有 override_reason 字段（不采纳意见的理由）")
+
+
+def _check_opinion_refs(ctx: Context, doc: Doc, task, props: dict, user_tasks: set, consolidated: list) -> None:
+    for name in ("consolidates", "binding", "overridable"):
+        for ref in _id_list(props.get(name)):
+            if ref not in user_tasks:
+                ctx.add(doc, task, f"属性 {name} 引用的审查任务 {ref} 不是本流程（及其调用的流程）中的用户任务")
+            elif name != "consolidates" and ref not in consolidated:
+                ctx.add(doc, task, f"属性 {name} 中的 {ref} 须同时列在 consolidates 中")
+
+
 def gateway_problems(doc: Doc) -> list[Problem]:
     """Exclusive gateways with two or more outgoing flows: a default flow, and a condition on every
     other one (SpiffWorkflow refuses a non-default flow without one)."""
@@ -1270,6 +1313,7 @@ def rules(ctx: Context, pieces: list[Code]) -> None:
             ctx.add(doc, doc.root, "没有可执行的流程（bpmn:process 应有 isExecutable=\"true\"）")
         check_lanes(ctx, doc)
         check_properties(ctx, doc)
+        check_consolidation(ctx, doc)
         ctx.problems += gateway_problems(doc)
         check_timers(ctx, doc)
         check_languages(ctx, doc)

@@ -267,11 +267,12 @@ def only_problem(name: str, content: bytes, **others: bytes) -> validation.Probl
 
 RULES = [
     # (case, file, old, new, element, line marker in the broken file, text of the message)
-    ("a lane whose role the city does not declare", "yeji.bpmn", b'id="lane_public_resources"',
-     b'id="lane_public_resource"', "Procurement", b'<bpmn:userTask id="Procurement"',
-     "泳道角色 public_resource 未在 processes/yeji/jurisdiction.json 的 roles 中声明"),
-    ("a lane not named after a role", "yeji.bpmn", b'id="lane_public_resources"', b'id="PublicResources"',
-     "Procurement", b'<bpmn:userTask id="Procurement"', "泳道 id 应为 lane_<角色> 或 <子流程id>_lane_<角色>"),
+    ("a lane whose role the city does not declare", "yeji.bpmn", b'id="lane_government"',
+     b'id="lane_governmen"', "GovernmentApproval", b'<bpmn:userTask id="GovernmentApproval"',
+     "泳道角色 governmen 未在 processes/yeji/jurisdiction.json 的 roles 中声明"),
+    ("a lane not named after a role", "yeji.bpmn", b'id="lane_government"', b'id="Government"',
+     "GovernmentApproval", b'<bpmn:userTask id="GovernmentApproval"',
+     "泳道 id 应为 lane_<角色> 或 <子流程id>_lane_<角色>"),
     ("a form that does not exist", "yeji.bpmn", b'name="form" value="yeji/declare"', b'name="form" value="yeji/nope"',
      "Declare", b'name="form" value="yeji/nope"', "表单文件不存在：forms/yeji/nope.schema.json"),
     ("a user task without a form", "yeji.bpmn", b'<spiffworkflow:property name="form" value="yeji/declare"/>', b"",

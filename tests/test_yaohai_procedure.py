@@ -180,14 +180,23 @@ def test_a_major_project_surveys_its_procurement_needs(people, key_project, surv
     iid = started(people, {"is_key_project": key_project})
     advance(people, iid, "RefineRequirements")
     people.do("amy", iid, "RefineRequirements", STEPS["RefineRequirements"][1], now=WHEN)
-    assert people.ready(iid) == (["RequirementSurvey"] if survey else ["RequirementPrereview"])
+    assert people.ready(iid) == (["RequirementSurvey"] if survey else ["FinancePrereview", "RequirementPrereview"])
 
 
-def test_procurement_needs_are_prereviewed_and_sent_back_when_wanting(people):
+@pytest.mark.parametrize("returning", ["pete", "fay"])
+def test_procurement_needs_are_prereviewed_by_finance_and_the_exchange_and_sent_back_when_wanting(people, returning):
+    # 二（三）11 按照财政、公管等部门的要求严格履行采购需求预审: both pre-review, either sends it back
     iid = started(people)
     advance(people, iid, "RequirementPrereview")
-    people.do("pete", iid, "RequirementPrereview", {"decision": "return", "comment": "预算与需求不匹配"}, now=WHEN)
+    assert people.ready(iid) == ["FinancePrereview", "RequirementPrereview"]
+    for who, element in (("pete", "RequirementPrereview"), ("fay", "FinancePrereview")):
+        people.do(who, iid, element, {"decision": "return", "comment": "预算与需求不匹配"} if who == returning else OK,
+                  now=WHEN)
     assert people.ready(iid) == ["RefineRequirements"]
+    people.do("amy", iid, "RefineRequirements", STEPS["RefineRequirements"][1], now=WHEN)
+    people.do("pete", iid, "RequirementPrereview", OK, now=WHEN)
+    people.do("fay", iid, "FinancePrereview", OK, now=WHEN)     # the earlier return does not come back
+    assert people.ready(iid) == ["DraftTenderDocs"]
 
 
 def test_splitting_the_main_tender_needs_a_reason_and_services_are_never_merged(people):

@@ -38,7 +38,7 @@ PLAN = {"scenario": "“一件事一次办”入学报名场景", "aligned_with_
 PARAMETERS = [{"item": "服务器", "parameter": "2路64核", "brands": ["甲", "乙", "丙"]}]
 DESIGN = {"drafting_mode": "consultancy", "consultancy_name": "某咨询公司", "feasibility_report": "可研.pdf",
           "preliminary_design": "初设.pdf", "no_exclusive_content": True, "no_business_terms": True,
-          "parameters": PARAMETERS}
+          "parameters": PARAMETERS, "mobile_app": "none"}
 ACCEPTED = {"decision": "approve", "format_compliant": True, "no_major_omission": True}
 CONCLUSION = {"decision": "approve", "presenter": "project_leader", "presenter_name": "王主任",
               "it_head_attended": True, "opinions": "同意，按意见修改"}
@@ -61,9 +61,10 @@ STEPS = {
                                "approved_scope": "建设规模、内容、指标"}),
     "RefineRequirements": ("amy", {"requirements": "采购需求.pdf", "consistent_with_design": True}),
     "RequirementSurvey": ("amy", {"survey_report": "需求调查.pdf"}),
-    "RequirementPrereview": ("pete", OK),
+    "RequirementPrereview": ("pete", OK), "FinancePrereview": ("fay", OK),
     "DraftTenderDocs": ("amy", {"tender_document": "招标文件.pdf", "evaluation_method": "综合评分法",
-                                "no_exclusive_clauses": True, "services_separate": True}),
+                                "no_exclusive_clauses": True, "services_separate": True,
+                                "whole_tender": True}),
     "MainProcurement": ("amy", PROCUREMENT), "SupervisionProcurement": ("amy", {**PROCUREMENT, "amount": 8}),
     "GradedTestProcurement": ("amy", {**PROCUREMENT, "amount": 5}),
     "ThirdPartyTestProcurement": ("amy", {**PROCUREMENT, "amount": 4}),
@@ -80,6 +81,8 @@ STEPS = {
     "FinalAcceptance": ("dora", FINAL_OK),
     "FinalAccounts": ("amy", {"report": "决算.pdf", "final_amount": 268}), "FinalAccountsReview": ("fay", OK),
     "SelfEvaluation": ("amy", {"report": "自评.pdf", "conclusion": "良好"}),
+    "PerformanceEvaluation": ("dora", {"decision": "approve", "findings": "系统运行平稳，使用率高"}),
+    "OmFunding": ("fay", {"decision": "full", "requested_amount": 20}),
     "Operation": ("amy", {"reason": "superior_unified", "retired_on": "2030-12-31", "om_budget_stopped": True}),
     "RetireFilingData": ("dora", {"confirmed": True}), "RetireFilingFinance": ("fay", {"confirmed": True}),
 }

@@ -170,11 +170,12 @@ def test_it_ends_a_key_project_the_ndrc_does_not_approve(people, ctx):
     assert (inst["status"], inst["outcome"], inst["outcome_reason"]) == ("terminated", "not_approved", "不符合立项条件")
 
 
-def test_it_ends_a_project_left_out_of_the_investment_plan(people, ctx):
+def test_it_does_not_end_a_project_left_out_of_the_investment_plan_on_the_spot(people, ctx):
+    # 第二十一条 原则上: the 区政府 decides (tests/test_yeji_binding_opinions.py), not the listing itself
     iid = reviewed(people, ctx)
     people.do("nick", iid, "InvestmentPlan", {"decision": "reject", "comment": "年度投资规模已满"},
               now=at("2026-11-03 10:00"))
-    assert people.instance(iid)["outcome"] == "not_in_plan"
+    assert people.ready(iid) == ["AnnualPlan"]
 
 
 # 第八条 — 年度建设计划报区政府批准；未纳入专项资金安排计划的，原则上不安排财政资金
@@ -183,7 +184,8 @@ def test_it_ends_a_project_the_district_government_leaves_out_of_the_plan(people
     iid = reviewed(people, ctx)
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
-    people.do("fay", iid, "FundAllocation", {"allocated_amount": 300}, now=at("2026-11-12 10:00"))
+    people.do("fay", iid, "FundAllocation", {"decision": "approve", "allocated_amount": 300},
+              now=at("2026-11-12 10:00"))
     people.do("gary", iid, "GovernmentApproval", {"decision": "reject", "comment": "资金不足"},
               now=at("2026-12-01 10:00"))
     inst = people.instance(iid)
@@ -219,7 +221,7 @@ def test_it_asks_for_the_progress_report_in_the_first_5_working_days_of_the_quar
     for who, element, data in [
         ("nick", "InvestmentPlan", {"decision": "approve", "plan_amount": 300}),
         ("dora", "AnnualPlan", {"plan_amount": 300}),
-        ("fay", "FundAllocation", {"allocated_amount": 300}), ("gary", "GovernmentApproval", OK),
+        ("fay", "FundAllocation", {"decision": "approve", "allocated_amount": 300}), ("gary", "GovernmentApproval", OK),
         ("alice", "ProjectStart", {"project_leader": "张主任", "start_date": "2026-02-02"}),
         ("dora", "ServiceUnits", {"supervisor_unit": "监理公司", "level_protection_unit": "测评中心",
                                   "third_party_test_unit": "评测中心"}),
@@ -302,6 +304,7 @@ def test_it_returns_a_failed_acceptance_for_rectification(people, ctx):
     iid = _accepting(people, ctx)
     people.do("alice", iid, "AcceptanceApplication", ACCEPTANCE_MATERIALS, now=at("2027-04-01 10:00"))
     people.do("erin", iid, "ExpertAcceptance", OK, now=at("2027-04-10 10:00"))
+    people.do("pam", iid, "PublicResourcesAcceptance", OK, now=at("2027-04-10 11:00"))
     people.do("dora", iid, "AcceptanceOpinion", {"decision": "return", "comment": "缺少密评报告原件"},
               now=at("2027-04-12 10:00"))
     assert people.ready(iid) == ["RectifyAcceptance"]
@@ -313,6 +316,7 @@ def test_it_completes_the_whole_procedure_through_post_evaluation(people, ctx):
     iid = _accepting(people, ctx)
     people.do("alice", iid, "AcceptanceApplication", ACCEPTANCE_MATERIALS, now=at("2027-04-01 10:00"))
     people.do("erin", iid, "ExpertAcceptance", OK, now=at("2027-04-10 10:00"))
+    people.do("pam", iid, "PublicResourcesAcceptance", OK, now=at("2027-04-10 11:00"))
     people.do("dora", iid, "AcceptanceOpinion", OK, now=at("2027-04-12 10:00"))
     people.do("fay", iid, "Payment", {"paid_amount": 280, "paid_on": "2027-04-20"}, now=at("2027-04-20 10:00"))
     assert _local(_due(people, iid, "SelfEvaluation")) == (date(2027, 10, 12), "23:59:59")
@@ -324,7 +328,7 @@ def test_it_completes_the_whole_procedure_through_post_evaluation(people, ctx):
     assert (inst["status"], inst["outcome"], inst["outcome_label"]) == ("completed", "completed", "已完成后评价")
     assert inst["ended_at"].startswith("2027-12-01T10:00")
     titles = [h["title"] for h in inst["history"] if h["event"] == "task_completed"]
-    assert titles[0] == "项目申报" and titles[-1] == "项目后评价" and len(titles) == 25
+    assert titles[0] == "项目申报" and titles[-1] == "项目后评价" and len(titles) == 26
 
 
 def test_it_shows_each_persona_exactly_their_tasks(people, ctx):

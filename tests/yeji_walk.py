@@ -41,7 +41,8 @@ def planned(people, ctx, **facts) -> int:
                   now=at("2026-11-02 10:00"))
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
-    people.do("fay", iid, "FundAllocation", {"allocated_amount": 300}, now=at("2026-11-12 10:00"))
+    people.do("fay", iid, "FundAllocation", {"decision": "approve", "allocated_amount": 300},
+              now=at("2026-11-12 10:00"))
     people.do("gary", iid, "GovernmentApproval", OK, now=at("2026-12-01 10:00"))
     return iid
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from engine import clock, policy
 from engine.errors import NotFound, PermissionDenied, ValidationFailed
 from engine.models import User
-from engine.services import calendar_admin, incidents, notifications, schedules, timers, users
+from engine.services import calendar_admin, incidents, notifications, opinions, schedules, timers, users
 from web import params, schemas
 from web.api import _int_arg, authenticated, ctx, reply
 
@@ -144,6 +144,14 @@ def retry_incident(kind: str, incident_id: int):
         raise NotFound(f"故障不存在：{kind}/{incident_id}")
     result = incidents.retry(ctx(), kind, incident_id, jurisdiction=None if is_admin else own, actor_id=g.user_id)
     return reply(IncidentRetryResponse(), result)
+
+
+@bp.get("/manage/overrides")
+@authenticated
+def override_list():
+    """Negative opinions overruled with a stated reason in the caller's jurisdiction, newest first
+    (engine/services/opinions.py; managers; admins any, ?jurisdiction=)."""
+    return reply(schemas.OverrideSchema(many=True), opinions.overrides(ctx(), g.user_id, _scope()))
 
 
 @bp.delete("/admin/users/<username>/tokens")

@@ -194,6 +194,10 @@ def _incident_paths() -> dict:
             "故障：失败的流程步骤（脚本、条件、表达式、引擎）与重试耗尽的定时器，最新在前",
             {**_json("Incident", "故障", array=True), **_errors(401, 403)},
             params=[_query("jurisdiction", "string", "辖区（仅管理员；主管固定为本辖区）")])},
+        "/api/v1/manage/overrides": {"get": _op(
+            "不采纳审查意见的记录（说明理由后作出与审查意见相反的结论），最新在前",
+            {**_json("Override", "不采纳记录", array=True), **_errors(401, 403)},
+            params=[_query("jurisdiction", "string", "辖区（仅管理员；主管固定为本辖区）")])},
         "/api/v1/manage/incidents/{kind}/{incident_id}/retry": {"post": _op(
             "重试故障：重新执行失败的元素（流程步骤）或触发定时器",
             {**_json("IncidentRetryResponse", "重试结果（可能再次失败）"), **_errors(401, 403, 404, 409)},

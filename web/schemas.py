@@ -136,6 +136,54 @@ class HistoryItemSchema(Schema):
     data = _req(fields.Dict, allow_none=True, metadata={"description": "办理时填写的数据，或事件数据"})
 
 
+class OpinionSchema(Schema):
+    """One opinion a consolidating task consolidates (engine/services/opinions.py)."""
+    element = _req(fields.String, metadata={"description": "审查任务的 BPMN 元素 id"})
+    title = _req(fields.String)
+    role = _req(fields.String, allow_none=True, metadata={"description": "审查部门的角色"})
+    lane = _req(fields.String, allow_none=True)
+    state = _req(fields.String, metadata={"description": "ready、completed、not_reached（本轮尚未送达）"})
+    decision = _req(fields.String, allow_none=True)
+    decision_label = _req(fields.String, allow_none=True)
+    comment = _req(fields.String, allow_none=True)
+    negative = _req(fields.Boolean, metadata={"description": "已办理且意见不是通过"})
+    given = _req(fields.Boolean, metadata={"description": "本轮已出具意见"})
+    effect = _req(fields.String, metadata={"enum": ["binding", "overridable", "advisory"],
+                                           "description": "binding：约束结论；overridable：须说明理由方可不采纳"})
+    effect_label = _req(fields.String)
+    due_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    overdue = _req(fields.Boolean)
+    completed_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    by = _req(fields.String, allow_none=True)
+    unit = _req(fields.String, allow_none=True)
+
+
+class OverruledSchema(Schema):
+    element = _req(fields.String)
+    title = _req(fields.String)
+    role = _req(fields.String, allow_none=True)
+    decision = _req(fields.String, allow_none=True)
+    decision_label = _req(fields.String, allow_none=True)
+    comment = _req(fields.String, allow_none=True)
+    by = _req(fields.String, allow_none=True)
+    unit = _req(fields.String, allow_none=True)
+
+
+class OverrideSchema(Schema):
+    """A negative opinion overruled with a stated reason (audit event `opinion_overridden`)."""
+    instance_id = _req(fields.Integer)
+    project_name = fields.String(metadata={"description": "仅 /manage/overrides"})
+    element = _req(fields.String, metadata={"description": "作出结论的任务"})
+    title = _req(fields.String, allow_none=True)
+    decision = _req(fields.String, allow_none=True)
+    decision_label = _req(fields.String, allow_none=True)
+    reason = _req(fields.String, allow_none=True, metadata={"description": "不采纳的理由"})
+    overruled = _req(fields.List, fields.Nested(OverruledSchema))
+    by = _req(fields.String, allow_none=True)
+    unit = _req(fields.String, allow_none=True)
+    at = _req(fields.String, metadata=DATE_TIME)
+
+
 class TaskDetailSchema(TaskSchema):
     form = _req(fields.Nested, FormSchema)
     legal_basis = _req(fields.List, fields.Nested(LegalBasisSchema))
@@ -145,6 +193,8 @@ class TaskDetailSchema(TaskSchema):
     data = _req(fields.Dict, allow_none=True, metadata={"description": "已办理的答复"})
     returns = _req(fields.List, fields.Nested(ReturnSchema))
     earlier_steps = _req(fields.List, fields.Nested(HistoryItemSchema))
+    opinions = _req(fields.List, fields.Nested(OpinionSchema),
+                    metadata={"description": "汇总环节：各方审查意见并列（其他任务为空列表）"})
 
 
 class WaitingSchema(Schema):
@@ -186,6 +236,8 @@ class InstanceSchema(Schema):
     completed_elements = _req(fields.List, fields.String(), metadata={"description": "已办理的步骤（元素 id）"})
     waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
     history = _req(fields.List, fields.Nested(HistoryItemSchema))
+    overrides = _req(fields.List, fields.Nested(OverrideSchema),
+                     metadata={"description": "说明理由后不采纳的审查意见"})
 
 
 class InstanceSummarySchema(Schema):
@@ -324,7 +376,7 @@ class ProblemSchema(Schema):
 # Every schema the OpenAPI document lists, by component name (the class name without "Schema").
 COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
     TokenRequest, StartRequest, CompleteRequest, TerminateRequest, NotificationsReadRequest, CalendarImportRequest,
-    TokenResponse, ProcessSchema, TaskSchema, TaskDetailSchema, InstanceSchema, InstanceSummarySchema,
+    TokenResponse, ProcessSchema, TaskSchema, OverrideSchema, TaskDetailSchema, InstanceSchema, InstanceSummarySchema,
     CompleteResponse, NotificationSchema, NotificationsReadResponse, CalendarYearsSchema, CalendarImportResponse,
     TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, AttachmentUploadResponse, ProblemSchema)}
 COMPONENTS["TokenInfo"] = TokenInfoSchema

@@ -16,7 +16,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin, users, views
+from engine.services import attachments, calendar_admin, opinions, users, views
 from engine.services.audit import holds_lock
 from engine.services.context import Context
 from engine.services.deploy import latest_version
@@ -198,6 +198,7 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
             if row.form else dict(data or {})
         attachments.check_answers(ctx, session, row, answers, actor=user)  # files of this project and step only
+        opinions.check_completion(ctx, session, inst, row, answers, user, now)  # binding opinions, overrides
         calendar_admin.sync_seen(ctx, session, signature)
         _claim(session, row, user, answers, now)
         version = ctx.loaded_version(session, inst.process_version_id)

@@ -9,6 +9,7 @@ from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
+from engine.services import opinions
 from engine.services.context import Context
 
 
@@ -76,6 +77,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "can_complete": mine and row.state == "ready",
             "data": row.data, "returns": _returns(history),
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
+            "opinions": opinions.opinions_for(ctx, session, inst, row, now),
         })
         return result
 
@@ -125,6 +127,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
         "waiting": [_waiting(t) for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
+        "overrides": opinions.overrides_of(session, inst.id),
     }
 
 

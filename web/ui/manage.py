@@ -8,7 +8,7 @@ import math
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
 from engine import clock
-from engine.services import views
+from engine.services import opinions, views
 from web import params
 from web.ui.auth import login_required
 
@@ -37,3 +37,13 @@ def index():
     return render_template("ui/manage.html", board=board, processes=known, process=process,
                            overdue_only=overdue_only, page=min(page, pages), pages=pages, page_url=page_url,
                            now=clock.now())
+
+
+@bp.get("/manage/overrides")
+@login_required
+def overrides():
+    """不采纳审查意见的记录: negative opinions overruled with a stated reason (engine/services/opinions.py)."""
+    if not g.user.is_manager:
+        abort(403)
+    rows = opinions.overrides(current_app.extensions["govflow"], g.user.id)
+    return render_template("ui/manage_overrides.html", rows=rows)

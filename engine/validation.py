@@ -1082,6 +1082,24 @@ def check_properties(ctx: Context, doc: Doc) -> None:
         _check_clock(ctx, doc, el, property_map(el))
 
 
+def check_parent_effects(ctx: Context, doc: Doc) -> None:
+    """`parentEffect` / `parentOutcome` act on the project a side process belongs to: only a process the
+    jurisdiction declares with a `parent` has one, and `parentOutcome` goes with `terminate` only."""
+    j = ctx.jurisdiction
+    for process in doc.root.iter(f"{{{BPMN_NS}}}process"):
+        pdef = j.processes.get(process.get("id")) if j is not None else None
+        for el in process.iter(f"{{{BPMN_NS}}}*"):
+            props = property_map(el)
+            effect = (props.get("parentEffect") or "").strip()
+            if not (effect or props.get("parentOutcome")):
+                continue
+            if pdef is not None and not pdef.parent:
+                ctx.add(doc, el, f"流程 {process.get('id')} 不是项目的子流程（jurisdiction.json 未设 parent），"
+                                 "不能对所属项目产生效果（parentEffect、parentOutcome）")
+            elif props.get("parentOutcome") and effect in ("suspend", "resume"):
+                ctx.add(doc, el, f"parentOutcome 只能与 parentEffect terminate 同用（此处为 {effect}）")
+
+
 def _missing(kind: str, name: str, spec: dict) -> str:
     what = {"bpmn:UserTask": "用户任务", "bpmn:EndEvent": "结束事件"}.get(kind, kind)
     return f"{what}缺少 {name} 属性（{spec.get('label', '')}）"
@@ -1270,6 +1288,7 @@ def rules(ctx: Context, pieces: list[Code]) -> None:
             ctx.add(doc, doc.root, "没有可执行的流程（bpmn:process 应有 isExecutable=\"true\"）")
         check_lanes(ctx, doc)
         check_properties(ctx, doc)
+        check_parent_effects(ctx, doc)
         ctx.problems += gateway_problems(doc)
         check_timers(ctx, doc)
         check_languages(ctx, doc)

@@ -15,7 +15,7 @@ from engine.errors import ScriptError
 from engine.models import HumanTask, Incident, ProcessInstance, Timer
 from engine.sandbox import StepFailed
 from engine.services import audit as audit_chain
-from engine.services import notifications
+from engine.services import notifications, orders
 from engine.services.context import Context
 
 log = logging.getLogger("govflow.incidents")
@@ -72,7 +72,8 @@ def _subject(workflow, task, info: wfx.ElementInfo) -> str:
 
 def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> list[HumanTask]:
     existing = {row.task_guid: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
+        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state.in_(("ready", "suspended"))))}
+    state = "suspended" if inst.suspended_at is not None else "ready"   # a held project (services/orders.py)
     ready_guids, created = set(), []
     for task in wfx.ready_user_tasks(workflow):
         guid = str(task.id)
@@ -92,7 +93,7 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
                         role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
-                        legal_basis=info.properties.get("legalBasis"), state="ready", created_at=now,
+                        legal_basis=info.properties.get("legalBasis"), state=state, created_at=now,
                         due_at=due_at, due_provisional=provisional)
         session.add(row)
         created.append(row)
@@ -135,12 +136,13 @@ def record_incident(session: Session, inst: ProcessInstance, failure: StepFailed
 def _sync_timers(session, inst: ProcessInstance, workflow, now) -> None:
     pending = {t["task_guid"]: t for t in wfx.pending_timers(workflow)}
     rows = {row.task_guid: row for row in session.scalars(
-        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(("pending", "failed"))))}
+        select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(("pending", "failed", "paused"))))}
     for guid, info in pending.items():
         row = rows.get(guid)
         if row is None:
             session.add(Timer(instance_id=inst.id, task_guid=guid, element_id=info["element_id"],
-                              title=info["title"], run_at=info["fires_at"], state="pending"))
+                              title=info["title"], run_at=info["fires_at"],
+                              state="paused" if inst.suspended_at is not None else "pending"))
         elif row.run_at != info["fires_at"] and row.state == "pending":
             row.run_at = info["fires_at"]  # a cycle timer moved on to its next occurrence
     for guid, row in rows.items():
@@ -165,13 +167,29 @@ def _finish(ctx: Context, session, inst: ProcessInstance, version, workflow, now
     label = ctx.registry.get(inst.jurisdiction).outcome_label(outcome)
     audit(session, "instance_ended", instance_id=inst.id, element_id=last.task_spec.name if last else None,
           data={"outcome": outcome, "outcome_label": label, "reason": reason}, at=now)
-    parent_outcome = info.properties.get("parentOutcome") if last is not None and info else None
-    if parent_outcome and inst.parent_instance_id:
-        # e.g. 第二十六条: 逾期不整改 → 终止项目 — the side process ends the project it belongs to
+
+
+def _parent_effects(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> None:
+    """Orders that act (engine/services/orders.py): the side process passed an element naming an
+    effect on its project (`parentEffect` suspend / resume / terminate, e.g. 叶集 第二十六条 暂停项目建设)."""
+    if not inst.parent_instance_id:
+        return
+    for task, info, effect in orders.pending_effects(version, workflow):
+        orders.mark_applied(task, now)
         parent = lock_instance(session, inst.parent_instance_id)
-        if parent.status == "running":
-            terminate(ctx, session, parent, parent_outcome, reason or label, now,
-                      cause={"child_instance_id": inst.id, "process": inst.process_key})
+        actor = orders.decided_by(session, inst.id)
+        reason = orders.reason_of(task, info)
+        cause = {"child_instance_id": inst.id, "process": inst.process_key, "element": info.element_id}
+        if effect == orders.TERMINATE:
+            if parent.status == "running":
+                terminate(ctx, session, parent, info.properties.get("parentOutcome") or "terminated", reason, now,
+                          actor_id=actor, cause={**cause, "order": info.title})
+        elif effect == orders.SUSPEND:
+            orders.suspend(session, parent, order=info.title, reason=reason, now=now, by_instance_id=inst.id,
+                           actor_id=actor, cause=cause)
+        else:
+            orders.resume(ctx, session, parent, order=info.title, reason=reason, now=now, actor_id=actor,
+                          cause=cause)
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -188,6 +206,7 @@ def terminate(ctx: Context, session: Session, inst: ProcessInstance, outcome: st
     version = ctx.loaded_version(session, inst.process_version_id)
     workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
     inst.status, inst.outcome, inst.outcome_reason, inst.ended_at = "terminated", outcome, reason, now
+    orders.clear(inst)
     workflow.cancel()
     persist(ctx, session, inst, version, workflow, now)
     label = ctx.registry.get(inst.jurisdiction).outcome_label(outcome)
@@ -199,6 +218,7 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
     """Save the workflow and sync everything derived from it. Returns the newly ready task rows."""
     created = _sync_tasks(ctx, session, inst, version, workflow, now)
     _sync_timers(session, inst, workflow, now)
+    _parent_effects(ctx, session, inst, version, workflow, now)
     inst.state = wfx.dumps(workflow)
     inst.serializer_version = wfx.SERIALIZER_VERSION
     inst.updated_at = now

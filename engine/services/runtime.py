@@ -15,7 +15,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin
+from engine.services import attachments, calendar_admin, orders
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.services.projection import audit, lock_instance, persist, record_incident, terminate
@@ -173,6 +173,8 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
             raise NotFound(f"任务不存在：{task_id}")
         if not policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.applicant_unit_id):
             raise PermissionDenied("该任务不属于您的角色或单位")
+        if row.state == "suspended":    # the project is held by an order (engine/services/orders.py)
+            raise Conflict(orders.refusal(ctx, session, row), suspended=True)
         if row.state != "ready":
             raise Conflict(_no_longer_ready(row))
         # the form as deployed with the instance's version (engine.runtime_env.FormSnapshot)

@@ -9,6 +9,7 @@ from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
+from engine.services import orders
 from engine.services.context import Context
 
 
@@ -122,12 +123,20 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
                       "outcome": c.outcome, "outcome_label": jurisdiction.outcome_label(c.outcome),
                       "created_at": local_iso(c.created_at)} for c in queries.children_of(session, inst.id)],
         "active_tasks": [task_summary(t, now) for t in tasks if t.state == "ready"],
+        **suspension_view(ctx, session, inst, tasks, now),
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
         "waiting": [{"name": t.element_id, "title": t.title, "fires_at": local_iso(t.run_at),
                      "state": t.state, "last_error": t.last_error}
                     for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
     }
+
+
+def suspension_view(ctx: Context, session, inst: ProcessInstance, tasks: list[HumanTask], now: datetime) -> dict:
+    """A project held by an order (engine/services/orders.py): `suspension` {state, order, reason, since,
+    by, by_unit, by_instance_id, by_process, by_process_name} or None, and the tasks it holds."""
+    return {"suspension": orders.suspension_of(ctx, session, inst),
+            "suspended_tasks": [task_summary(t, now) for t in tasks if t.state == "suspended"]}
 
 
 def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue_only: bool = False,

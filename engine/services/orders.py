@@ -15,7 +15,12 @@ in the same transaction (each passage once: the task is marked in its internal d
 - A manager may suspend and resume a project too (`suspend_instance`, `resume_instance`).
 
 Every suspension and resumption is an audit row of the project (`instance_suspended`,
-`instance_resumed`); termination keeps `instance_terminated` (engine/services/projection.terminate)."""
+`instance_resumed`); termination keeps `instance_terminated` (engine/services/projection.terminate).
+
+An order may also weigh on the unit beyond the project (叶集 第二十七条: 下一年度相应压缩其申报项目支出预算规模):
+a user task carrying `unitRecord` (a name, `budget_cut`) keeps its answers as a record about the
+project's applicant unit; every later project the unit starts sees them in `unit_records`
+({name: [answers + instance_id, recorded_at]}) — see `unit_records`."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -30,12 +35,14 @@ from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.models import HumanTask, ProcessInstance, Timer, User
 from engine.services import audit as audit_chain
 from engine.services.context import Context
+from engine.services.deploy import latest_version
 from engine.workflow import TaskState
 
 SUSPEND, RESUME, TERMINATE = "suspend", "resume", "terminate"
 EFFECTS = (SUSPEND, RESUME, TERMINATE)
 APPLIED = "govflow_parent_effect_applied"
 EFFECT_LABELS = {SUSPEND: "暂停", RESUME: "恢复", TERMINATE: "终止"}
+RECORD = "unitRecord"
 
 
 def effect_of(info: wfx.ElementInfo | None) -> str | None:
@@ -223,3 +230,39 @@ def resume_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
         if inst.suspended_at is None:
             raise Conflict(f"项目“{inst.project_name}”未暂停，无需恢复")
         resume(ctx, session, inst, order="管理者恢复项目", reason=reason, now=now, actor_id=user.id)
+
+
+# --- records about a unit ---------------------------------------------------------------------------
+
+def _record_elements(ctx: Context, session: Session, jurisdiction) -> dict[tuple[str, str], str]:
+    """(process key, element id) → record name of the user tasks carrying `unitRecord` in the newest
+    deployed version of each of the jurisdiction's processes."""
+    found = {}
+    for key in jurisdiction.processes:
+        row = latest_version(session, key)
+        if row is None:
+            continue
+        for info in ctx.loaded_version(session, row.id).elements.values():
+            if (info.properties.get(RECORD) or "").strip():
+                found[(key, info.element_id)] = info.properties[RECORD].strip()
+    return found
+
+
+def unit_records(ctx: Context, session: Session, jurisdiction, unit_id: int) -> dict[str, list[dict]]:
+    """{record name: [the answers of each completed `unitRecord` task on the unit's projects, with
+    `instance_id` and `recorded_at`]}, oldest first; {} when the jurisdiction keeps none."""
+    elements = _record_elements(ctx, session, jurisdiction)
+    if not elements:
+        return {}
+    rows = session.execute(select(HumanTask.process_key, HumanTask.element_id, HumanTask.data,
+                                  HumanTask.instance_id, HumanTask.completed_at)
+                           .where(HumanTask.jurisdiction == jurisdiction.key, HumanTask.applicant_unit_id == unit_id,
+                                  HumanTask.state == "completed",
+                                  HumanTask.element_id.in_(sorted({e for _, e in elements})))
+                           .order_by(HumanTask.completed_at, HumanTask.id))
+    result: dict[str, list[dict]] = {name: [] for name in elements.values()}
+    for key, element, data, instance_id, done in rows:
+        name = elements.get((key, element))
+        if name:
+            result[name].append({**(data or {}), "instance_id": instance_id, "recorded_at": local_iso(done)})
+    return result

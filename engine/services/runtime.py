@@ -129,8 +129,11 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             facts = {**parent.facts, **facts, "parent_instance_id": parent.id}
             applicant_unit, project_name = parent.applicant_unit, parent.project_name
         version = ctx.loaded_version(session, row.id)
-        workflow, failure = stepping(lambda: wfx.start(version, dict(facts, applicant_unit=applicant_unit.name),
-                                                        ctx.helpers(jurisdiction.key)))
+        # records an order left about the unit (叶集 第二十七条 压缩申报预算规模, engine/services/orders.py)
+        start_data = dict(facts, applicant_unit=applicant_unit.name)
+        if parent is None:
+            start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
+        workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,
                                applicant_unit_id=applicant_unit.id, started_by_id=user.id,

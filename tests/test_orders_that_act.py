@@ -8,9 +8,11 @@ import pytest
 
 from engine.errors import Conflict, PermissionDenied, ValidationFailed
 from engine.models import AuditEvent, HumanTask, Timer
-from engine.services import orders, runtime
+from engine.services import designer, orders, runtime
 from engine.services.timers import tick
 from tests.conftest import at
+from tests.support import PASSWORD
+from tests.test_migration import NOTE, YEJI, deploy_v2
 from tests.yeji_walk import contracted, declared
 
 SUPERVISORS = ["dora", "nick", "fay", "audrey", "otto", "cris", "cathy"]   # the seven 第二十六条 names
@@ -207,7 +209,6 @@ def test_a_terminated_project_leaves_no_paused_timer(people, ctx):
 
 
 def _token(client, people, who):
-    from tests.support import PASSWORD
     getattr(people, who)
     response = client.post("/api/v1/auth/token", json={"username": who, "password": PASSWORD})
     return {"Authorization": f"Bearer {response.json['token']}"}
@@ -239,3 +240,16 @@ def test_the_api_lets_a_manager_suspend_and_resume(client, people, ctx):
     back = client.post(f"/api/v1/instances/{iid}/resume", headers=mona, json={"reason": "资金已落实"})
     assert back.status_code == 200 and back.json["suspension"] is None
     assert [t["name"] for t in back.json["active_tasks"]] == ["Implement"]
+
+
+def test_a_suspended_project_migrates_to_a_new_version_and_stays_suspended(people, ctx):
+    iid = contracted(people, ctx, cross_year=True)
+    orders.suspend_instance(ctx, people.mona, iid, "资金来源待核实", now=at("2026-12-20 10:00"))
+    deploy_v2(people, YEJI.replace(*NOTE))
+    [result] = designer.migrate(ctx, people.desi, "yeji", from_version=1, to_version=2, instance_ids=[iid],
+                                dry_run=False)
+    assert result["migrated"], result
+    inst = people.instance(iid)
+    assert inst["version"] == 2 and inst["suspension"]["reason"] == "资金来源待核实"
+    assert [t["name"] for t in inst["suspended_tasks"]] == ["ImplementReporting"]
+    assert [w["state"] for w in inst["waiting"]] == ["paused"]

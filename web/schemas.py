@@ -143,6 +143,8 @@ class TaskDetailSchema(TaskSchema):
     facts = _req(fields.Dict, metadata={"description": "项目事实"})
     applicant_unit = _req(fields.String)
     can_complete = _req(fields.Boolean)
+    suspension_notice = _req(fields.String, allow_none=True,
+                             metadata={"description": "项目暂停时：暂停依据的决定、决定者和起始时间（任务暂不能办理）"})
     data = _req(fields.Dict, allow_none=True, metadata={"description": "已办理的答复"})
     returns = _req(fields.List, fields.Nested(ReturnSchema))
     earlier_steps = _req(fields.List, fields.Nested(HistoryItemSchema))

@@ -75,6 +75,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "legal_basis": jurisdiction.legal_basis(row.legal_basis),
             "facts": inst.facts, "applicant_unit": inst.applicant_unit.name,
             "can_complete": mine and row.state == "ready",
+            "suspension_notice": orders.refusal(ctx, session, row) if row.state == "suspended" else None,
             "data": row.data, "returns": _returns(history),
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
         })

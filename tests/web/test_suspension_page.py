@@ -1,5 +1,6 @@
 """The project page shows a suspension (which order, by whom, since when) and offers managers 暂停 / 恢复."""
-from engine.services import runtime
+from engine.models import HumanTask
+from engine.services import orders, runtime
 from tests.conftest import at
 from tests.web.helpers import form_token
 from tests.yeji_walk import contracted
@@ -27,3 +28,16 @@ def test_the_project_page_shows_who_suspended_it_and_lets_a_manager_resume_it(si
     assert done.status_code == 303
     page = mona.get(f"/instances/{iid}").get_data(as_text=True)
     assert "项目已暂停" not in page and "暂停项目（管理者）" in page
+
+
+def test_the_task_page_of_a_suspended_project_says_why_it_cannot_be_done(sign_in, people, ctx):
+    iid = contracted(people, ctx)
+    orders.suspend_instance(ctx, people.mona, iid, "资金来源待核实", now=at("2027-01-05 10:00"))
+    with ctx.db.transaction() as session:
+        task_id = session.query(HumanTask.id).filter(HumanTask.instance_id == iid,
+                                                     HumanTask.element_id == "Implement").scalar()
+    alice = sign_in("alice")
+    page = alice.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "管理者暂停项目" in page and "资金来源待核实" in page and "恢复前不能办理" in page
+    refused = alice.post(f"/tasks/{task_id}", data={"finished": "true", "csrf_token": form_token(page)})
+    assert refused.status_code == 409 and "资金来源待核实" in refused.get_data(as_text=True)

@@ -10,6 +10,7 @@ from engine.errors import Conflict, PermissionDenied, ValidationFailed
 from engine.models import AuditEvent, HumanTask, Timer
 from engine.services import designer, orders, runtime
 from engine.services.timers import tick
+from engine.services.users import upsert_user
 from tests.conftest import at
 from tests.support import PASSWORD
 from tests.test_migration import NOTE, YEJI, deploy_v2
@@ -25,12 +26,13 @@ def _order(people, iid, who="dora", days=30, now="2027-02-01 10:00"):
                                   now=at(now), parent_instance_id=iid)
 
 
-def _sanction(people, rid, sanction="suspend_construction", now="2027-02-10 10:00", late="2027-02-06 10:00"):
-    """Rectify, fail the check, and decide `sanction`."""
+def _sanction(people, rid, sanction="suspend_construction", now="2027-02-10 10:00", late="2027-02-06 10:00",
+              who="dora"):
+    """Rectify, fail the ordering department's check, and decide `sanction`."""
     people.do("alice", rid, "Rectify", {"rectification": "已部分整改"}, now=at(late))
-    people.do("dora", rid, "RectificationCheck", {"decision": "reject", "comment": "等保测评仍未开展"},
+    people.do(who, rid, "RectificationCheck", {"decision": "reject", "comment": "等保测评仍未开展"},
               now=at(late))
-    people.do("dora", rid, "SanctionDecision", {"sanction": sanction, "comment": "整改后仍不符合要求"}, now=at(now))
+    people.do(who, rid, "SanctionDecision", {"sanction": sanction, "comment": "整改后仍不符合要求"}, now=at(now))
 
 
 def _events(ctx, iid):
@@ -51,6 +53,19 @@ def test_it_lets_each_supervising_department_named_in_article_26_order_a_rectifi
     rid = _order(people, iid, who=who)
     assert people.ready(rid) == ["Rectify"]
     assert people.instance(rid)["parent_instance_id"] == iid
+
+
+@pytest.mark.parametrize("who", ["nick", "audrey", "otto"])
+def test_it_has_the_department_that_ordered_the_rectification_check_it_and_decide(people, ctx, who):
+    iid = contracted(people, ctx)
+    rid = _order(people, iid, who=who)
+    people.do("alice", rid, "Rectify", {"rectification": "已整改"}, now=at("2027-02-06 10:00"))
+    assert [t["name"] for t in people.inbox(who) if t["instance_id"] == rid] == ["RectificationCheck"]
+    assert [t for t in people.inbox("dora") if t["instance_id"] == rid] == []
+    people.do(who, rid, "RectificationCheck", {"decision": "reject", "comment": "仍不符合"}, now=at("2027-02-07 10:00"))
+    people.do(who, rid, "SanctionDecision", {"sanction": "terminate", "comment": "终止项目"},
+              now=at("2027-02-08 10:00"))
+    assert people.instance(iid)["outcome"] == "terminated"
 
 
 def test_it_refuses_a_rectification_order_from_someone_who_supervises_nothing(people, ctx):
@@ -163,10 +178,11 @@ def test_it_adds_the_time_suspended_to_the_due_dates_of_the_projects_tasks(peopl
     rid = runtime.start_instance(ctx, people.fay, "yeji.rectification",
                                  {"issue": "概算编制依据不足", "deadline_days": 10},
                                  now=at("2026-10-05 10:00"), parent_instance_id=iid)
-    _sanction(people, rid, sanction="suspend_investment", late="2026-10-08 10:00", now="2026-10-10 10:00")
+    _sanction(people, rid, sanction="suspend_investment", late="2026-10-08 10:00", now="2026-10-10 10:00", who="fay")
     assert people.ready(iid) == []
+    assert people.instance(iid)["suspension"]["by_unit"] == "区财政局"
     people.do("alice", rid, "RectifySuspended", {"rectification": "已补充概算依据"}, now=at("2026-10-18 10:00"))
-    people.do("dora", rid, "ResumeCheck", {"decision": "approve", "comment": "同意"}, now=at("2026-10-20 10:00"))
+    people.do("fay", rid, "ResumeCheck", {"decision": "approve", "comment": "同意"}, now=at("2026-10-20 10:00"))
     assert _task_row(ctx, iid, "ReviewFinance").due_at == before + timedelta(days=10)
     assert len(people.ready(iid)) == 6
 
@@ -253,3 +269,9 @@ def test_a_suspended_project_migrates_to_a_new_version_and_stays_suspended(peopl
     assert inst["version"] == 2 and inst["suspension"]["reason"] == "资金来源待核实"
     assert [t["name"] for t in inst["suspended_tasks"]] == ["ImplementReporting"]
     assert [w["state"] for w in inst["waiting"]] == ["paused"]
+
+
+def test_no_one_can_be_given_the_role_of_the_ordering_department(ctx):
+    with pytest.raises(ValidationFailed), ctx.db.transaction() as session:
+        upsert_user(session, "odd", "secret-pass-1", ctx.registry.get("yeji"), "区数据资源管理局",
+                    ["ordering_department"])

@@ -148,6 +148,22 @@ def clear(inst: ProcessInstance) -> None:
     inst.suspension_order = inst.suspension_reason = None
 
 
+def acting_role(ctx: Context, session: Session, inst: ProcessInstance, role: str | None) -> str:
+    """The role a task of lane role `role` goes to: the role itself, or for a `starter` role (jurisdiction
+    roles) the role the instance's starter holds among the process's `startable_by` (a bureau role first)."""
+    if not role:
+        return "admin"
+    jurisdiction = ctx.registry.get(inst.jurisdiction)
+    declared = jurisdiction.role(role)
+    if not (declared and declared.starter):
+        return role
+    starter = session.get(User, inst.started_by_id)
+    pdef = jurisdiction.processes.get(inst.process_key)
+    held = [r for r in (pdef.startable_by if pdef else ()) if starter and r in starter.role_keys]
+    held.sort(key=lambda r: r in jurisdiction.unit_roles)
+    return held[0] if held else role
+
+
 # --- what people see --------------------------------------------------------------------------------
 
 def _who(session: Session, user_id: int | None) -> str | None:

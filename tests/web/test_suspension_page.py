@@ -13,13 +13,13 @@ def test_the_project_page_shows_who_suspended_it_and_lets_a_manager_resume_it(si
                                  {"issue": "未按批复要求实施", "deadline_days": 10},
                                  now=at("2027-02-01 10:00"), parent_instance_id=iid)
     people.do("alice", rid, "Rectify", {"rectification": "部分整改"}, now=at("2027-02-05 10:00"))
-    people.do("dora", rid, "RectificationCheck", {"decision": "reject", "comment": "仍不符合"},
+    people.do("nick", rid, "RectificationCheck", {"decision": "reject", "comment": "仍不符合"},
               now=at("2027-02-06 10:00"))
-    people.do("dora", rid, "SanctionDecision", {"sanction": "suspend_construction", "comment": "暂停建设"},
+    people.do("nick", rid, "SanctionDecision", {"sanction": "suspend_construction", "comment": "暂停建设"},
               now=at("2027-02-07 10:00"))
     alice = sign_in("alice")
     page = alice.get(f"/instances/{iid}").get_data(as_text=True)
-    assert "项目已暂停：暂停项目建设" in page and "区数据资源管理局" in page and "项目实施" in page
+    assert "项目已暂停：暂停项目建设" in page and "区发展和改革委员会" in page and "项目实施" in page
     assert "恢复项目（管理者）" not in page
     mona = sign_in("mona")
     page = mona.get(f"/instances/{iid}").get_data(as_text=True)

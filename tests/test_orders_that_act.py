@@ -6,11 +6,14 @@ from datetime import timedelta
 
 import pytest
 
+from engine.config import ROOT
 from engine.errors import Conflict, PermissionDenied, ValidationFailed
 from engine.models import AuditEvent, HumanTask, Timer
+from engine.runtime_env import Runtime
 from engine.services import designer, orders, runtime
 from engine.services.timers import tick
 from engine.services.users import upsert_user
+from engine.validation import check_files
 from tests.conftest import at
 from tests.support import PASSWORD
 from tests.test_migration import NOTE, YEJI, deploy_v2
@@ -275,3 +278,25 @@ def test_no_one_can_be_given_the_role_of_the_ordering_department(ctx):
     with pytest.raises(ValidationFailed), ctx.db.transaction() as session:
         upsert_user(session, "odd", "secret-pass-1", ctx.registry.get("yeji"), "区数据资源管理局",
                     ["ordering_department"])
+
+
+def _problems(name: str, old: bytes, new: bytes) -> list[str]:
+    content = (ROOT / "bpmn_diagrams" / "yeji" / name).read_bytes()
+    assert old in content
+    return [p.message for p in check_files(Runtime.from_data_dir(ROOT), {name: content.replace(old, new, 1)})]
+
+
+def test_validate_refuses_an_effect_on_the_parent_in_a_process_without_one():
+    messages = _problems("yeji.bpmn", b'<spiffworkflow:property name="outcome" value="out_of_scope"/>',
+                         b'<spiffworkflow:property name="outcome" value="out_of_scope"/>'
+                         b'<spiffworkflow:property name="parentEffect" value="suspend"/>')
+    assert any("不是项目的子流程" in m for m in messages), messages
+
+
+def test_validate_refuses_an_unknown_effect_and_an_outcome_on_a_suspension():
+    messages = _problems("yeji.rectification.bpmn", b'name="parentEffect" value="resume"',
+                         b'name="parentEffect" value="pause"')
+    assert any("parentEffect" in m and "pause" in m for m in messages), messages
+    messages = _problems("yeji.rectification.bpmn", b'name="parentEffect" value="terminate"',
+                         b'name="parentEffect" value="suspend"')
+    assert any("parentOutcome 只能与 parentEffect terminate 同用" in m for m in messages), messages

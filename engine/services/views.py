@@ -168,5 +168,6 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 "waiting": [{"name": t.element_id, "title": t.title, "fires_at": local_iso(t.run_at), "state": t.state,
                              "last_error": t.last_error} for t in timers[inst.id]],
                 "earliest_due": local_iso(earliest), "overdue": int(overdue or 0),
+                "suspension": orders.suspension_of(ctx, session, inst),
             } for inst, _open, earliest, overdue in rows],
         }

@@ -177,9 +177,21 @@ class ProcessInstance(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[datetime | None]
+    # An order of a side process (叶集 第二十六条 暂停建设 …) or a manager holds the project: its open
+    # tasks are `suspended` and its timers `paused` until it is resumed (engine/services/orders.py).
+    suspended_at: Mapped[datetime | None]
+    suspended_by_instance_id: Mapped[int | None] = mapped_column(BigId)
+    suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    suspension_order: Mapped[str | None] = mapped_column(String(200))
+    suspension_reason: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     applicant_unit: Mapped[Unit] = relationship(lazy="joined")
+
+    def set_waiting(self, ready: list) -> None:
+        """The summary of where the instance waits: its ready task rows and their earliest due date."""
+        dues = [row.due_at for row in ready if row.due_at is not None]
+        self.open_tasks, self.earliest_due_at = len(ready), min(dues) if dues else None
 
 
 class HumanTask(Base):
@@ -208,7 +220,7 @@ class HumanTask(Base):
     applicant_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     form: Mapped[str | None] = mapped_column(String(200))
     legal_basis: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(16), default="ready")
+    state: Mapped[str] = mapped_column(String(16), default="ready")   # ready, completed, cancelled, suspended
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     due_at: Mapped[datetime | None]
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -233,7 +245,7 @@ class Timer(Base):
     element_id: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(200))
     run_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[str] = mapped_column(String(16), default="pending")   # pending, done, failed, paused
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(80))

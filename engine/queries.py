@@ -77,7 +77,7 @@ def tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
 
 def pending_timers_of(session: Session, instance_id: int) -> list[Timer]:
     return list(session.scalars(select(Timer).where(Timer.instance_id == instance_id,
-                                                    Timer.state.in_(("pending", "firing", "failed")))
+                                                    Timer.state.in_(("pending", "firing", "failed", "paused")))
                                 .order_by(Timer.run_at)))
 
 

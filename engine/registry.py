@@ -24,12 +24,15 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 @dataclass(frozen=True)
 class Role:
     """A role a user may hold. `unit_scoped`: resolved inside the unit that started the instance
-    (`applicant` and a unit's inner roles); otherwise any holder in the jurisdiction may act."""
+    (`applicant` and a unit's inner roles); otherwise any holder in the jurisdiction may act.
+    `starter`: no one holds it; a task in its lane goes to the role the instance was started in
+    (叶集 第二十六条: the supervising department that ordered the 限期整改 checks and decides)."""
 
     key: str
     label: str
     unit_scoped: bool = False
     scope: str = "jurisdiction"     # "jurisdiction", or "global" for manager / designer / admin
+    starter: bool = False
 
 
 # The only roles no jurisdiction declares (CONTRACT.md, "Roles that are not a bureau").
@@ -155,7 +158,7 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
                      "roles": ("roles", True), "units": ("units", False), "processes": ("processes", True),
                      "outcomes": ("labels", False), "declaration": ("declaration", False),
                      "schedules": ("schedules", False)},
-    "role": {"label": ("text", True), "unit_scoped": ("bool", False)},
+    "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
                 "start_form": ("text", False), "parent": ("parent", False), "declaration": ("declaration", False)},
     "declaration": _DECLARATION,
@@ -325,7 +328,8 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
                                  start_form=p.get("start_form"), declaration=p.get("declaration"),
                                  parent=p.get("parent"), diagrams_dir=diagrams_dir)
                  for key, p in raw["processes"].items()}
-    roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False))) for key, r in raw["roles"].items()}
+    roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False)), starter=bool(r.get("starter", False)))
+             for key, r in raw["roles"].items()}
     return Jurisdiction(key=raw["key"], name=raw["name"], document=raw["document"], processes=processes,
                         roles=roles, units=raw.get("units", {}), citations=citations,
                         outcomes=raw.get("outcomes", {}), declaration=raw.get("declaration", {}),

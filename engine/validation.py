@@ -60,7 +60,8 @@ DMN_XSD = {DMN11_NS: Path(SPIFF_DMN_SCHEMAS[DMN11_NS]), DMN12_NS: SCHEMA_DIR / "
 MAX_BYTES = 8 * 1024 * 1024        # the largest shipped diagram has 260 kB
 MAX_SCHEMA_PROBLEMS = 20           # per file; the rest is counted
 DEFAULT_START_FORM = "common/project_facts"    # engine.services.runtime.DEFAULT_START_FORM
-ENGINE_DATA = ("applicant_unit", "parent_instance_id", "plan_year")   # what the engine adds to the facts
+ENGINE_DATA = ("applicant_unit", "parent_instance_id", "plan_year",   # what the engine adds to the facts
+               "unit_records")                                       # engine/services/orders.unit_records
 PREFIXES = {BPMN_NS: "bpmn", "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi",
             "http://www.omg.org/spec/DD/20100524/DC": "dc", "http://www.omg.org/spec/DD/20100524/DI": "di",
             SPIFF_NS: "spiffworkflow", DMN11_NS: "dmn", DMN12_NS: "dmn", DMN13_NS: "dmn",
@@ -1082,6 +1083,24 @@ def check_properties(ctx: Context, doc: Doc) -> None:
         _check_clock(ctx, doc, el, property_map(el))
 
 
+def check_parent_effects(ctx: Context, doc: Doc) -> None:
+    """`parentEffect` / `parentOutcome` act on the project a side process belongs to: only a process the
+    jurisdiction declares with a `parent` has one, and `parentOutcome` goes with `terminate` only."""
+    j = ctx.jurisdiction
+    for process in doc.root.iter(f"{{{BPMN_NS}}}process"):
+        pdef = j.processes.get(process.get("id")) if j is not None else None
+        for el in process.iter(f"{{{BPMN_NS}}}*"):
+            props = property_map(el)
+            effect = (props.get("parentEffect") or "").strip()
+            if not (effect or props.get("parentOutcome")):
+                continue
+            if pdef is not None and not pdef.parent:
+                ctx.add(doc, el, f"流程 {process.get('id')} 不是项目的子流程（jurisdiction.json 未设 parent），"
+                                 "不能对所属项目产生效果（parentEffect、parentOutcome）")
+            elif props.get("parentOutcome") and effect in ("suspend", "resume"):
+                ctx.add(doc, el, f"parentOutcome 只能与 parentEffect terminate 同用（此处为 {effect}）")
+
+
 def _missing(kind: str, name: str, spec: dict) -> str:
     what = {"bpmn:UserTask": "用户任务", "bpmn:EndEvent": "结束事件"}.get(kind, kind)
     return f"{what}缺少 {name} 属性（{spec.get('label', '')}）"
@@ -1314,6 +1333,7 @@ def rules(ctx: Context, pieces: list[Code]) -> None:
         check_lanes(ctx, doc)
         check_properties(ctx, doc)
         check_consolidation(ctx, doc)
+        check_parent_effects(ctx, doc)
         ctx.problems += gateway_problems(doc)
         check_timers(ctx, doc)
         check_languages(ctx, doc)

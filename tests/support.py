@@ -23,6 +23,8 @@ YEJI_PEOPLE = {  # username: (unit, roles)
     "cathy": ("区委网信办", ["cac"]),
     "gary": ("区人民政府", ["government"]),
     "pam": ("区公共资源交易中心", ["public_resources"]),
+    "audrey": ("区审计局", ["audit"]),
+    "otto": ("区公共资源交易监督管理局", ["procurement_office"]),  # 区公共资源交易监管部门 (第二十六条)
     "mona": ("区数据资源管理局", ["manager"]),
     "desi": ("区数据资源管理局", ["designer"]),
     "ada": ("区数据资源管理局", ["admin"]),

@@ -32,10 +32,11 @@ def _local(value: datetime) -> tuple:
     return local.date(), local.strftime("%H:%M:%S")
 
 
-# 第二条 — 列入部门预算的10万元以下项目不适用本办法 (以下 includes 10)
+# 第二条 — 列入部门预算的10万元以下项目不适用本办法 (以下 includes 10; see also test_yeji_articles_round_two.py)
 
 def test_it_leaves_projects_of_exactly_10_wan_out_of_scope(people):
-    iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10}, now=at("2026-08-01 10:00"))
+    iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10, "in_department_budget": True},
+                       now=at("2026-08-01 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"]) == ("terminated", "out_of_scope")
     assert "不适用本办法" in inst["outcome_label"]
@@ -208,7 +209,8 @@ def test_it_asks_for_quarterly_reports_only_over_6_months_or_across_years(people
     iid = contracted(people, ctx, **facts)
     assert people.ready(iid) == (["ImplementReporting"] if reporting else ["Implement"])
     waiting = [w["name"] for w in people.instance(iid)["waiting"]]
-    assert waiting == (["QuarterStart"] if reporting else [])
+    # without quarterly reports the only clock is 第十九条's end of the plan year
+    assert waiting == (["QuarterStart"] if reporting else ["YearEndNotImplemented"])
 
 
 def test_it_asks_for_the_progress_report_in_the_first_5_working_days_of_the_quarter(people, ctx):

@@ -11,7 +11,7 @@ from engine.errors import AuthenticationError, NotFound, ValidationFailed
 from engine.models import ProcessVersion, User
 from engine.services import attachments as attachment_service
 from engine.services import deploy as deploy_service
-from engine.services import runtime, users, views
+from engine.services import orders, runtime, users, views
 from web import errors, params, schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -183,6 +183,29 @@ def terminate_instance(instance_id: int):
         raise ValidationFailed(f"终止理由不得超过 {TEXT_MAX} 个字", errors={"reason": f"不得超过 {TEXT_MAX} 个字"})
     runtime.terminate_instance(ctx(), g.user_id, instance_id, reason if isinstance(reason, str) else "")
     return reply(schemas.InstanceSchema(), views.instance_detail(ctx(), g.user_id, instance_id))
+
+
+def _order(instance_id: int, action, what: str):
+    payload = request.get_json(silent=True)
+    reason = payload.get("reason") if isinstance(payload, dict) else None
+    if isinstance(reason, str) and len(reason) > TEXT_MAX:
+        raise ValidationFailed(f"{what}理由不得超过 {TEXT_MAX} 个字", errors={"reason": f"不得超过 {TEXT_MAX} 个字"})
+    action(ctx(), g.user_id, instance_id, reason if isinstance(reason, str) else "")
+    return reply(schemas.InstanceSchema(), views.instance_detail(ctx(), g.user_id, instance_id))
+
+
+@bp.post("/instances/<int:instance_id>/suspend")
+@authenticated
+def suspend_instance(instance_id: int):
+    """A manager suspends a running project with a recorded reason (its tasks and clocks held)."""
+    return _order(instance_id, orders.suspend_instance, "暂停")
+
+
+@bp.post("/instances/<int:instance_id>/resume")
+@authenticated
+def resume_instance(instance_id: int):
+    """A manager resumes a suspended project (the time held added to its deadlines)."""
+    return _order(instance_id, orders.resume_instance, "恢复")
 
 
 @bp.get("/tasks")

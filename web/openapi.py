@@ -108,6 +108,14 @@ def _core_paths() -> dict:
         "/api/v1/instances/{id}/terminate": {"post": _op(
             "管理者终止项目（须填写理由）", {**_json("Instance", "已终止的项目"), **_errors(401, 403, 404, 409, 422)},
             body=_body("TerminateRequest"), params=[_path_id()])},
+        "/api/v1/instances/{id}/suspend": {"post": _op(
+            "管理者暂停项目（须填写理由；待办移出、计时暂停）", {**_json("Instance", "已暂停的项目"),
+                                                     **_errors(401, 403, 404, 409, 422)},
+            body=_body("TerminateRequest"), params=[_path_id()])},
+        "/api/v1/instances/{id}/resume": {"post": _op(
+            "管理者恢复暂停的项目（须填写理由；暂停时间顺延）", {**_json("Instance", "已恢复的项目"),
+                                                   **_errors(401, 403, 404, 409, 422)},
+            body=_body("TerminateRequest"), params=[_path_id()])},
         "/api/v1/tasks": {"get": _op("我的待办", {**_json("Task", "待办", array=True, headers=_TOTAL),
                                                 **_errors(401, 422)}, params=inbox)},
         "/api/v1/tasks/completed": {"get": _op("我已办理的任务", {**_json("Task", "已办", array=True, headers=_TOTAL),

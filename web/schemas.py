@@ -93,7 +93,8 @@ class TaskSchema(Schema):
     process = _req(fields.String)
     jurisdiction = _req(fields.String)
     project_name = _req(fields.String)
-    state = _req(fields.String, metadata={"description": "ready（待办）、completed、cancelled"})
+    state = _req(fields.String,
+                 metadata={"description": "ready（待办）、completed、cancelled、suspended（项目暂停中）"})
     created_at = _req(fields.String, metadata=DATE_TIME)
     due_at = _req(fields.String, allow_none=True, metadata={**DATE_TIME, "description": "办理期限"})
     due_provisional = _req(fields.Boolean, metadata={"description": "该年度节假日安排未载入，期限为暂定"})
@@ -190,6 +191,8 @@ class TaskDetailSchema(TaskSchema):
     facts = _req(fields.Dict, metadata={"description": "项目事实"})
     applicant_unit = _req(fields.String)
     can_complete = _req(fields.Boolean)
+    suspension_notice = _req(fields.String, allow_none=True,
+                             metadata={"description": "项目暂停时：暂停依据的决定、决定者和起始时间（任务暂不能办理）"})
     data = _req(fields.Dict, allow_none=True, metadata={"description": "已办理的答复"})
     returns = _req(fields.List, fields.Nested(ReturnSchema))
     earlier_steps = _req(fields.List, fields.Nested(HistoryItemSchema))
@@ -201,7 +204,8 @@ class WaitingSchema(Schema):
     name = _req(fields.String)
     title = _req(fields.String)
     fires_at = _req(fields.String, metadata=DATE_TIME)
-    state = _req(fields.String, metadata={"description": "pending（等待）、failed（故障，待重试）"})
+    state = _req(fields.String,
+                 metadata={"description": "pending（等待）、failed（故障，待重试）、paused（项目暂停中）"})
     last_error = _req(fields.String, allow_none=True)
 
 
@@ -213,6 +217,19 @@ class ChildInstanceSchema(Schema):
     outcome = _req(fields.String, allow_none=True)
     outcome_label = _req(fields.String, allow_none=True)
     created_at = _req(fields.String, metadata=DATE_TIME)
+
+
+class SuspensionSchema(Schema):
+    state = _req(fields.String, metadata={"enum": ["suspended"]})
+    state_label = _req(fields.String)
+    order = _req(fields.String, allow_none=True, metadata={"description": "暂停依据的决定（如 暂停项目建设）"})
+    reason = _req(fields.String, allow_none=True)
+    since = _req(fields.String, metadata=DATE_TIME)
+    by = _req(fields.String, allow_none=True, metadata={"description": "作出决定的人"})
+    by_unit = _req(fields.String, allow_none=True)
+    by_instance_id = _req(fields.Integer, allow_none=True, metadata={"description": "作出决定的子流程（如 限期整改）"})
+    by_process = _req(fields.String, allow_none=True)
+    by_process_name = _req(fields.String, allow_none=True)
 
 
 class InstanceSchema(Schema):
@@ -233,6 +250,10 @@ class InstanceSchema(Schema):
     parent_instance_id = _req(fields.Integer, allow_none=True)
     children = _req(fields.List, fields.Nested(ChildInstanceSchema), metadata={"description": "由本项目发起的子流程"})
     active_tasks = _req(fields.List, fields.Nested(TaskSchema), metadata={"description": "待人办理的任务"})
+    suspension = _req(fields.Nested, SuspensionSchema, allow_none=True,
+                      metadata={"description": "项目被暂停（暂缓、暂停建设）时：依据的决定、决定者、起始时间；"
+                                               "否则为 null"})
+    suspended_tasks = _req(fields.List, fields.Nested(TaskSchema), metadata={"description": "因暂停而搁置的任务"})
     completed_elements = _req(fields.List, fields.String(), metadata={"description": "已办理的步骤（元素 id）"})
     waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
     history = _req(fields.List, fields.Nested(HistoryItemSchema))

@@ -880,11 +880,12 @@ def _apply(ctx: Context, session: Session, inst: ProcessInstance, target: Proces
     """Store a planned migration: projection rows mapped, the instance on the new version, its state
     saved. Answers a reason when the projection does not match the state (nothing then changes)."""
     rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)))
-    if {r.task_guid for r in rows if r.state == "ready"} != set(plan.ready):
+    open_states = ("ready", "suspended")      # a suspended project's tasks (engine/services/orders.py)
+    if {r.task_guid for r in rows if r.state in open_states} != set(plan.ready):
         return "待办记录与流程状态不一致，未迁移"
     for row in rows:
         new_id = plan.rename(row.element_id)
-        if row.state == "ready":
+        if row.state in open_states:
             info = new.element(new_id)
             row.title = _retitle(row.title, old.element(row.element_id), info)
             row.role_key, row.lane = info.role or "admin", info.lane
@@ -893,7 +894,7 @@ def _apply(ctx: Context, session: Session, inst: ProcessInstance, target: Proces
     for timer in session.scalars(select(Timer).where(Timer.instance_id == inst.id)):
         new_id = plan.rename(timer.element_id)
         info = new.element(new_id)
-        if timer.state in ("pending", "failed") and info is not None:
+        if timer.state in ("pending", "failed", "paused") and info is not None:
             timer.title = info.title
         timer.element_id = new_id
     inst.process_version_id, inst.version = target.id, target

@@ -16,7 +16,7 @@ from engine.errors import ScriptError
 from engine.models import HumanTask, Incident, ProcessInstance, Timer
 from engine.sandbox import StepFailed
 from engine.services import audit as audit_chain
-from engine.services import notifications
+from engine.services import notifications, orders
 from engine.services.context import Context
 
 log = logging.getLogger("govflow.incidents")
@@ -73,12 +73,14 @@ def _subject(workflow, task, info: wfx.ElementInfo) -> str:
 
 def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow, now,
                 ready_rows: list[HumanTask] | None = None) -> tuple[list[HumanTask], list[HumanTask]]:
-    """(created, still ready) task rows. `ready_rows`: the instance's ready rows as the caller read
-    them under the instance lock (saves reading them again)."""
+    """(created, still open) task rows. `ready_rows`: the instance's open (ready or suspended) rows as
+    the caller read them under the instance lock (saves reading them again)."""
+    open_states = ("ready", "suspended")
     if ready_rows is None:
         ready_rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
-                                                             HumanTask.state == "ready"))
-    existing = {row.task_guid: row for row in ready_rows if row.state == "ready"}
+                                                             HumanTask.state.in_(open_states)))
+    existing = {row.task_guid: row for row in ready_rows if row.state in open_states}
+    state = "suspended" if inst.suspended_at is not None else "ready"   # a held project (services/orders.py)
     ready_guids, created = set(), []
     for task in wfx.ready_user_tasks(workflow):
         guid = str(task.id)
@@ -95,10 +97,11 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             continue
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
                         title=title,
-                        role_key=info.role or "admin", lane=info.lane, jurisdiction=inst.jurisdiction,
+                        role_key=orders.acting_role(ctx, session, inst, info.role), lane=info.lane,
+                        jurisdiction=inst.jurisdiction,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
-                        legal_basis=info.properties.get("legalBasis"), state="ready", created_at=now,
+                        legal_basis=info.properties.get("legalBasis"), state=state, created_at=now,
                         due_at=due_at, due_provisional=provisional)
         created.append(row)
     _insert_tasks(session, created)
@@ -164,7 +167,7 @@ def _sync_timers(session, inst: ProcessInstance, workflow, now, had_timers: bool
     """The timer rows in line with the workflow; answers those still waiting. `had_timers=False`: the
     caller saw the workflow wait on no timer before its step, so it has no timer rows to read."""
     pending = {t["task_guid"]: t for t in wfx.pending_timers(workflow)}
-    open_states = ("pending", "failed")
+    open_states = ("pending", "failed", "paused")
     # (the states as this transaction left them: a row it fired is no longer open, flushed or not)
     rows = {row.task_guid: row for row in session.scalars(
         select(Timer).where(Timer.instance_id == inst.id, Timer.state.in_(open_states)))
@@ -174,7 +177,8 @@ def _sync_timers(session, inst: ProcessInstance, workflow, now, had_timers: bool
         row = rows.get(guid)
         if row is None:
             row = Timer(instance_id=inst.id, task_guid=guid, element_id=info["element_id"],
-                        title=info["title"], run_at=info["fires_at"], state="pending")
+                        title=info["title"], run_at=info["fires_at"],
+                        state="paused" if inst.suspended_at is not None else "pending")
             session.add(row)
         elif row.run_at != info["fires_at"] and row.state == "pending":
             row.run_at = info["fires_at"]  # a cycle timer moved on to its next occurrence
@@ -202,13 +206,29 @@ def _finish(ctx: Context, session, inst: ProcessInstance, version, workflow, now
     label = ctx.registry.get(inst.jurisdiction).outcome_label(outcome)
     audit(session, "instance_ended", instance_id=inst.id, element_id=last.task_spec.name if last else None,
           data={"outcome": outcome, "outcome_label": label, "reason": reason}, at=now)
-    parent_outcome = info.properties.get("parentOutcome") if last is not None and info else None
-    if parent_outcome and inst.parent_instance_id:
-        # e.g. 第二十六条: 逾期不整改 → 终止项目 — the side process ends the project it belongs to
+
+
+def _parent_effects(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> None:
+    """Orders that act (engine/services/orders.py): the side process passed an element naming an
+    effect on its project (`parentEffect` suspend / resume / terminate, e.g. 叶集 第二十六条 暂停项目建设)."""
+    if not inst.parent_instance_id:
+        return
+    for task, info, effect in orders.pending_effects(version, workflow):
+        orders.mark_applied(task, now)
         parent = lock_instance(session, inst.parent_instance_id)
-        if parent.status == "running":
-            terminate(ctx, session, parent, parent_outcome, reason or label, now,
-                      cause={"child_instance_id": inst.id, "process": inst.process_key})
+        actor = orders.decided_by(session, inst.id)
+        reason = orders.reason_of(task, info)
+        cause = {"child_instance_id": inst.id, "process": inst.process_key, "element": info.element_id}
+        if effect == orders.TERMINATE:
+            if parent.status == "running":
+                terminate(ctx, session, parent, info.properties.get("parentOutcome") or "terminated", reason, now,
+                          actor_id=actor, cause={**cause, "order": info.title})
+        elif effect == orders.SUSPEND:
+            orders.suspend(session, parent, order=info.title, reason=reason, now=now, by_instance_id=inst.id,
+                           actor_id=actor, cause=cause)
+        else:
+            orders.resume(ctx, session, parent, order=info.title, reason=reason, now=now, actor_id=actor,
+                          cause=cause)
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -228,6 +248,7 @@ def terminate(ctx: Context, session: Session, inst: ProcessInstance, outcome: st
     version = ctx.loaded_version(session, inst.process_version_id)
     workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
     inst.status, inst.outcome, inst.outcome_reason, inst.ended_at = "terminated", outcome, reason, now
+    orders.clear(inst)
     workflow.cancel()
     persist(ctx, session, inst, version, workflow, now)
     label = ctx.registry.get(inst.jurisdiction).outcome_label(outcome)
@@ -253,27 +274,22 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
     with session.no_autoflush:   # a due date's query must not flush half-made rows one by one
         created, kept = _sync_tasks(ctx, session, inst, version, workflow, now, ready_rows)
         waiting = _sync_timers(session, inst, workflow, now, had_timers)
+    _parent_effects(ctx, session, inst, version, workflow, now)
     inst.state = wfx.dumps(workflow)
     inst.serializer_version = wfx.SERIALIZER_VERSION
     inst.updated_at = now
     if workflow.is_completed() and inst.status == "running":
         _finish(ctx, session, inst, version, workflow, now)
     ready = [row for row in kept + created if row.state == "ready"]
-    set_waiting(inst, ready)
+    inst.set_waiting(ready)
     if flush:
         session.flush()
     return Synced(created, kept + created, waiting if inst.status == "running" else [])
 
 
-def set_waiting(inst: ProcessInstance, ready: list[HumanTask]) -> None:
-    """The instance's summary of where it waits: its ready tasks and their earliest due date."""
-    dues = [row.due_at for row in ready if row.due_at is not None]
-    inst.open_tasks, inst.earliest_due_at = len(ready), min(dues) if dues else None
-
-
 def refresh_waiting(session: Session, instance_ids) -> None:
-    """set_waiting from the task rows, for instances whose tasks changed outside a step (a due date
-    recomputed when a calendar year was imported)."""
+    """ProcessInstance.set_waiting from the task rows, for instances whose tasks changed outside a step
+    (a due date recomputed when a calendar year was imported)."""
     ready = (HumanTask.instance_id == ProcessInstance.id) & (HumanTask.state == "ready")
     for instance_id in sorted(set(instance_ids)):
         session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(

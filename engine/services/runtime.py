@@ -16,7 +16,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin, opinions, users, views
+from engine.services import attachments, calendar_admin, opinions, orders, users, views
 from engine.services.audit import holds_lock
 from engine.services.context import Context
 from engine.services.deploy import latest_version
@@ -133,8 +133,11 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             facts = {**parent.facts, **facts, "parent_instance_id": parent.id}
             applicant_unit, project_name = parent.applicant_unit, parent.project_name
         version = ctx.loaded_version(session, row.id)
-        workflow, failure = stepping(lambda: wfx.start(version, dict(facts, applicant_unit=applicant_unit.name),
-                                                        ctx.helpers(jurisdiction.key)))
+        # records an order left about the unit (叶集 第二十七条 压缩申报预算规模, engine/services/orders.py)
+        start_data = dict(facts, applicant_unit=applicant_unit.name)
+        if parent is None:
+            start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
+        workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,
                                applicant_unit_id=applicant_unit.id, started_by_id=user.id,
@@ -192,6 +195,8 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
             raise NotFound(f"任务不存在：{task_id}")
         if not policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.applicant_unit_id):
             raise PermissionDenied("该任务不属于您的角色或单位")
+        if row.state == "suspended":    # the project is held by an order (engine/services/orders.py)
+            raise Conflict(orders.refusal(ctx, session, row), suspended=True)
         if row.state != "ready":
             raise Conflict(_no_longer_ready(row))
         # the form as deployed with the instance's version (engine.runtime_env.FormSnapshot)

@@ -137,6 +137,10 @@ def upsert_user(session: Session, username: str, password: str, jurisdiction: Ju
         known = "、".join([*jurisdiction.roles, *GLOBAL_ROLES])
         raise ValidationFailed(f"{jurisdiction.name}没有角色：{', '.join(unknown)}（可用：{known}）",
                                errors={"role": "未知的角色"})
+    starter = [jurisdiction.roles[r].label for r in roles if r in jurisdiction.roles and jurisdiction.roles[r].starter]
+    if starter:
+        raise ValidationFailed(f"“{'、'.join(starter)}”由发起该流程的部门承担，不能授予用户",
+                               errors={"role": "不能授予的角色"})
     if not username or not password:
         raise ValidationFailed("用户名和密码不能为空")
     unit = get_or_create_unit(session, jurisdiction.key, unit_name)

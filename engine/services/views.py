@@ -9,7 +9,7 @@ from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
-from engine.services import opinions
+from engine.services import opinions, orders
 from engine.services.context import Context
 
 
@@ -75,6 +75,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "legal_basis": jurisdiction.legal_basis(row.legal_basis),
             "facts": inst.facts, "applicant_unit": inst.applicant_unit.name,
             "can_complete": mine and row.state == "ready",
+            "suspension_notice": orders.refusal(ctx, session, row) if row.state == "suspended" else None,
             "data": row.data, "returns": _returns(history),
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
             "opinions": opinions.opinions_for(ctx, session, inst, row, now),
@@ -124,6 +125,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
                       "outcome": c.outcome, "outcome_label": jurisdiction.outcome_label(c.outcome),
                       "created_at": local_iso(c.created_at)} for c in queries.children_of(session, inst.id)],
         "active_tasks": [task_summary(t, now) for t in tasks if t.state == "ready"],
+        **suspension_view(ctx, session, inst, tasks, now),
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
         "waiting": [_waiting(t) for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
@@ -148,6 +150,13 @@ def instance_state(ctx: Context, inst: ProcessInstance, synced, now: datetime) -
 def _waiting(timer) -> dict:
     return {"name": timer.element_id, "title": timer.title, "fires_at": local_iso(timer.run_at),
             "state": timer.state, "last_error": timer.last_error}
+
+
+def suspension_view(ctx: Context, session, inst: ProcessInstance, tasks: list[HumanTask], now: datetime) -> dict:
+    """A project held by an order (engine/services/orders.py): `suspension` {state, order, reason, since,
+    by, by_unit, by_instance_id, by_process, by_process_name} or None, and the tasks it holds."""
+    return {"suspension": orders.suspension_of(ctx, session, inst),
+            "suspended_tasks": [task_summary(t, now) for t in tasks if t.state == "suspended"]}
 
 
 def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue_only: bool = False,
@@ -178,5 +187,6 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 "waiting": [_waiting(t) for t in timers[inst.id]],
                 "earliest_due": local_iso(earliest),
                 "overdue": sum(1 for t in tasks[inst.id] if t.due_at is not None and t.due_at < now),
+                "suspension": orders.suspension_of(ctx, session, inst),
             } for inst, _open, earliest in rows],
         }

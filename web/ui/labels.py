@@ -8,7 +8,8 @@ from engine import clock
 
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "terminated": "已终止"}
-TASK_STATE_LABELS = {"ready": "待办", "completed": "已办", "cancelled": "已取消", "not_reached": "尚未送达"}
+TASK_STATE_LABELS = {"ready": "待办", "completed": "已办", "cancelled": "已取消", "not_reached": "尚未送达",
+                     "suspended": "项目暂停中"}
 EVENT_LABELS = {
     "instance_started": "发起项目", "task_completed": "办理完成", "timer_fired": "时间节点到达",
     "timer_failed": "定时处理失败", "task_cancelled": "任务撤销", "instance_ended": "流程结束",

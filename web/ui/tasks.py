@@ -85,7 +85,7 @@ def submit(task_id: int):
     ctx = details.ctx()
     task = views.task_detail(ctx, g.user.id, task_id)
     if task["state"] != "ready":
-        return _conflict(task_id, None)
+        return _conflict(task_id, task.get("suspension_notice"))
     if not task["can_complete"]:
         raise PermissionDenied("该任务不属于您的角色或单位")
     form = request.form.copy()

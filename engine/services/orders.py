@@ -1,0 +1,287 @@
+"""Orders that act: a side process's decision takes effect on the project it belongs to.
+
+An element of a side process (an end event or an intermediate throw event) carries the property
+`parentEffect` — `suspend` (暂缓安排投资计划, 暂停项目建设), `resume` (恢复建设) or `terminate` (终止项目,
+with `parentOutcome` as the project's outcome; an end event with `parentOutcome` alone terminates
+too). When the side process passes that element, engine/services/projection.persist applies the effect
+in the same transaction (each passage once: the task is marked in its internal data).
+
+- **suspend**: the project's ready tasks become `suspended` (they leave the inboxes; completing one is
+  refused with 409 naming the order, who decided it and since when), its pending timers `paused` (the
+  scheduler does not fire them, so statutory clocks stop); the instance keeps `status` running with
+  `suspended_at`, `suspended_by_instance_id`, `suspended_by_id`, `suspension_order`, `suspension_reason`.
+- **resume**: the tasks are ready again with the time paused added to their due dates, and so are
+  the timers' deadlines (in the workflow's state and in their rows).
+- A manager may suspend and resume a project too (`suspend_instance`, `resume_instance`).
+
+Every suspension and resumption is an audit row of the project (`instance_suspended`,
+`instance_resumed`); termination keeps `instance_terminated` (engine/services/projection.terminate).
+
+An order may also weigh on the unit beyond the project (叶集 第二十七条: 下一年度相应压缩其申报项目支出预算规模):
+a user task carrying `unitRecord` (a name, `budget_cut`) keeps its answers as a record about the
+project's applicant unit; every later project the unit starts sees them in `unit_records`
+({name: [answers + instance_id, recorded_at]}) — see `unit_records`."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine import clock, policy
+from engine import workflow as wfx
+from engine.clocks import local_iso
+from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from engine.models import HumanTask, ProcessInstance, Timer, User
+from engine.services import audit as audit_chain
+from engine.services.context import Context
+from engine.services.deploy import latest_version
+from engine.workflow import TaskState
+
+SUSPEND, RESUME, TERMINATE = "suspend", "resume", "terminate"
+EFFECTS = (SUSPEND, RESUME, TERMINATE)
+APPLIED = "govflow_parent_effect_applied"
+EFFECT_LABELS = {SUSPEND: "暂停", RESUME: "恢复", TERMINATE: "终止"}
+RECORD = "unitRecord"
+
+
+def effect_of(info: wfx.ElementInfo | None) -> str | None:
+    """The effect on the parent an element names (`parentEffect`, or `parentOutcome` on an end event)."""
+    if info is None:
+        return None
+    effect = (info.properties.get("parentEffect") or "").strip()
+    if effect in EFFECTS:
+        return effect
+    return TERMINATE if info.kind == "EndEvent" and info.properties.get("parentOutcome") else None
+
+
+def pending_effects(version: wfx.LoadedVersion, workflow) -> list[tuple]:
+    """(task, element info, effect) of each element with an effect on the parent the workflow passed
+    and whose effect was not applied yet, in the order they were passed; each is marked applied."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        info = version.element(task.task_spec.name)
+        effect = effect_of(info)
+        if effect and not task.internal_data.get(APPLIED):
+            found.append((task, info, effect))
+    found.sort(key=lambda item: item[0].last_state_change)
+    return found
+
+
+def mark_applied(task, now: datetime) -> None:
+    task.internal_data[APPLIED] = now.isoformat()
+
+
+def decided_by(session: Session, instance_id: int) -> int | None:
+    """Who completed the side process's latest task (the one whose decision reached the order)."""
+    return session.scalar(select(HumanTask.completed_by_id).where(
+        HumanTask.instance_id == instance_id, HumanTask.state == "completed")
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
+
+
+def reason_of(task, info: wfx.ElementInfo) -> str:
+    data = task.data or {}
+    return str(data.get("outcome_reason") or data.get("comment") or info.title)
+
+
+def _audit(session: Session, event: str, inst: ProcessInstance, now: datetime, actor_id: int | None, data: dict):
+    audit_chain.append(session, event, instance_id=inst.id, actor_id=actor_id, data=data, at=now)
+
+
+def suspend(session: Session, inst: ProcessInstance, *, order: str, reason: str | None, now: datetime,
+            by_instance_id: int | None = None, actor_id: int | None = None, cause: dict | None = None) -> bool:
+    """Hold a running project (its row locked by the caller): tasks `suspended`, timers `paused`.
+    A project already suspended stays so since the first order; the newer order is recorded."""
+    if inst.status != "running":
+        return False
+    already = inst.suspended_at is not None
+    if not already:
+        inst.suspended_at = now
+        session.execute(update(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready")
+                        .values(state="suspended"))
+        session.execute(update(Timer).where(Timer.instance_id == inst.id, Timer.state == "pending")
+                        .values(state="paused"))
+        inst.set_waiting([])   # it waits on no one while held
+    inst.suspended_by_instance_id, inst.suspended_by_id = by_instance_id, actor_id
+    inst.suspension_order, inst.suspension_reason = order[:200], reason
+    _audit(session, "instance_suspended", inst, now, actor_id,
+           {"title": order, "order": order, "reason": reason, "already_suspended": already,
+            "since": inst.suspended_at, **(cause or {})})
+    return True
+
+
+def resume(ctx: Context, session: Session, inst: ProcessInstance, *, order: str, reason: str | None,
+           now: datetime, actor_id: int | None = None, cause: dict | None = None) -> bool:
+    """Release a suspended project (its row locked by the caller): its tasks ready again and its timers
+    pending, every due date and deadline later by the time it was held."""
+    if inst.status != "running" or inst.suspended_at is None:
+        return False
+    paused = max(now - inst.suspended_at, timedelta(0))
+    released = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                            HumanTask.state == "suspended")))
+    for row in released:
+        row.state = "ready"
+        if row.due_at is not None:
+            row.due_at = row.due_at + paused
+            if row.overdue_notified_at is not None and row.due_at >= now:
+                row.overdue_notified_at = None      # no longer overdue: flag it again when it is
+    version = ctx.loaded_version(session, inst.process_version_id)
+    workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
+    wfx.shift_timers(workflow, paused)
+    deadlines = {t["task_guid"]: t["fires_at"] for t in wfx.pending_timers(workflow)}
+    inst.state = wfx.dumps(workflow)
+    for row in session.scalars(select(Timer).where(Timer.instance_id == inst.id, Timer.state == "paused")):
+        row.state = "pending"
+        row.run_at = deadlines.get(row.task_guid, row.run_at + paused)
+    inst.set_waiting(released)
+    since = inst.suspended_at
+    _audit(session, "instance_resumed", inst, now, actor_id,
+           {"title": order, "order": order, "reason": reason, "suspended_at": since,
+            "suspended_order": inst.suspension_order, "paused_seconds": int(paused.total_seconds()),
+            "paused_days": round(paused.total_seconds() / 86400, 2), **(cause or {})})
+    inst.suspended_at = inst.suspended_by_instance_id = inst.suspended_by_id = None
+    inst.suspension_order = inst.suspension_reason = None
+    inst.updated_at = now
+    return True
+
+
+def clear(inst: ProcessInstance) -> None:
+    """A project that ends is no longer suspended (its history keeps the suspension)."""
+    inst.suspended_at = inst.suspended_by_instance_id = inst.suspended_by_id = None
+    inst.suspension_order = inst.suspension_reason = None
+
+
+def acting_role(ctx: Context, session: Session, inst: ProcessInstance, role: str | None) -> str:
+    """The role a task of lane role `role` goes to: the role itself, or for a `starter` role (jurisdiction
+    roles) the role the instance's starter holds among the process's `startable_by` (a bureau role first)."""
+    if not role:
+        return "admin"
+    jurisdiction = ctx.registry.get(inst.jurisdiction)
+    declared = jurisdiction.role(role)
+    if not (declared and declared.starter):
+        return role
+    starter = session.get(User, inst.started_by_id)
+    pdef = jurisdiction.processes.get(inst.process_key)
+    held = [r for r in (pdef.startable_by if pdef else ()) if starter and r in starter.role_keys]
+    held.sort(key=lambda r: r in jurisdiction.unit_roles)
+    return held[0] if held else role
+
+
+# --- what people see --------------------------------------------------------------------------------
+
+def _who(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return f"{user.unit.name} {user.display_name}" if user else None
+
+
+def suspension_of(ctx: Context, session: Session, inst: ProcessInstance) -> dict | None:
+    """{order, reason, since, by, by_unit, by_instance_id, by_process, by_process_name} of a suspended
+    running project, else None."""
+    if inst.suspended_at is None or inst.status != "running":
+        return None
+    user = session.get(User, inst.suspended_by_id) if inst.suspended_by_id else None
+    child = session.get(ProcessInstance, inst.suspended_by_instance_id) if inst.suspended_by_instance_id else None
+    processes = ctx.registry.get(inst.jurisdiction).processes
+    return {"state": "suspended", "state_label": "已暂停", "order": inst.suspension_order,
+            "reason": inst.suspension_reason, "since": local_iso(inst.suspended_at),
+            "by": user.display_name if user else None, "by_unit": user.unit.name if user else None,
+            "by_instance_id": child.id if child else None, "by_process": child.process_key if child else None,
+            "by_process_name": processes[child.process_key].name
+            if child and child.process_key in processes else None}
+
+
+def refusal(ctx: Context, session: Session, row: HumanTask) -> str:
+    """Why a suspended task cannot be done: which order, by whom, since when."""
+    inst = session.get(ProcessInstance, row.instance_id)
+    info = suspension_of(ctx, session, inst) or {}
+    since = inst.suspended_at.astimezone(clock.SHANGHAI) if inst.suspended_at else None
+    when = f"{since.year}年{since.month}月{since.day}日 {since:%H:%M}" if since else ""
+    source = "、".join(filter(None, [
+        f"{info['by_process_name']}（编号 {info['by_instance_id']}）" if info.get("by_instance_id") else None,
+        f"{info['by_unit']} {info['by']}决定" if info.get("by") else None]))
+    reason = f"：{info['reason']}" if info.get("reason") else ""
+    return (f"项目“{inst.project_name}”已于{when}依“{info.get('order') or '暂停'}”暂停"
+            f"{'（' + source + '）' if source else ''}{reason}。恢复前不能办理“{row.title}”。")
+
+
+# --- a manager's action -----------------------------------------------------------------------------
+
+def _managed(session: Session, user_id: int, instance_id: int) -> tuple[User, ProcessInstance]:
+    user = session.get(User, user_id)
+    inst = session.get(ProcessInstance, instance_id)
+    if inst is None or inst.jurisdiction != user.jurisdiction:
+        raise NotFound(f"项目不存在：{instance_id}")
+    if not policy.can_manage(user, inst.jurisdiction):
+        raise PermissionDenied("只有管理者可以暂停或恢复项目")
+    session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                    .values(lock_version=ProcessInstance.lock_version + 1))
+    session.refresh(inst)
+    if inst.status != "running":
+        raise Conflict(f"项目“{inst.project_name}”已结束")
+    return user, inst
+
+
+def _reason(reason: str | None, what: str) -> str:
+    if not (reason or "").strip():
+        raise ValidationFailed(f"{what}项目须填写理由", errors={"reason": f"请填写{what}理由"})
+    return reason.strip()
+
+
+def suspend_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
+                     now: datetime | None = None) -> None:
+    """A manager suspends a running project with a recorded reason."""
+    now = now or clock.now()
+    reason = _reason(reason, "暂停")
+    with ctx.db.transaction() as session, clock.frozen_at(now):
+        user, inst = _managed(session, user_id, instance_id)
+        if inst.suspended_at is not None:
+            raise Conflict(f"项目“{inst.project_name}”已暂停")
+        suspend(session, inst, order="管理者暂停项目", reason=reason, now=now, actor_id=user.id)
+
+
+def resume_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
+                    now: datetime | None = None) -> None:
+    """A manager resumes a suspended project (e.g. after 整改 was accepted), with a recorded reason."""
+    now = now or clock.now()
+    reason = _reason(reason, "恢复")
+    with ctx.db.transaction() as session, clock.frozen_at(now):
+        user, inst = _managed(session, user_id, instance_id)
+        if inst.suspended_at is None:
+            raise Conflict(f"项目“{inst.project_name}”未暂停，无需恢复")
+        resume(ctx, session, inst, order="管理者恢复项目", reason=reason, now=now, actor_id=user.id)
+
+
+# --- records about a unit ---------------------------------------------------------------------------
+
+def _record_elements(ctx: Context, session: Session, jurisdiction) -> dict[tuple[str, str], str]:
+    """(process key, element id) → record name of the user tasks carrying `unitRecord` in the newest
+    deployed version of each of the jurisdiction's processes."""
+    found = {}
+    for key in jurisdiction.processes:
+        row = latest_version(session, key)
+        if row is None:
+            continue
+        for info in ctx.loaded_version(session, row.id).elements.values():
+            if (info.properties.get(RECORD) or "").strip():
+                found[(key, info.element_id)] = info.properties[RECORD].strip()
+    return found
+
+
+def unit_records(ctx: Context, session: Session, jurisdiction, unit_id: int) -> dict[str, list[dict]]:
+    """{record name: [the answers of each completed `unitRecord` task on the unit's projects, with
+    `instance_id` and `recorded_at`]}, oldest first; {} when the jurisdiction keeps none."""
+    elements = _record_elements(ctx, session, jurisdiction)
+    if not elements:
+        return {}
+    rows = session.execute(select(HumanTask.process_key, HumanTask.element_id, HumanTask.data,
+                                  HumanTask.instance_id, HumanTask.completed_at)
+                           .where(HumanTask.jurisdiction == jurisdiction.key, HumanTask.applicant_unit_id == unit_id,
+                                  HumanTask.state == "completed",
+                                  HumanTask.element_id.in_(sorted({e for _, e in elements})))
+                           .order_by(HumanTask.completed_at, HumanTask.id))
+    result: dict[str, list[dict]] = {name: [] for name in elements.values()}
+    for key, element, data, instance_id, done in rows:
+        name = elements.get((key, element))
+        if name:
+            result[name].append({**(data or {}), "instance_id": instance_id, "recorded_at": local_iso(done)})
+    return result

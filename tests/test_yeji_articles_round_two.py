@@ -1,0 +1,228 @@
+"""叶集 rules found wrong or missing (issue 12), each on both sides of its boundary: 第二条 (only projects
+列入部门预算 of 10万元 or less are out of scope), 第十九条 (a project not carried out in its year: written
+reasons, funds may be reclaimed), 第二十三条 (the self-evaluation opens at acceptance), 第二十四条 (no
+运维经费 for a system failing 汇聚/共享/密码/安全), 第二十七条 (整改 or 暂停 and next year's declarations cut)."""
+from datetime import date
+from decimal import Decimal
+
+from engine import workflow as wfx
+from engine.clock import SHANGHAI
+from engine.models import ProcessInstance
+from engine.services import runtime
+from engine.services.timers import tick
+from tests.conftest import at
+from tests.yeji_walk import DECLARE, FACTS, OK, REVIEWERS, contracted
+
+ACCEPTANCE_MATERIALS = {"application_report": "验收申请报告.pdf", "construction_summary": "建设总结.pdf",
+                        "security_assessment": "等保测评报告.pdf", "crypto_assessment": "密评报告.pdf"}
+COMPLIANT = {"data_aggregated": True, "interconnected": True, "crypto_compliant": True, "security_compliant": True}
+
+
+def _due_day(people, iid, element) -> date:
+    [row] = [r for r in people.ready_rows(iid) if r.element_id == element]
+    return row.due_at.astimezone(SHANGHAI).date()
+
+
+# 第二条 — 对列入部门预算的10万元以下项目，可通过分散采购方式实施，不适用本办法
+
+def test_it_leaves_a_department_budget_project_of_exactly_10_wan_out_of_scope(people):
+    iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10, "in_department_budget": True},
+                       now=at("2026-08-01 10:00"))
+    assert people.instance(iid)["outcome"] == "out_of_scope"
+
+
+def test_it_takes_a_project_of_10_wan_outside_the_department_budget_into_the_procedure(people):
+    iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10}, now=at("2026-08-01 10:00"))
+    assert people.ready(iid) == ["Declare"]
+
+
+def test_it_takes_a_department_budget_project_of_10_01_wan_into_the_procedure(people):
+    iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10.01, "in_department_budget": True},
+                       now=at("2026-08-01 10:00"))
+    assert people.ready(iid) == ["Declare"]
+
+
+# 第十九条 — 项目当年度未按计划实施的，建设单位需书面向区数管局说明原因，项目资金视情收回
+
+def test_it_asks_for_written_reasons_when_the_project_is_not_carried_out_in_its_year(people, ctx):
+    iid = contracted(people, ctx)          # plan_year 2027, 4 months, implementation open
+    tick(ctx, at("2027-12-31 23:00"))
+    assert people.ready(iid) == ["Implement"]
+    tick(ctx, at("2028-01-01 00:00:01"))
+    assert people.ready(iid) == ["ExplainNotImplemented", "Implement"]
+    people.do("alice", iid, "ExplainNotImplemented", {"reasons": "供应商延期交付", "progress": "预计2028年3月完成"},
+              now=at("2028-01-05 10:00"))
+    assert people.ready(iid) == ["FundRecovery", "Implement"]
+    assert people.task("fay", iid, "FundRecovery")["role"] == "finance"
+
+
+def test_it_asks_nothing_of_a_project_carried_out_in_its_year(people, ctx):
+    iid = contracted(people, ctx)
+    people.do("alice", iid, "Implement", {"finished": True}, now=at("2027-12-31 10:00"))
+    tick(ctx, at("2028-01-02 10:00"))
+    assert "ExplainNotImplemented" not in people.ready(iid)
+
+
+def _explained(people, ctx):
+    iid = contracted(people, ctx)
+    tick(ctx, at("2028-01-01 00:00:01"))
+    people.do("alice", iid, "ExplainNotImplemented", {"reasons": "需求调整", "progress": "尚未开工"},
+              now=at("2028-01-05 10:00"))
+    return iid
+
+
+def test_it_ends_the_project_when_the_finance_bureau_reclaims_all_its_funds(people, ctx):
+    iid = _explained(people, ctx)
+    people.do("fay", iid, "FundRecovery", {"recovery": "all", "comment": "当年度未实施，资金全部收回"},
+              now=at("2028-01-10 10:00"))
+    inst = people.instance(iid)
+    assert (inst["status"], inst["outcome"]) == ("terminated", "funds_reclaimed")
+    assert inst["outcome_reason"] == "当年度未实施，资金全部收回" and inst["active_tasks"] == []
+
+
+def test_it_lets_the_project_go_on_when_funds_are_partly_reclaimed(people, ctx):
+    iid = _explained(people, ctx)
+    people.do("fay", iid, "FundRecovery", {"recovery": "partial", "recovered_amount": 50, "comment": "收回部分资金"},
+              now=at("2028-01-10 10:00"))
+    assert people.ready(iid) == ["Implement"] and people.instance(iid)["status"] == "running"
+
+
+# 第二十三条 — 项目通过验收并投入运行后6个月内开展绩效自评价
+
+def _accepted(people, ctx):
+    iid = contracted(people, ctx)
+    people.do("alice", iid, "Implement", {"finished": True}, now=at("2027-03-01 10:00"))
+    people.do("cathy", iid, "SecurityCheck", OK, now=at("2027-03-05 10:00"))
+    people.do("cris", iid, "CryptoCheck", OK, now=at("2027-03-05 11:00"))
+    people.do("alice", iid, "PreliminaryAcceptance", {"passed": True, "accepted_on": "2027-03-15"},
+              now=at("2027-03-15 10:00"))
+    people.do("alice", iid, "AcceptanceApplication", ACCEPTANCE_MATERIALS, now=at("2027-04-01 10:00"))
+    people.do("erin", iid, "ExpertAcceptance", OK, now=at("2027-04-10 10:00"))
+    people.do("dora", iid, "AcceptanceOpinion", OK, now=at("2027-04-12 10:00"))
+    return iid
+
+
+def test_it_opens_the_self_evaluation_at_acceptance_beside_the_payment(people, ctx):
+    iid = _accepted(people, ctx)
+    assert people.ready(iid) == ["Payment", "SelfEvaluation"]
+    assert _due_day(people, iid, "SelfEvaluation") == date(2027, 10, 12)
+
+
+def test_it_waits_for_both_payment_and_self_evaluation_before_the_post_evaluation(people, ctx):
+    iid = _accepted(people, ctx)
+    people.do("alice", iid, "SelfEvaluation", {"report": "自评报告.pdf", "operation_effect": "运行平稳"},
+              now=at("2027-05-01 10:00"))
+    assert people.ready(iid) == ["Payment"]
+    people.do("fay", iid, "Payment", {"paid_amount": 280, "paid_on": "2027-06-20"}, now=at("2027-06-20 10:00"))
+    assert people.ready(iid) == ["PostEvaluation"]
+
+
+# 第二十四条 — 不能汇聚数据、互联互通共享、国产密码应用和网络安全要求的系统，不安排运维经费
+
+def _evaluated(people, ctx, answers):
+    iid = _accepted(people, ctx)
+    people.do("fay", iid, "Payment", {"paid_amount": 280, "paid_on": "2027-04-20"}, now=at("2027-04-20 10:00"))
+    people.do("alice", iid, "SelfEvaluation", {"report": "自评报告.pdf", "operation_effect": "运行平稳"},
+              now=at("2027-09-01 10:00"))
+    people.do("dora", iid, "PostEvaluation", {"rating": "good", "conclusion": "运行效率良好", **answers},
+              now=at("2027-12-01 10:00"))
+    return people.instance(iid)
+
+
+def test_it_arranges_operation_funds_for_a_system_meeting_every_article_24_requirement(people, ctx):
+    inst = _evaluated(people, ctx, COMPLIANT)
+    assert (inst["status"], inst["outcome"], inst["outcome_reason"]) == ("completed", "completed", None)
+    assert "MarkNoOmFunding" not in [h["element"] for h in inst["history"]]
+
+
+def test_it_refuses_operation_funds_to_a_system_failing_the_crypto_requirement(people, ctx):
+    inst = _evaluated(people, ctx, {**COMPLIANT, "crypto_compliant": False})
+    assert (inst["status"], inst["outcome"]) == ("completed", "completed")
+    assert inst["outcome_reason"] == "系统未达到国产密码应用要求，不安排运维经费（第二十四条）"
+
+
+def test_it_refuses_operation_funds_when_the_bureau_attests_nothing(people, ctx):
+    inst = _evaluated(people, ctx, {})
+    assert "汇聚相关数据" in inst["outcome_reason"] and "网络安全要求" in inst["outcome_reason"]
+
+
+# 第二十七条 — 严重逾期、随意变更、重大损失：要求整改或者暂停项目建设，下一年度相应压缩其申报项目支出预算规模
+
+def _order(people, iid, ground, suspend_now=False, now="2027-02-01 10:00"):
+    people.deploy("yeji.rectification")
+    return runtime.start_instance(people.ctx, people.dora, "yeji.rectification",
+                                  {"ground": ground, "issue": "项目严重逾期", "deadline_days": 30,
+                                   "suspend_now": suspend_now}, now=at(now), parent_instance_id=iid)
+
+
+CUT = {"cut_year": 2028, "cut_percent": 20, "comment": "项目严重逾期，压缩下一年度申报预算规模"}
+
+
+def test_it_lets_the_bureau_halt_construction_at_once_for_a_serious_delay(people, ctx):
+    iid = contracted(people, ctx)
+    rid = _order(people, iid, "serious_delay", suspend_now=True)
+    assert people.ready(rid) == ["BudgetCut"]
+    people.do("dora", rid, "BudgetCut", CUT, now=at("2027-02-02 10:00"))
+    assert people.instance(iid)["suspension"]["order"] == "暂停项目建设（第二十七条）"
+    assert people.ready(rid) == ["RectifySuspended"] and people.ready(iid) == []
+
+
+def test_it_asks_only_for_rectification_when_the_bureau_does_not_halt_construction(people, ctx):
+    iid = contracted(people, ctx)
+    rid = _order(people, iid, "arbitrary_change")
+    people.do("dora", rid, "BudgetCut", CUT, now=at("2027-02-02 10:00"))
+    assert people.ready(rid) == ["Rectify"]
+    assert people.instance(iid)["suspension"] is None and people.ready(iid) == ["Implement"]
+
+
+def test_it_decides_no_budget_cut_for_an_article_26_finding(people, ctx):
+    iid = contracted(people, ctx)
+    rid = _order(people, iid, "article_26", suspend_now=True)
+    assert people.ready(rid) == ["Rectify"] and people.instance(iid)["suspension"] is None
+
+
+def _to_annual_plan(people, ctx, who, plan_year):
+    declared_in = plan_year - 1
+    iid = people.start(who, "yeji", {**FACTS, "project_name": f"{who}的{plan_year}年度项目", "plan_year": plan_year},
+                       now=at(f"{declared_in}-08-01 10:00"))
+    people.do(who, iid, "Declare", DECLARE, now=at(f"{declared_in}-08-03 10:00"))
+    tick(ctx, at(f"{declared_in}-10-01 08:00"))
+    for reviewer, element in REVIEWERS:
+        people.do(reviewer, iid, element, OK, now=at(f"{declared_in}-10-20 10:00"))
+    people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300},
+              now=at(f"{declared_in}-11-03 10:00"))
+    return iid
+
+
+def _plan_amount(ctx, iid):
+    with ctx.db.transaction() as session:
+        inst = session.get(ProcessInstance, iid)
+        version = ctx.loaded_version(session, inst.process_version_id)
+        workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
+    [task] = [t for t in workflow.get_tasks() if t.task_spec.name == "FundAllocation" and t.state & wfx.TaskState.READY]
+    return task.data["plan_amount"], task.data.get("budget_cut_percent")
+
+
+def _cut_recorded(people, ctx):
+    iid = contracted(people, ctx)
+    rid = _order(people, iid, "serious_delay")
+    people.do("dora", rid, "BudgetCut", CUT, now=at("2027-02-02 10:00"))
+
+
+def test_it_cuts_the_budget_of_the_units_declarations_in_the_next_year(people, ctx):
+    _cut_recorded(people, ctx)
+    iid = _to_annual_plan(people, ctx, "alice", 2029)        # declared in 2028, the year after the decision
+    title = people.task("dora", iid, "AnnualPlan")["title"]
+    assert title == "编制年度政务信息化项目建设计划（按第二十七条压缩申报预算规模20%）"
+    people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2028-11-10 10:00"))
+    assert _plan_amount(ctx, iid) == (Decimal("240.00"), 20)
+
+
+def test_it_leaves_other_units_and_other_years_uncut(people, ctx):
+    _cut_recorded(people, ctx)
+    other_unit = _to_annual_plan(people, ctx, "bob", 2029)
+    assert people.task("dora", other_unit, "AnnualPlan")["title"] == "编制年度政务信息化项目建设计划"
+    people.do("dora", other_unit, "AnnualPlan", {"plan_amount": 300}, now=at("2028-11-10 10:00"))
+    assert _plan_amount(ctx, other_unit) == (Decimal("300"), 0)
+    later = _to_annual_plan(people, ctx, "alice", 2030)     # declared two years after the decision
+    assert people.task("dora", later, "AnnualPlan")["title"] == "编制年度政务信息化项目建设计划"

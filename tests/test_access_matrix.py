@@ -33,7 +33,10 @@ from tests.access_matrix_support import BIG, UNIT_ROLES, Persona, World, build_w
 from tests.web.helpers import PDF, form_token
 
 ALLOW, DENY, NO, ANY = "allow", "deny", "no", "any"   # NO: 403/404/409/422 — nothing done, not necessarily refused
-SIDE_STARTERS = {"yeji.change_request": "applicant", "yeji.rectification": "data_bureau"}
+# who may start each side process: 第二十条 the applicant; 第二十六条 each supervising department it names
+SIDE_STARTERS = {"yeji.change_request": {"applicant"},
+                 "yeji.rectification": {"data_bureau", "ndrc", "finance", "audit", "crypto", "cac",
+                                        "procurement_office"}}
 BAD_NOTICE = "这不是一份节假日安排通知"
 FULLY_ENUMERATED = {None, "instance", "task", "attachment"}     # every persona tries every one of these
 TOKEN_OWNERS = ("alice", "bob", "dora", "mona", "ada", "amy", "hmona")  # whose second token the others try
@@ -152,10 +155,10 @@ def start_main(w: World, p: Persona, proc: Process) -> str:
 
 def start_side(process: str) -> Callable:
     def rule(w: World, p: Persona, parent) -> str:
-        role = SIDE_STARTERS[process]
-        if p.city != w.processes[process] or parent.city != p.city or role not in p.roles:
+        roles = SIDE_STARTERS[process] & p.roles
+        if p.city != w.processes[process] or parent.city != p.city or not roles:
             return DENY
-        return DENY if role in UNIT_ROLES and p.unit != parent.unit else ALLOW
+        return DENY if roles <= UNIT_ROLES and p.unit != parent.unit else ALLOW
     return rule
 
 
@@ -164,7 +167,7 @@ def side_page(w: World, p: Persona, parent) -> str:
     seen = view_instance(w, p, parent)
     if seen != ALLOW:
         return seen
-    return ALLOW if p.city == "yeji" and p.roles & set(SIDE_STARTERS.values()) else DENY
+    return ALLOW if p.city == "yeji" and p.roles & set().union(*SIDE_STARTERS.values()) else DENY
 
 
 def create_side_page(process: str) -> Callable:
@@ -253,6 +256,8 @@ ROUTES: dict[str, list[Probe]] = {
     "api.list_instances": [P("GET", signed_in)],
     "api.get_instance": [P("GET", view_instance, "instance")],
     "api.terminate_instance": [P("POST", manage, "instance", body=_json({"reason": ""}))],
+    "api.suspend_instance": [P("POST", manage, "instance", body=_json({"reason": ""}))],
+    "api.resume_instance": [P("POST", manage, "instance", body=_json({"reason": ""}))],
     "api.inbox": [P("GET", signed_in)],
     "api.completed_tasks": [P("GET", signed_in)],
     "api.get_task": [P("GET", view_task, "task")],
@@ -287,6 +292,8 @@ ROUTES: dict[str, list[Probe]] = {
     "inbox.index": [P("GET", signed_in), P("GET", signed_in, query=lambda w, p, t: {"tab": "done"})],
     "projects.index": [P("GET", signed_in)],
     "projects.show": [P("GET", view_instance, "instance")],
+    "orders.suspend": [P("POST", manage, "instance", body=_form({"reason": ""}))],
+    "orders.resume": [P("POST", manage, "instance", body=_form({"reason": ""}))],
     "projects.new": [P("GET", applicant),
                      P("GET", side_page, "instance", query=lambda w, p, t: {"parent": t.values["instance_id"]})],
     "projects.create": [

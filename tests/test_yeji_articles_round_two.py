@@ -98,6 +98,7 @@ def _accepted(people, ctx):
               now=at("2027-03-15 10:00"))
     people.do("alice", iid, "AcceptanceApplication", ACCEPTANCE_MATERIALS, now=at("2027-04-01 10:00"))
     people.do("erin", iid, "ExpertAcceptance", OK, now=at("2027-04-10 10:00"))
+    people.do("pam", iid, "PublicResourcesAcceptance", OK, now=at("2027-04-10 11:00"))   # 第二十二条
     people.do("dora", iid, "AcceptanceOpinion", OK, now=at("2027-04-12 10:00"))
     return iid
 

@@ -55,7 +55,7 @@ def test_it_refuses_an_acceptance_opinion_that_passes_what_the_experts_returned(
 def test_it_pays_once_the_experts_accept_and_the_bureau_passes_it(people, ctx):
     iid = _acceptance_reviewed(people, ctx, OK, OK)
     people.do("dora", iid, "AcceptanceOpinion", OK, now=at("2027-04-12 10:00"))
-    assert people.ready(iid) == ["Payment"]
+    assert people.ready(iid) == ["Payment", "SelfEvaluation"]   # 第二十三条: beside the payment
     assert people.instance(iid)["overrides"] == []
 
 
@@ -65,7 +65,7 @@ def test_overruling_the_public_resources_centre_needs_a_stated_reason(people, ct
     assert set(errors) == {"override_reason"}
     people.do("dora", iid, "AcceptanceOpinion", {**OK, "override_reason": "变更已于4月11日补办备案"},
               now=at("2027-04-12 10:00"))
-    assert people.ready(iid) == ["Payment"]
+    assert people.ready(iid) == ["Payment", "SelfEvaluation"]   # 第二十三条: beside the payment
     [override] = people.instance(iid)["overrides"]
     assert override["overruled"][0]["element"] == "PublicResourcesAcceptance"
     assert override["overruled"][0]["comment"] == "合同变更未备案"
@@ -86,7 +86,7 @@ def test_a_second_round_reads_the_new_expert_verdict_not_the_old_one(people, ctx
     people.do("erin", iid, "ExpertAcceptance", OK, now=at("2027-04-25 10:00"))
     people.do("pam", iid, "PublicResourcesAcceptance", OK, now=at("2027-04-25 11:00"))
     people.do("dora", iid, "AcceptanceOpinion", OK, now=at("2027-04-26 10:00"))
-    assert people.ready(iid) == ["Payment"]
+    assert people.ready(iid) == ["Payment", "SelfEvaluation"]   # 第二十三条: beside the payment
 
 
 # 第八条、第二十一条 — 原则上: the 区政府 may overrule 发改's listing or 财政's allocation with a reason

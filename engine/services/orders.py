@@ -231,11 +231,11 @@ def suspend_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
                      now: datetime | None = None) -> None:
     """A manager suspends a running project with a recorded reason."""
     now = now or clock.now()
-    reason = _reason(reason, "暂停")
     with ctx.db.transaction() as session, clock.frozen_at(now):
-        user, inst = _managed(session, user_id, instance_id)
+        user, inst = _managed(session, user_id, instance_id)     # 403/404 and 409 before 422 (CONTRACT.md)
         if inst.suspended_at is not None:
             raise Conflict(f"项目“{inst.project_name}”已暂停")
+        reason = _reason(reason, "暂停")
         suspend(session, inst, order="管理者暂停项目", reason=reason, now=now, actor_id=user.id)
 
 
@@ -243,11 +243,11 @@ def resume_instance(ctx: Context, user_id: int, instance_id: int, reason: str,
                     now: datetime | None = None) -> None:
     """A manager resumes a suspended project (e.g. after 整改 was accepted), with a recorded reason."""
     now = now or clock.now()
-    reason = _reason(reason, "恢复")
     with ctx.db.transaction() as session, clock.frozen_at(now):
-        user, inst = _managed(session, user_id, instance_id)
+        user, inst = _managed(session, user_id, instance_id)     # 403/404 and 409 before 422 (CONTRACT.md)
         if inst.suspended_at is None:
             raise Conflict(f"项目“{inst.project_name}”未暂停，无需恢复")
+        reason = _reason(reason, "恢复")
         resume(ctx, session, inst, order="管理者恢复项目", reason=reason, now=now, actor_id=user.id)
 
 

@@ -58,6 +58,17 @@ FEASIBILITY = {**DOCUMENT, "sent_to_data_bureau": True}
 BUDGET = {"document": "预算.pdf", "amount": 300, "complete": True}
 BUDGET_OK = {"decision": "approve", "approved_amount": 298, "tender_ceiling": 290}
 CONFIRM = {"confirmed": True}
+START_CLAIMS = ("in_reserve", "reserve_entered_on", "province_assessed", "major_deployment")
+ALL_TRUE = {f"{key}_holds": "yes" for key in START_CLAIMS}   # 市数字政府领导小组办公室 finds every claim true
+
+
+def started(people, facts, now, confirm=None) -> int:
+    """Started, and the claims of 入库 / 省级论证评估 / 重大部署 confirmed by the office (all true, or
+    `confirm`'s answers) when the applicant made any."""
+    iid = people.start("alice", "jiujiang", facts, now=now)
+    if "ConfirmStartFacts" in people.ready(iid):
+        people.do("olga", iid, "ConfirmStartFacts", {**ALL_TRUE, **(confirm or {})}, now=now)
+    return iid
 
 
 def fast_personas(ctx, monkeypatch, jurisdiction: str, table: dict) -> Personas:
@@ -91,7 +102,7 @@ def workdays_after(start: date, n: int) -> date:
 
 def declared(people, ctx, facts=None, start="2026-08-01 10:00", declare_at="2026-09-01 10:00") -> int:
     """Started before the 2027 call opens (8月31日) and declared in its window."""
-    iid = people.start("alice", "jiujiang", {**FACTS, **(facts or {})}, now=at(start))
+    iid = started(people, {**FACTS, **(facts or {})}, at(start))
     if people.ready(iid) == ["ProvincialAssessment"]:
         people.do("pia", iid, "ProvincialAssessment", OK, now=at(start))
     if people.ready(iid) != ["DeclareAnnual"]:
@@ -107,6 +118,8 @@ def consulted(people, ctx, facts=None, when="2026-09-10 10:00") -> int:
         people.do("cody", iid, "CountyScreenDeclaration", OK, now=at(when))
     people.do("olga", iid, "PreliminaryReview", PRELIMINARY_OK, now=at(when))
     people.do("cora", iid, "ConsultancySolutions", SOLUTIONS, now=at(when))
+    if people.ready(iid) == ["ConfirmClassified"]:
+        people.do("cris", iid, "ConfirmClassified", {"is_classified_holds": "yes"}, now=at(when))
     if people.ready(iid) == ["ClassifiedExpertReview"]:
         people.do("ezra", iid, "ClassifiedExpertReview",
                   {"experts": [{"name": "王专家"}], "from_provincial_pool": True, "opinion": "同意"}, now=at(when))
@@ -180,4 +193,4 @@ URGENT_2026 = {**FACTS, "plan_year": 2026, "urgent": True, "reserve_entered_on":
 
 def started_early(people, facts=None, when="2026-01-05 10:00") -> int:
     """An urgent (增列) project for 2026, declared in January, so later clocks stay inside 2026."""
-    return people.start("alice", "jiujiang", {**URGENT_2026, **(facts or {})}, now=at(when))
+    return started(people, {**URGENT_2026, **(facts or {})}, now=at(when))

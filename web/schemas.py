@@ -136,6 +136,24 @@ class HistoryItemSchema(Schema):
     data = _req(fields.Dict, allow_none=True, metadata={"description": "办理时填写的数据，或事件数据"})
 
 
+class ClaimSchema(Schema):
+    """A fact the applicant claimed that an office confirms (engine/services/confirmed_facts.py)."""
+    key = _req(fields.String, metadata={"description": "开始表单字段，如 in_reserve"})
+    label = _req(fields.String)
+    claimed = _req(fields.Raw, allow_none=True, metadata={"description": "申报单位所报"})
+    evidence_label = _req(fields.String, allow_none=True)
+    evidence = _req(fields.Raw, allow_none=True, metadata={"description": "申报单位所附依据"})
+
+
+class ConfirmedFactSchema(ClaimSchema):
+    confirmed = _req(fields.Raw, allow_none=True, metadata={"description": "核实结果（未核实为 null）"})
+    holds = _req(fields.Boolean, allow_none=True, metadata={"description": "所报属实"})
+    confirmed_by = _req(fields.String, allow_none=True)
+    confirmed_unit = _req(fields.String, allow_none=True)
+    confirmed_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    comment = _req(fields.String, allow_none=True)
+
+
 class TaskDetailSchema(TaskSchema):
     form = _req(fields.Nested, FormSchema)
     legal_basis = _req(fields.List, fields.Nested(LegalBasisSchema))
@@ -145,6 +163,7 @@ class TaskDetailSchema(TaskSchema):
     data = _req(fields.Dict, allow_none=True, metadata={"description": "已办理的答复"})
     returns = _req(fields.List, fields.Nested(ReturnSchema))
     earlier_steps = _req(fields.List, fields.Nested(HistoryItemSchema))
+    confirms = _req(fields.List, fields.Nested(ClaimSchema), metadata={"description": "本任务核实的申报事实"})
 
 
 class WaitingSchema(Schema):
@@ -186,6 +205,7 @@ class InstanceSchema(Schema):
     completed_elements = _req(fields.List, fields.String(), metadata={"description": "已办理的步骤（元素 id）"})
     waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
     history = _req(fields.List, fields.Nested(HistoryItemSchema))
+    facts = _req(fields.List, fields.Nested(ConfirmedFactSchema), metadata={"description": "申报事实与核实结果"})
 
 
 class InstanceSummarySchema(Schema):

@@ -15,7 +15,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin
+from engine.services import attachments, calendar_admin, confirmed_facts
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.services.projection import audit, lock_instance, persist, record_incident, terminate
@@ -197,6 +197,7 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
+        answers = confirmed_facts.apply(session, inst, info, task, answers, user, now)  # `confirms` tasks
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))
         audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,

@@ -9,6 +9,7 @@ from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
+from engine.services import confirmed_facts
 from engine.services.context import Context
 
 
@@ -76,6 +77,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "can_complete": mine and row.state == "ready",
             "data": row.data, "returns": _returns(history),
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
+            "confirms": confirmed_facts.to_confirm(ctx, session, inst, row.element_id),
         })
         return result
 
@@ -127,6 +129,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
                      "state": t.state, "last_error": t.last_error}
                     for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
+        "facts": confirmed_facts.facts_view(ctx, session, inst, queries.history_of(session, inst.id)),
     }
 
 

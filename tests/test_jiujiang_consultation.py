@@ -80,7 +80,14 @@ def test_an_upgrade_less_than_one_year_after_its_acceptance_is_not_supported_eve
 
 
 def test_an_upgrade_a_full_year_after_its_acceptance_is_supported(people, ctx):
-    assert _upgrade(people, ctx, "2025-09-01") is None
+    assert _upgrade(people, ctx, "2025-08-31") is None      # the year ended with 2026-08-31
+
+
+# 第十一条 and 第二十二条（七） count a year alike: the starting day not counted, the period ends with the
+# anniversary (its 对应日), which still lies inside it — valid in the reserve, 未满一年 since acceptance
+
+def test_on_the_anniversary_of_its_acceptance_an_upgrade_is_still_less_than_a_year_old(people, ctx):
+    assert _upgrade(people, ctx, "2025-09-01") == "not_supported"
 
 
 def test_an_upgrade_of_a_project_whose_performance_evaluation_failed_is_not_supported(people, ctx):

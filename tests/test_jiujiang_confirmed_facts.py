@@ -8,7 +8,7 @@ from engine.runtime_env import Runtime
 from engine.services import views
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.test_jiujiang_walk import ALL_TRUE, DECLARE, FACTS, OK, PRELIMINARY_OK, SOLUTIONS, started
+from tests.test_jiujiang_walk import ALL_TRUE, FACTS, OK, PRELIMINARY_OK, SOLUTIONS, declaration_for, started
 from tests.test_jiujiang_walk import people as jiujiang_people
 
 people = jiujiang_people  # the personas fixture
@@ -121,7 +121,7 @@ def test_the_project_page_shows_each_claim_beside_the_offices_finding(people):
 
 def _to_solutions(people, ctx, facts):
     iid = started(people, {**FACTS, **facts}, at(IN_WINDOW))
-    people.do("alice", iid, "DeclareAnnual", DECLARE, now=at(IN_WINDOW))
+    people.do("alice", iid, "DeclareAnnual", declaration_for(facts), now=at(IN_WINDOW))
     people.do("olga", iid, "PreliminaryReview", PRELIMINARY_OK, now=at(IN_WINDOW))
     people.do("cora", iid, "ConsultancySolutions", SOLUTIONS, now=at(IN_WINDOW))
     return iid

@@ -159,7 +159,8 @@ def test_an_upgrade_states_when_the_original_project_was_accepted(people):
 
 def test_the_county_screens_its_declaration_before_the_city_reviews_it(people):
     iid = started(people, {**FACTS, "level": "county"}, now=at("2026-09-10 09:00"))
-    people.do("alice", iid, "DeclareAnnual", DECLARE, now=at("2026-09-11 09:00"))
+    people.do("alice", iid, "DeclareAnnual", {**DECLARE, "meeting_type": "county_government"},
+              now=at("2026-09-11 09:00"))
     assert people.ready(iid) == ["CountyScreenDeclaration"]
     people.do("cody", iid, "CountyScreenDeclaration", OK, now=at("2026-09-12 09:00"))
     assert people.ready(iid) == ["PreliminaryReview"]

@@ -100,6 +100,19 @@ def workdays_after(start: date, n: int) -> date:
     return day
 
 
+def declaration_for(facts: dict) -> dict:
+    """DECLARE with what 第十七条/第十八条 ask of this project: the county's own meeting, the
+    分级保护建设方案 of a 涉密 project, the 实施方案 of a 购买服务 project."""
+    answers = dict(DECLARE)
+    if facts.get("level") == "county":
+        answers["meeting_type"] = "county_party_committee"
+    if facts.get("is_classified"):
+        answers["graded_protection_plan"] = "分级保护建设方案.pdf"
+    if facts.get("project_type") == "service":
+        answers["service_plan"] = "实施方案.pdf"
+    return answers
+
+
 def declared(people, ctx, facts=None, start="2026-08-01 10:00", declare_at="2026-09-01 10:00") -> int:
     """Started before the 2027 call opens (8月31日) and declared in its window."""
     iid = started(people, {**FACTS, **(facts or {})}, at(start))
@@ -107,7 +120,7 @@ def declared(people, ctx, facts=None, start="2026-08-01 10:00", declare_at="2026
         people.do("pia", iid, "ProvincialAssessment", OK, now=at(start))
     if people.ready(iid) != ["DeclareAnnual"]:
         tick(ctx, at("2026-08-31 00:00:01"))
-    people.do("alice", iid, "DeclareAnnual", DECLARE, now=at(declare_at))
+    people.do("alice", iid, "DeclareAnnual", declaration_for({**FACTS, **(facts or {})}), now=at(declare_at))
     return iid
 
 
@@ -152,7 +165,8 @@ APPLY = {"mode": "apply", "application": "竣工验收申请.pdf"}
 INSPECTION_OK = {"decision": "approve", "participants": ["市发改委", "九江市教育局", "市委保密机要局", "市委网信办"],
                  "opinion_document": "验收意见.pdf"}
 STEPS = {  # element: (persona, answers) — the usual, valid answer of each step
-    "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", DECLARE), "CountyScreenDeclaration": ("cody", OK),
+    "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", {**DECLARE, "service_plan": "实施方案.pdf"}),
+    "CountyScreenDeclaration": ("cody", OK),
     "PreliminaryReview": ("olga", PRELIMINARY_OK), "ConsultancySolutions": ("cora", SOLUTIONS),
     "ClassifiedExpertReview": ("ezra", {"experts": [{"name": "王专家"}], "from_provincial_pool": True,
                                         "opinion": "同意"}),

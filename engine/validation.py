@@ -60,7 +60,7 @@ DMN_XSD = {DMN11_NS: Path(SPIFF_DMN_SCHEMAS[DMN11_NS]), DMN12_NS: SCHEMA_DIR / "
 MAX_BYTES = 8 * 1024 * 1024        # the largest shipped diagram has 260 kB
 MAX_SCHEMA_PROBLEMS = 20           # per file; the rest is counted
 DEFAULT_START_FORM = "common/project_facts"    # engine.services.runtime.DEFAULT_START_FORM
-ENGINE_DATA = ("applicant_unit", "parent_instance_id", "plan_year",   # what the engine adds to the facts
+ENGINE_DATA = ("applicant_unit", "parent_instance_id", "parent_outcome", "plan_year",   # what the engine adds
                "confirmed")   # the facts an office confirmed (engine/services/confirmed_facts.py)
 PREFIXES = {BPMN_NS: "bpmn", "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi",
             "http://www.omg.org/spec/DD/20100524/DC": "dc", "http://www.omg.org/spec/DD/20100524/DI": "di",

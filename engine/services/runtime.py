@@ -129,7 +129,8 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             facts = {**parent.facts, **facts, "parent_instance_id": parent.id}
             applicant_unit, project_name = parent.applicant_unit, parent.project_name
         version = ctx.loaded_version(session, row.id)
-        workflow, failure = stepping(lambda: wfx.start(version, dict(facts, applicant_unit=applicant_unit.name),
+        engine_data = {"applicant_unit": applicant_unit.name, "parent_outcome": parent.outcome if parent else None}
+        workflow, failure = stepping(lambda: wfx.start(version, dict(facts, **engine_data),
                                                         ctx.helpers(jurisdiction.key)))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,

@@ -142,17 +142,11 @@ def test_the_self_evaluation_comes_6_months_into_operation_and_is_due_within_12(
     assert local_day(due_of(people, iid, "SelfEvaluation")) == date(2027, 10, 26)
 
 
-@pytest.mark.parametrize("rectify", [False, True])
-def test_the_project_completes_after_the_performance_evaluation(people, ctx, rectify):
+def test_the_project_completes_with_its_self_evaluation(people, ctx):
+    """第四十条's 重点绩效评价 is a side process of its own (tests/test_jiujiang_key_evaluation.py)."""
     iid = _accepted(people, ctx, SMALL)
     tick(ctx, at("2027-04-27 09:00"))
     people.do("alice", iid, "SelfEvaluation", {"report": "自评报告.pdf", "sent_to": True}, now=at("2027-05-10 10:00"))
-    people.do("dora", iid, "KeyEvaluation", {"performed": True, "result": "良", "rectification_required": rectify,
-                                             "rectification_opinion": "完善数据共享" if rectify else ""},
-              now=at("2027-06-10 10:00"))
-    if rectify:
-        assert people.ready(iid) == ["Rectification"]
-        people.do("alice", iid, "Rectification", {"rectification": "已完善"}, now=at("2027-06-20 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"]) == ("completed", "completed")
 

@@ -188,7 +188,6 @@ STEPS = {  # element: (persona, answers) — the usual, valid answer of each ste
     "AcceptanceInspection": ("dora", INSPECTION_OK),
     "AcceptanceFiling": ("dora", CONFIRM),
     "SelfEvaluation": ("alice", {"report": "自评报告.pdf", "sent_to": True}),
-    "KeyEvaluation": ("dora", {"performed": False, "rectification_required": False}),
 }
 
 

@@ -162,7 +162,9 @@ PROCUREMENT = {"procurement_method": "public_tender", "supplier": "九江某信�
                "contract_signed": True, "responsible_person": "张三"}
 IMPLEMENTED = {"as_approved": True, "completed_on": "2026-03-31"}
 APPLY = {"mode": "apply", "application": "竣工验收申请.pdf"}
-INSPECTION_OK = {"decision": "approve", "participants": ["市发改委", "九江市教育局", "市委保密机要局", "市委网信办"],
+JOINT_ACCEPTANCE = {"with_approval_department": True, "with_application_unit": True, "with_crypto": True,
+                    "with_cac": True}      # 第三十二条: each named department takes part
+INSPECTION_OK = {"decision": "approve", **JOINT_ACCEPTANCE, "participants": ["市公安局"],
                  "opinion_document": "验收意见.pdf"}
 STEPS = {  # element: (persona, answers) — the usual, valid answer of each step
     "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", {**DECLARE, "service_plan": "实施方案.pdf"}),

@@ -114,7 +114,8 @@ def test_the_project_page_shows_each_claim_beside_the_offices_finding(people):
     assert facts["in_reserve"]["confirmed_at"].startswith("2026-09-01T10:00")
     assert facts["province_assessed"]["comment"] == "未见省级论证评估意见"
     assert facts["is_classified"]["confirmed"] is None     # not claimed, not yet confirmed
-    assert any(h["event"] == "fact_confirmed" for h in people.instance(iid)["history"])
+    assert "已通过省级论证评估（限额以上项目）：不属实" in \
+        [h["title"] for h in people.instance(iid)["history"] if h["event"] == "fact_confirmed"]
 
 
 # 第五条 / 第七条 / 第十九条 — 涉密 is the 市委保密机要局's finding; only then the 保密科技领域专家

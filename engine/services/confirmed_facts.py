@@ -38,21 +38,22 @@ def finding(key: str, answers: dict, claimed):
     return False, None
 
 
-def apply(session, inst, info, task, answers: dict, user, now: datetime) -> dict:
+def apply(ctx, session, inst, info, task, answers: dict, user, now: datetime) -> dict:
     """The answers of a confirming task with `confirmed` merged in; one audit event per fact.
     Any other task's answers come back unchanged."""
     keys = fact_keys(info) if info is not None else []
     if not keys:
         return answers
     confirmed = dict(task.data.get("confirmed") or {})
+    labels = {c["key"]: c["label"] for c in claims(ctx, session, inst, keys)}
     facts = inst.facts or {}
     for key in keys:
         claimed = facts.get(key, task.data.get(key))
         holds, value = finding(key, answers, claimed)
         confirmed[key] = value
         audit(session, EVENT, instance_id=inst.id, actor_id=user.id, element_id=info.element_id,
-              data={"title": f"{info.title}：{key}", "fact": key, "claimed": claimed, "confirmed": value,
-                    "holds": holds, "comment": answers.get("comment")}, at=now)
+              data={"title": f"{labels[key]}：{'属实' if holds else '不属实'}", "fact": key, "claimed": claimed,
+                    "confirmed": value, "holds": holds, "comment": answers.get("comment")}, at=now)
     return {**answers, "confirmed": confirmed}
 
 

@@ -198,7 +198,7 @@ def complete_task(ctx: Context, user_id: int, task_id: int, data: object,
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
-        answers = confirmed_facts.apply(session, inst, info, task, answers, user, now)  # `confirms` tasks
+        answers = confirmed_facts.apply(ctx, session, inst, info, task, answers, user, now)  # `confirms` tasks
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))
         audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,

@@ -60,8 +60,9 @@ DMN_XSD = {DMN11_NS: Path(SPIFF_DMN_SCHEMAS[DMN11_NS]), DMN12_NS: SCHEMA_DIR / "
 MAX_BYTES = 8 * 1024 * 1024        # the largest shipped diagram has 260 kB
 MAX_SCHEMA_PROBLEMS = 20           # per file; the rest is counted
 DEFAULT_START_FORM = "common/project_facts"    # engine.services.runtime.DEFAULT_START_FORM
-ENGINE_DATA = ("applicant_unit", "parent_instance_id", "plan_year",   # what the engine adds to the facts
-               "unit_records")                                       # engine/services/orders.unit_records
+ENGINE_DATA = ("applicant_unit", "parent_instance_id", "parent_outcome", "plan_year",   # what the engine adds
+               "confirmed",      # the facts an office confirmed (engine/services/confirmed_facts.py)
+               "unit_records")   # engine/services/orders.unit_records
 PREFIXES = {BPMN_NS: "bpmn", "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi",
             "http://www.omg.org/spec/DD/20100524/DC": "dc", "http://www.omg.org/spec/DD/20100524/DI": "di",
             SPIFF_NS: "spiffworkflow", DMN11_NS: "dmn", DMN12_NS: "dmn", DMN13_NS: "dmn",
@@ -1081,6 +1082,22 @@ def check_properties(ctx: Context, doc: Doc) -> None:
             if required and name not in names:
                 ctx.add(doc, el, _missing(kind, name, spec))
         _check_clock(ctx, doc, el, property_map(el))
+        _check_confirms(ctx, doc, el, property_map(el))
+
+
+def _check_confirms(ctx: Context, doc: Doc, el, props: dict) -> None:
+    """A task confirming facts: each a field of the start form, each with its 属实/不属实 field in the task's form."""
+    keys = [k.strip() for k in (props.get("confirms") or "").split(",") if k.strip()]
+    if not keys or ctx.jurisdiction is None or ctx.key is None:
+        return
+    pdef = ctx.jurisdiction.processes.get(ctx.key)
+    start = ctx.form_fields(pdef.start_form if pdef and pdef.start_form else DEFAULT_START_FORM)
+    fields = ctx.form_fields(props.get("form"))
+    for key in keys:
+        if start and key not in start:
+            ctx.add(doc, el, f"核实的事实 {key} 不是开始表单的字段")
+        elif fields and f"{key}_holds" not in fields:
+            ctx.add(doc, el, f"核实事实 {key} 的任务表单 {props.get('form')} 缺少字段 {key}_holds（属实/不属实）")
 
 
 def check_parent_effects(ctx: Context, doc: Doc) -> None:

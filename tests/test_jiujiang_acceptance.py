@@ -5,10 +5,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from engine.errors import ValidationFailed
+from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_jiujiang_walk import (
     APPLY,
+    JOINT_ACCEPTANCE,
     OK,
     advance,
     due_of,
@@ -115,14 +118,26 @@ def _accepted(people, ctx, facts, decision=None) -> int:
     iid = _applying(people, ctx, facts)
     advance(people, iid, "AcceptanceInspection", "2026-10-22 10:00")
     people.do("dora", iid, "AcceptanceInspection", decision or {
-        "decision": "approve", "participants": ["市发改委", "市委保密机要局", "市委网信办"],
+        "decision": "approve", **JOINT_ACCEPTANCE,
         "opinion_document": "验收意见.pdf"}, now=at("2026-10-26 10:00"))
     return iid
 
 
+@pytest.mark.parametrize("absent", ["with_approval_department", "with_application_unit", "with_crypto", "with_cac"])
+def test_the_acceptance_is_joint_with_each_department_the_article_names(people, ctx, absent):
+    iid = _applying(people, ctx)
+    advance(people, iid, "AcceptanceInspection", "2026-10-22 10:00")
+    task = people.task("dora", iid, "AcceptanceInspection")
+    answers = {"decision": "approve", **JOINT_ACCEPTANCE, "opinion_document": "验收意见.pdf"}
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.dora, task["id"], {**answers, absent: False},
+                              now=at("2026-10-26 10:00"))
+    assert set(err.value.errors) == {absent} and "市委网信办" in err.value.errors[absent]
+
+
 def test_a_failed_acceptance_ends_the_project(people, ctx):
     iid = _accepted(people, ctx, SMALL, {"decision": "reject", "comment": "功能未完成",
-                                         "participants": ["市发改委"], "opinion_document": "验收意见.pdf"})
+                                         **JOINT_ACCEPTANCE, "opinion_document": "验收意见.pdf"})
     assert people.instance(iid)["outcome"] == "acceptance_failed"
 
 
@@ -142,17 +157,11 @@ def test_the_self_evaluation_comes_6_months_into_operation_and_is_due_within_12(
     assert local_day(due_of(people, iid, "SelfEvaluation")) == date(2027, 10, 26)
 
 
-@pytest.mark.parametrize("rectify", [False, True])
-def test_the_project_completes_after_the_performance_evaluation(people, ctx, rectify):
+def test_the_project_completes_with_its_self_evaluation(people, ctx):
+    """第四十条's 重点绩效评价 is a side process of its own (tests/test_jiujiang_key_evaluation.py)."""
     iid = _accepted(people, ctx, SMALL)
     tick(ctx, at("2027-04-27 09:00"))
     people.do("alice", iid, "SelfEvaluation", {"report": "自评报告.pdf", "sent_to": True}, now=at("2027-05-10 10:00"))
-    people.do("dora", iid, "KeyEvaluation", {"performed": True, "result": "良", "rectification_required": rectify,
-                                             "rectification_opinion": "完善数据共享" if rectify else ""},
-              now=at("2027-06-10 10:00"))
-    if rectify:
-        assert people.ready(iid) == ["Rectification"]
-        people.do("alice", iid, "Rectification", {"rectification": "已完善"}, now=at("2027-06-20 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"]) == ("completed", "completed")
 

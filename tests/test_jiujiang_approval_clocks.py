@@ -238,12 +238,28 @@ def _after_workdays_late(n):
     return at(f"{workdays_after(date(2026, 10, 15), n).isoformat()} 23:59:59") + timedelta(seconds=2)
 
 
+def _on_workday_late(n, hour="09:00"):
+    """During the n-th working day past the proposal's deadline (15 October): n working days late."""
+    return at(f"{workdays_after(date(2026, 10, 15), n).isoformat()} {hour}")
+
+
+# 以上 includes the number: an owner who is into the 30th working day past the deadline is 30 days late
+
 @pytest.mark.parametrize("late_days, flagged", [(29, False), (30, True)])
-def test_a_delay_of_30_working_days_goes_to_the_data_bureau(people, ctx, late_days, flagged):
+def test_an_owner_30_working_days_late_goes_to_the_data_bureau(people, ctx, late_days, flagged):
     iid = _notice(people, ctx)
-    tick(ctx, _after_workdays_late(late_days))
+    tick(ctx, _on_workday_late(late_days))
     assert ("DelayDetermination" in people.ready(iid)) is flagged
     assert "PrepareProposal" in people.ready(iid)           # the owner can still hand it in
+
+
+@pytest.mark.parametrize("late_days, flagged", [(29, False), (30, True)])
+def test_an_owner_handing_in_exactly_30_working_days_late_is_still_determined(people, ctx, late_days, flagged):
+    iid = _notice(people, ctx)
+    tick(ctx, _on_workday_late(late_days))
+    people.do("alice", iid, "PrepareProposal", DOCUMENT, now=_on_workday_late(late_days, "16:00"))
+    tick(ctx, _on_workday_late(late_days + 5))
+    assert ("DelayDetermination" in people.ready(iid)) is flagged
 
 
 def test_the_data_bureau_withholds_funding_from_a_project_delayed_30_working_days(people, ctx):

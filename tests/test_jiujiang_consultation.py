@@ -5,7 +5,7 @@ import pytest
 from engine.errors import ValidationFailed
 from engine.services import runtime
 from tests.conftest import at
-from tests.test_jiujiang_walk import DECLARE, OK, PRELIMINARY_OK, SOLUTIONS, declared  # noqa: F401
+from tests.test_jiujiang_walk import DECLARE, OK, PRELIMINARY_OK, SOLUTIONS, declared, started  # noqa: F401
 from tests.test_jiujiang_walk import people as jiujiang_people
 
 people = jiujiang_people  # the personas fixture
@@ -66,7 +66,7 @@ def test_an_overrule_without_a_reason_is_refused(people, ctx):
 
 
 def _upgrade(people, ctx, accepted_on, failed=False, now="2026-09-01 10:00") -> str:
-    iid = people.start("alice", "jiujiang", {"project_name": "九江市智慧教育平台二期", "project_type": "construction",
+    iid = started(people, {"project_name": "九江市智慧教育平台二期", "project_type": "construction",
                                              "total_investment": 300, "in_reserve": True,
                                              "reserve_entered_on": "2025-12-01"}, now=at(now))
     people.do("alice", iid, "DeclareAnnual", {**DECLARE, "build_kind": "rebuild", "original_accepted_on": accepted_on,
@@ -80,7 +80,14 @@ def test_an_upgrade_less_than_one_year_after_its_acceptance_is_not_supported_eve
 
 
 def test_an_upgrade_a_full_year_after_its_acceptance_is_supported(people, ctx):
-    assert _upgrade(people, ctx, "2025-09-01") is None
+    assert _upgrade(people, ctx, "2025-08-31") is None      # the year ended with 2026-08-31
+
+
+# 第十一条 and 第二十二条（七） count a year alike: the starting day not counted, the period ends with the
+# anniversary (its 对应日), which still lies inside it — valid in the reserve, 未满一年 since acceptance
+
+def test_on_the_anniversary_of_its_acceptance_an_upgrade_is_still_less_than_a_year_old(people, ctx):
+    assert _upgrade(people, ctx, "2025-09-01") == "not_supported"
 
 
 def test_an_upgrade_of_a_project_whose_performance_evaluation_failed_is_not_supported(people, ctx):
@@ -114,6 +121,7 @@ def test_a_classified_project_is_assessed_with_experts_from_the_provincial_pool(
     iid = declared(people, ctx, {"is_classified": True})
     people.do("olga", iid, "PreliminaryReview", PRELIMINARY_OK, now=WHEN)
     people.do("cora", iid, "ConsultancySolutions", SOLUTIONS, now=WHEN)
+    people.do("cris", iid, "ConfirmClassified", {"is_classified_holds": "yes"}, now=WHEN)   # 市委保密机要局 confirms
     assert people.ready(iid) == ["ClassifiedExpertReview"]
     task = people.task("ezra", iid, "ClassifiedExpertReview")
     with pytest.raises(ValidationFailed):

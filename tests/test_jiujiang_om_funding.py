@@ -97,8 +97,6 @@ def test_each_completed_system_is_asked_for_next_years_om_request_every_august(p
     tick(ctx, at("2027-04-27 09:00"))
     people.do("alice", project, "SelfEvaluation", {"report": "自评报告.pdf", "sent_to": True},
               now=at("2027-05-10 10:00"))
-    people.do("dora", project, "KeyEvaluation", {"performed": True, "result": "良", "rectification_required": False},
-              now=at("2027-06-10 10:00"))
     assert people.instance(project)["status"] == "completed"
     people.deploy("jiujiang.om_funding")
     tick(ctx, at("2027-07-01 10:00"))

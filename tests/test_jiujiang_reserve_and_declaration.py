@@ -8,7 +8,7 @@ from engine.errors import ValidationFailed
 from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.test_jiujiang_walk import DECLARE, FACTS, OK, due_of, local_day
+from tests.test_jiujiang_walk import DECLARE, FACTS, OK, due_of, local_day, started
 from tests.test_jiujiang_walk import people as jiujiang_people
 
 people = jiujiang_people  # the personas fixture
@@ -20,7 +20,7 @@ del NEW_PROJECT["reserve_entered_on"]
 
 
 def _needs_submitted(people, facts=None, when="2026-03-10 10:00") -> int:
-    iid = people.start("alice", "jiujiang", {**NEW_PROJECT, **(facts or {})}, now=at(when))
+    iid = started(people, {**NEW_PROJECT, **(facts or {})}, now=at(when))
     people.do("alice", iid, "SubmitNeed", NEED, now=at("2026-05-20 10:00"))
     return iid
 
@@ -28,10 +28,10 @@ def _needs_submitted(people, facts=None, when="2026-03-10 10:00") -> int:
 # 第十一条 — 每年5月底前征集需求，经论证评估并报领导小组审定后纳入储备库（两年有效）
 
 def test_needs_are_collected_before_the_end_of_may(people):
-    iid = people.start("alice", "jiujiang", NEW_PROJECT, now=at("2026-03-10 10:00"))
+    iid = started(people, NEW_PROJECT, now=at("2026-03-10 10:00"))
     assert people.ready(iid) == ["SubmitNeed"]
     assert local_day(due_of(people, iid, "SubmitNeed")) == date(2026, 5, 31)
-    late = people.start("alice", "jiujiang", NEW_PROJECT, now=at("2026-06-01 10:00"))
+    late = started(people, NEW_PROJECT, now=at("2026-06-01 10:00"))
     assert local_day(due_of(people, late, "SubmitNeed")) == date(2027, 5, 31)
 
 
@@ -87,7 +87,7 @@ def test_a_project_above_the_limit_needs_the_provincial_assessment_after_enterin
 
 @pytest.mark.parametrize("entered, valid", [("2024-08-31", True), ("2024-08-30", False)])
 def test_a_reserve_entry_older_than_two_years_cannot_be_declared(people, ctx, entered, valid):
-    iid = people.start("alice", "jiujiang", {**FACTS, "reserve_entered_on": entered}, now=at("2026-08-01 10:00"))
+    iid = started(people, {**FACTS, "reserve_entered_on": entered}, now=at("2026-08-01 10:00"))
     tick(ctx, at("2026-08-31 00:00:01"))
     if valid:
         assert people.ready(iid) == ["DeclareAnnual"]
@@ -97,31 +97,31 @@ def test_a_reserve_entry_older_than_two_years_cannot_be_declared(people, ctx, en
 
 
 def test_a_major_deployment_declares_without_a_reserve_entry(people):
-    iid = people.start("alice", "jiujiang", {**NEW_PROJECT, "major_deployment": True, "total_investment": 2000},
-                       now=at("2026-09-01 10:00"))
+    iid = started(people, {**NEW_PROJECT, "major_deployment": True, "total_investment": 300},
+                  now=at("2026-09-01 10:00"))
     assert people.ready(iid) == ["DeclareAnnual"]
 
 
 # 第十七条 — 市数字政府领导小组办公室于每年8月底前组织下一年度项目申报
 
 def test_the_plan_year_defaults_to_the_call_still_open(people):
-    before = people.start("alice", "jiujiang", {**FACTS, "plan_year": None}, now=at("2026-09-30 20:00"))
-    after = people.start("alice", "jiujiang", {**FACTS, "plan_year": None}, now=at("2026-10-01 09:00"))
+    before = started(people, {**FACTS, "plan_year": None}, now=at("2026-09-30 20:00"))
+    after = started(people, {**FACTS, "plan_year": None}, now=at("2026-10-01 09:00"))
     assert people.instance(before)["data"]["plan_year"] == 2027
     assert people.instance(after)["data"]["plan_year"] == 2028
 
 
 def test_a_declaration_after_the_call_closed_is_refused_unless_urgent(people):
     with pytest.raises(ValidationFailed) as err:
-        people.start("alice", "jiujiang", FACTS, now=at("2026-10-01 09:00"))
+        started(people, FACTS, now=at("2026-10-01 09:00"))
     assert "2026年9月30日" in err.value.detail and err.value.extra["next_open_year"] == 2028
-    iid = people.start("alice", "jiujiang", {**FACTS, "urgent": True}, now=at("2026-10-01 09:00"))
+    iid = started(people, {**FACTS, "urgent": True}, now=at("2026-10-01 09:00"))
     assert people.ready(iid) == ["DeclareAnnual"]
     assert due_of(people, iid, "DeclareAnnual") is None
 
 
 def test_a_declaration_started_inside_the_call_is_due_when_the_call_closes(people):
-    iid = people.start("alice", "jiujiang", FACTS, now=at("2026-09-10 09:00"))
+    iid = started(people, FACTS, now=at("2026-09-10 09:00"))
     assert people.ready(iid) == ["DeclareAnnual"]
     assert due_of(people, iid, "DeclareAnnual").isoformat() == "2026-09-30T15:59:59+00:00"
 
@@ -129,7 +129,7 @@ def test_a_declaration_started_inside_the_call_is_due_when_the_call_closes(peopl
 # 第十八条 — 申报材料：三家以上厂商报价；第十七条 党委（党组）会议；第十四条 新建项目征求上级主管部门意见
 
 def _declare_errors(people, answers) -> dict:
-    iid = people.start("alice", "jiujiang", FACTS, now=at("2026-09-10 09:00"))
+    iid = started(people, FACTS, now=at("2026-09-10 09:00"))
     task = people.task("alice", iid, "DeclareAnnual")
     with pytest.raises(ValidationFailed) as err:
         runtime.complete_task(people.ctx, people.alice, task["id"], answers, now=at("2026-09-11 09:00"))
@@ -158,8 +158,9 @@ def test_an_upgrade_states_when_the_original_project_was_accepted(people):
 # 第二十一条 — 县（市、区）200万元以上的项目统筹把关后报市级联合会审
 
 def test_the_county_screens_its_declaration_before_the_city_reviews_it(people):
-    iid = people.start("alice", "jiujiang", {**FACTS, "level": "county"}, now=at("2026-09-10 09:00"))
-    people.do("alice", iid, "DeclareAnnual", DECLARE, now=at("2026-09-11 09:00"))
+    iid = started(people, {**FACTS, "level": "county"}, now=at("2026-09-10 09:00"))
+    people.do("alice", iid, "DeclareAnnual", {**DECLARE, "meeting_type": "county_government"},
+              now=at("2026-09-11 09:00"))
     assert people.ready(iid) == ["CountyScreenDeclaration"]
     people.do("cody", iid, "CountyScreenDeclaration", OK, now=at("2026-09-12 09:00"))
     assert people.ready(iid) == ["PreliminaryReview"]

@@ -4,7 +4,7 @@
 import pytest
 
 from tests.conftest import at
-from tests.test_jiujiang_walk import FACTS, launched
+from tests.test_jiujiang_walk import FACTS, launched, started
 from tests.test_jiujiang_walk import people as jiujiang_people
 
 people = jiujiang_people  # the personas fixture
@@ -13,7 +13,7 @@ IN_WINDOW = "2026-09-01 10:00"   # the 2027 call is open (8月31日 – 9月30�
 
 
 def _first_steps(people, **facts) -> list[str]:
-    iid = people.start("alice", "jiujiang", {**FACTS, **facts}, now=at(IN_WINDOW))
+    iid = started(people, {**FACTS, **facts}, now=at(IN_WINDOW))
     return people.ready(iid)
 
 
@@ -41,7 +41,7 @@ def test_a_project_that_passed_the_provincial_assessment_declares_directly(peopl
 
 
 def test_operation_projects_are_outside_the_limit_and_ask_for_om_funds_each_year(people):
-    iid = people.start("alice", "jiujiang", {**FACTS, "project_type": "operation", "total_investment": 5000},
+    iid = started(people, {**FACTS, "project_type": "operation", "total_investment": 5000},
                        now=at(IN_WINDOW))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"]) == ("terminated", "operation_separate")
@@ -51,7 +51,7 @@ def test_operation_projects_are_outside_the_limit_and_ask_for_om_funds_each_year
 # 第十二条 / 第二十一条 — 县（市、区）200万元以上报市级; 200万元以下县级批复立项后备案
 
 def test_a_county_project_below_200_is_approved_by_the_county_and_filed_with_the_office(people):
-    iid = people.start("alice", "jiujiang", {**FACTS, "level": "county", "total_investment": 199.99},
+    iid = started(people, {**FACTS, "level": "county", "total_investment": 199.99},
                        now=at(IN_WINDOW))
     assert people.ready(iid) == ["CountyApproval"]
     people.do("cody", iid, "CountyApproval", {"decision": "approve"}, now=at(IN_WINDOW))
@@ -61,14 +61,14 @@ def test_a_county_project_below_200_is_approved_by_the_county_and_filed_with_the
 
 
 def test_a_county_project_the_county_refuses_ends_unapproved(people):
-    iid = people.start("alice", "jiujiang", {**FACTS, "level": "county", "total_investment": 50}, now=at(IN_WINDOW))
+    iid = started(people, {**FACTS, "level": "county", "total_investment": 50}, now=at(IN_WINDOW))
     people.do("cody", iid, "CountyApproval", {"decision": "reject", "comment": "重复建设"}, now=at(IN_WINDOW))
     inst = people.instance(iid)
     assert (inst["outcome"], inst["outcome_reason"]) == ("rejected", "重复建设")
 
 
 def test_a_county_project_of_exactly_200_comes_to_the_city(people):
-    iid = people.start("alice", "jiujiang", {**FACTS, "level": "county", "total_investment": 200,
+    iid = started(people, {**FACTS, "level": "county", "total_investment": 200,
                                              "in_reserve": False}, now=at(IN_WINDOW))
     assert people.ready(iid) == ["SubmitNeed"]
     people.do("alice", iid, "SubmitNeed", {"goals": "目标", "main_content": "内容", "technical_route": "路线",

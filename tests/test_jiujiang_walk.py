@@ -58,6 +58,17 @@ FEASIBILITY = {**DOCUMENT, "sent_to_data_bureau": True}
 BUDGET = {"document": "预算.pdf", "amount": 300, "complete": True}
 BUDGET_OK = {"decision": "approve", "approved_amount": 298, "tender_ceiling": 290}
 CONFIRM = {"confirmed": True}
+START_CLAIMS = ("in_reserve", "reserve_entered_on", "province_assessed", "major_deployment")
+ALL_TRUE = {f"{key}_holds": "yes" for key in START_CLAIMS}   # 市数字政府领导小组办公室 finds every claim true
+
+
+def started(people, facts, now, confirm=None) -> int:
+    """Started, and the claims of 入库 / 省级论证评估 / 重大部署 confirmed by the office (all true, or
+    `confirm`'s answers) when the applicant made any."""
+    iid = people.start("alice", "jiujiang", facts, now=now)
+    if "ConfirmStartFacts" in people.ready(iid):
+        people.do("olga", iid, "ConfirmStartFacts", {**ALL_TRUE, **(confirm or {})}, now=now)
+    return iid
 
 
 def fast_personas(ctx, monkeypatch, jurisdiction: str, table: dict) -> Personas:
@@ -89,14 +100,27 @@ def workdays_after(start: date, n: int) -> date:
     return day
 
 
+def declaration_for(facts: dict) -> dict:
+    """DECLARE with what 第十七条/第十八条 ask of this project: the county's own meeting, the
+    分级保护建设方案 of a 涉密 project, the 实施方案 of a 购买服务 project."""
+    answers = dict(DECLARE)
+    if facts.get("level") == "county":
+        answers["meeting_type"] = "county_party_committee"
+    if facts.get("is_classified"):
+        answers["graded_protection_plan"] = "分级保护建设方案.pdf"
+    if facts.get("project_type") == "service":
+        answers["service_plan"] = "实施方案.pdf"
+    return answers
+
+
 def declared(people, ctx, facts=None, start="2026-08-01 10:00", declare_at="2026-09-01 10:00") -> int:
     """Started before the 2027 call opens (8月31日) and declared in its window."""
-    iid = people.start("alice", "jiujiang", {**FACTS, **(facts or {})}, now=at(start))
+    iid = started(people, {**FACTS, **(facts or {})}, at(start))
     if people.ready(iid) == ["ProvincialAssessment"]:
         people.do("pia", iid, "ProvincialAssessment", OK, now=at(start))
     if people.ready(iid) != ["DeclareAnnual"]:
         tick(ctx, at("2026-08-31 00:00:01"))
-    people.do("alice", iid, "DeclareAnnual", DECLARE, now=at(declare_at))
+    people.do("alice", iid, "DeclareAnnual", declaration_for({**FACTS, **(facts or {})}), now=at(declare_at))
     return iid
 
 
@@ -107,6 +131,8 @@ def consulted(people, ctx, facts=None, when="2026-09-10 10:00") -> int:
         people.do("cody", iid, "CountyScreenDeclaration", OK, now=at(when))
     people.do("olga", iid, "PreliminaryReview", PRELIMINARY_OK, now=at(when))
     people.do("cora", iid, "ConsultancySolutions", SOLUTIONS, now=at(when))
+    if people.ready(iid) == ["ConfirmClassified"]:
+        people.do("cris", iid, "ConfirmClassified", {"is_classified_holds": "yes"}, now=at(when))
     if people.ready(iid) == ["ClassifiedExpertReview"]:
         people.do("ezra", iid, "ClassifiedExpertReview",
                   {"experts": [{"name": "王专家"}], "from_provincial_pool": True, "opinion": "同意"}, now=at(when))
@@ -136,10 +162,13 @@ PROCUREMENT = {"procurement_method": "public_tender", "supplier": "九江某信�
                "contract_signed": True, "responsible_person": "张三"}
 IMPLEMENTED = {"as_approved": True, "completed_on": "2026-03-31"}
 APPLY = {"mode": "apply", "application": "竣工验收申请.pdf"}
-INSPECTION_OK = {"decision": "approve", "participants": ["市发改委", "九江市教育局", "市委保密机要局", "市委网信办"],
+JOINT_ACCEPTANCE = {"with_approval_department": True, "with_application_unit": True, "with_crypto": True,
+                    "with_cac": True}      # 第三十二条: each named department takes part
+INSPECTION_OK = {"decision": "approve", **JOINT_ACCEPTANCE, "participants": ["市公安局"],
                  "opinion_document": "验收意见.pdf"}
 STEPS = {  # element: (persona, answers) — the usual, valid answer of each step
-    "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", DECLARE), "CountyScreenDeclaration": ("cody", OK),
+    "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", {**DECLARE, "service_plan": "实施方案.pdf"}),
+    "CountyScreenDeclaration": ("cody", OK),
     "PreliminaryReview": ("olga", PRELIMINARY_OK), "ConsultancySolutions": ("cora", SOLUTIONS),
     "ClassifiedExpertReview": ("ezra", {"experts": [{"name": "王专家"}], "from_provincial_pool": True,
                                         "opinion": "同意"}),
@@ -161,7 +190,6 @@ STEPS = {  # element: (persona, answers) — the usual, valid answer of each ste
     "AcceptanceInspection": ("dora", INSPECTION_OK),
     "AcceptanceFiling": ("dora", CONFIRM),
     "SelfEvaluation": ("alice", {"report": "自评报告.pdf", "sent_to": True}),
-    "KeyEvaluation": ("dora", {"performed": False, "rectification_required": False}),
 }
 
 
@@ -180,4 +208,4 @@ URGENT_2026 = {**FACTS, "plan_year": 2026, "urgent": True, "reserve_entered_on":
 
 def started_early(people, facts=None, when="2026-01-05 10:00") -> int:
     """An urgent (增列) project for 2026, declared in January, so later clocks stay inside 2026."""
-    return people.start("alice", "jiujiang", {**URGENT_2026, **(facts or {})}, now=at(when))
+    return started(people, {**URGENT_2026, **(facts or {})}, now=at(when))

@@ -185,6 +185,24 @@ class OverrideSchema(Schema):
     at = _req(fields.String, metadata=DATE_TIME)
 
 
+class ClaimSchema(Schema):
+    """A fact the applicant claimed that an office confirms (engine/services/confirmed_facts.py)."""
+    key = _req(fields.String, metadata={"description": "开始表单字段，如 in_reserve"})
+    label = _req(fields.String)
+    claimed = _req(fields.Raw, allow_none=True, metadata={"description": "申报单位所报"})
+    evidence_label = _req(fields.String, allow_none=True)
+    evidence = _req(fields.Raw, allow_none=True, metadata={"description": "申报单位所附依据"})
+
+
+class ConfirmedFactSchema(ClaimSchema):
+    confirmed = _req(fields.Raw, allow_none=True, metadata={"description": "核实结果（未核实为 null）"})
+    holds = _req(fields.Boolean, allow_none=True, metadata={"description": "所报属实"})
+    confirmed_by = _req(fields.String, allow_none=True)
+    confirmed_unit = _req(fields.String, allow_none=True)
+    confirmed_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    comment = _req(fields.String, allow_none=True)
+
+
 class TaskDetailSchema(TaskSchema):
     form = _req(fields.Nested, FormSchema)
     legal_basis = _req(fields.List, fields.Nested(LegalBasisSchema))
@@ -198,6 +216,7 @@ class TaskDetailSchema(TaskSchema):
     earlier_steps = _req(fields.List, fields.Nested(HistoryItemSchema))
     opinions = _req(fields.List, fields.Nested(OpinionSchema),
                     metadata={"description": "汇总环节：各方审查意见并列（其他任务为空列表）"})
+    confirms = _req(fields.List, fields.Nested(ClaimSchema), metadata={"description": "本任务核实的申报事实"})
 
 
 class WaitingSchema(Schema):
@@ -259,6 +278,7 @@ class InstanceSchema(Schema):
     history = _req(fields.List, fields.Nested(HistoryItemSchema))
     overrides = _req(fields.List, fields.Nested(OverrideSchema),
                      metadata={"description": "说明理由后不采纳的审查意见"})
+    facts = _req(fields.List, fields.Nested(ConfirmedFactSchema), metadata={"description": "申报事实与核实结果"})
 
 
 class InstanceSummarySchema(Schema):

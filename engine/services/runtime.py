@@ -16,7 +16,7 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin, opinions, orders, users, views
+from engine.services import attachments, calendar_admin, confirmed_facts, opinions, orders, users, views
 from engine.services.audit import holds_lock
 from engine.services.context import Context
 from engine.services.deploy import latest_version
@@ -134,7 +134,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
             applicant_unit, project_name = parent.applicant_unit, parent.project_name
         version = ctx.loaded_version(session, row.id)
         # records an order left about the unit (叶集 第二十七条 压缩申报预算规模, engine/services/orders.py)
-        start_data = dict(facts, applicant_unit=applicant_unit.name)
+        start_data = dict(facts, applicant_unit=applicant_unit.name, parent_outcome=parent.outcome if parent else None)
         if parent is None:
             start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
         workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))
@@ -212,6 +212,7 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
+        answers = confirmed_facts.apply(ctx, session, inst, info, task, answers, user, now)  # `confirms` tasks
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))

@@ -9,7 +9,7 @@ from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
-from engine.services import opinions, orders
+from engine.services import confirmed_facts, opinions, orders
 from engine.services.context import Context
 
 
@@ -79,6 +79,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "data": row.data, "returns": _returns(history),
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
             "opinions": opinions.opinions_for(ctx, session, inst, row, now),
+            "confirms": confirmed_facts.to_confirm(ctx, session, inst, row.element_id),
         })
         return result
 
@@ -130,6 +131,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
         "waiting": [_waiting(t) for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
         "overrides": opinions.overrides_of(session, inst.id),
+        "facts": confirmed_facts.facts_view(ctx, session, inst, queries.history_of(session, inst.id)),
     }
 
 

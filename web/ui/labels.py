@@ -14,6 +14,7 @@ EVENT_LABELS = {
     "instance_started": "发起项目", "task_completed": "办理完成", "timer_fired": "时间节点到达",
     "timer_failed": "定时处理失败", "task_cancelled": "任务撤销", "instance_ended": "流程结束",
     "opinion_overridden": "不采纳审查意见（已说明理由）",
+    "fact_confirmed": "核实申报事实",
 }
 
 

@@ -121,6 +121,8 @@ def test_it_groups_runs_of_yes_no_boxes():
     schema, _ = SHIPPED.load("common/project_facts")
     fields = formkit.group_checkboxes(formkit.build(schema, errors={"urgent": "请勾选"}))
     group = next(f for f in fields if f.widget == "checkgroup")
-    assert [c.name for c in group.columns][:2] == ["is_classified", "is_software"] and len(group.columns) == 7
+    # 叶集 第二条's 已列入部门预算 joins the run of boxes that follows it
+    assert [c.name for c in group.columns][:3] == ["in_department_budget", "is_classified", "is_software"]
+    assert len(group.columns) == 8
     assert "new_mobile_app" in [f.name for f in fields]  # a lone box stays where it is
     assert formkit.unplaced_errors(fields, {"urgent": "请勾选", "_form": "整体有误"}) == ["整体有误"]

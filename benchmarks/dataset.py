@@ -102,7 +102,7 @@ def _people(ctx, session) -> tuple[dict[str, list[int]], list[tuple[int, int]]]:
     digest = hash_password(PASSWORD)
     role_users: dict[str, list[int]] = {}
     for role in yeji.roles:
-        if role == "applicant":
+        if role == "applicant" or yeji.role(role).starter:   # a starter role is held by no user
             continue
         unit = yeji.units.get(role)
         unit = unit if isinstance(unit, str) else yeji.role_label(role)

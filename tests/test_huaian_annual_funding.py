@@ -5,9 +5,12 @@ not on the amount 市交投集团 states."""
 import pytest
 
 from engine.errors import PermissionDenied, ValidationFailed
+from engine.models import HumanTask
 from engine.services import runtime
 from tests.conftest import at
+from tests.support import PASSWORD
 from tests.test_huaian_support import OK, RETURN, personas
+from tests.web.helpers import form_token
 
 FACTS = {"funding_year": 2027, "injection_amount": 5000}
 DRAFT = {"amount": 5000, "purpose": "2027年度市级政务信息化项目建设", "plan": "增资方案.pdf"}
@@ -136,3 +139,18 @@ def test_it_starts_next_years_capital_increase_every_september_on_schedule(ctx):
     inst = people.instance(started[0].instance_id, who=starter)
     assert inst["process"] == "huaian.annual_funding" and inst["data"]["funding_year"] == 2027
     assert [t["name"] for t in inst["active_tasks"]] == ["ConfirmFunds"]
+
+
+def test_finances_task_page_shows_the_stated_amount_as_a_claim_to_confirm(app, ctx, people):
+    iid = people.start("tom", "huaian.annual_funding", {**FACTS, "injection_basis": "淮财预〔2026〕12号"},
+                       now=at("2026-11-01 10:00"))
+    with ctx.db.transaction() as session:
+        task_id = session.query(HumanTask.id).filter(HumanTask.instance_id == iid,
+                                                     HumanTask.element_id == "ConfirmFunds").scalar()
+    assert people.fred  # personas are created on first use
+    fred = app.test_client()
+    token = form_token(fred.get("/login").get_data(as_text=True))
+    assert fred.post("/login", data={"username": "fred", "password": PASSWORD, "csrf_token": token}).status_code == 303
+    page = fred.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "市财政注资资金额度" in page and "5000" in page and "淮财预〔2026〕12号" in page
+    assert 'name="injection_amount_holds" value="yes" checked' not in page

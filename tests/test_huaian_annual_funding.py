@@ -1,15 +1,21 @@
 """淮安 机制三.1 / 附件1三.2: the yearly capital increase of the city data group — 市交投集团 drafts, 市国资委 with
-市财政局 review, 市交投集团 submits to 市政府, then 市财政局 编列预算 ∥ 市国资委 审批章程."""
+市财政局 review, 市交投集团 submits to 市政府, then 市财政局 编列预算 ∥ 市国资委 审批章程.
+The increase is based on the year's 资金投入 that 市财政局 confirms (附件1三.1–三.2),
+not on the amount 市交投集团 states."""
 import pytest
 
-from engine.errors import PermissionDenied
+from engine.errors import PermissionDenied, ValidationFailed
+from engine.models import HumanTask
 from engine.services import runtime
 from tests.conftest import at
+from tests.support import PASSWORD
 from tests.test_huaian_support import OK, RETURN, personas
+from tests.web.helpers import form_token
 
 FACTS = {"funding_year": 2027, "injection_amount": 5000}
 DRAFT = {"amount": 5000, "purpose": "2027年度市级政务信息化项目建设", "plan": "增资方案.pdf"}
 REVIEWS = [("sara", "ReviewSasac"), ("fred", "ReviewFinance")]
+CONFIRMED = {"injection_amount_holds": "yes", "basis": "2027年度概算评审结果"}
 
 
 @pytest.fixture
@@ -19,8 +25,57 @@ def people(ctx):
 
 def _drafted(people):
     iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    people.do("fred", iid, "ConfirmFunds", CONFIRMED, now=at("2026-11-03 10:00"))
     people.do("tom", iid, "DraftIncrease", DRAFT, now=at("2026-11-05 10:00"))
     return iid
+
+
+# 附件1三.1–三.2、机制三.1 — 市财政局依据概算评审结果确定年度资金投入；市交投集团依据该额度拟定增资方案
+
+def test_finance_confirms_the_years_funds_before_the_transport_group_drafts_the_increase(people):
+    iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    assert people.ready(iid) == ["ConfirmFunds"]
+    assert people.task("fred", iid, "ConfirmFunds")["role"] == "finance"
+    with pytest.raises(ValidationFailed) as err:
+        people.do("fred", iid, "ConfirmFunds", {"injection_amount_holds": "no"}, now=at("2026-11-03 10:00"))
+    assert "injection_amount_corrected" in err.value.errors
+    people.do("fred", iid, "ConfirmFunds", CONFIRMED, now=at("2026-11-03 10:00"))
+    assert people.ready(iid) == ["DraftIncrease"]
+
+
+def test_an_increase_of_the_confirmed_amount_goes_to_review(people):
+    iid = _drafted(people)
+    assert people.ready(iid) == ["ReviewFinance", "ReviewSasac"]
+
+
+def test_an_increase_on_the_stated_amount_is_sent_back_when_finance_confirmed_less(people):
+    iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    people.do("fred", iid, "ConfirmFunds", {"injection_amount_holds": "no", "injection_amount_corrected": 4200,
+                                            "comment": "按概算评审结果核减"}, now=at("2026-11-03 10:00"))
+    people.do("tom", iid, "DraftIncrease", DRAFT, now=at("2026-11-05 10:00"))
+    assert people.ready(iid) == ["DraftIncrease"]
+    people.do("tom", iid, "DraftIncrease", {**DRAFT, "amount": 4200.0}, now=at("2026-11-06 10:00"))
+    assert people.ready(iid) == ["ReviewFinance", "ReviewSasac"]
+    [fact] = [f for f in people.instance(iid)["facts"] if f["key"] == "injection_amount"]
+    assert (fact["claimed"], fact["confirmed"]) == (5000, 4200)
+
+
+def test_an_increase_below_the_confirmed_funds_is_sent_back_too(people):
+    iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    people.do("fred", iid, "ConfirmFunds", CONFIRMED, now=at("2026-11-03 10:00"))
+    people.do("tom", iid, "DraftIncrease", {**DRAFT, "amount": 4999}, now=at("2026-11-05 10:00"))
+    assert people.ready(iid) == ["DraftIncrease"]
+
+
+def test_a_year_started_without_an_amount_gets_it_from_finance(people):
+    iid = people.start("tom", "huaian.annual_funding", {"funding_year": 2027}, now=at("2026-09-01 10:00"))
+    people.do("fred", iid, "ConfirmFunds", {"injection_amount_holds": "yes"}, now=at("2026-11-03 10:00"))
+    people.do("tom", iid, "DraftIncrease", DRAFT, now=at("2026-11-05 10:00"))
+    assert people.ready(iid) == ["ConfirmFunds"]
+    people.do("fred", iid, "ConfirmFunds", {"injection_amount_holds": "no", "injection_amount_corrected": 5000},
+              now=at("2026-11-06 10:00"))
+    people.do("tom", iid, "DraftIncrease", DRAFT, now=at("2026-11-07 10:00"))
+    assert people.ready(iid) == ["ReviewFinance", "ReviewSasac"]
 
 
 def test_only_the_transport_group_starts_the_capital_increase(people):
@@ -83,4 +138,19 @@ def test_it_starts_next_years_capital_increase_every_september_on_schedule(ctx):
     assert [f for f in tick(ctx, at("2026-09-02 09:00")) if f.kind.startswith("schedule")] == []
     inst = people.instance(started[0].instance_id, who=starter)
     assert inst["process"] == "huaian.annual_funding" and inst["data"]["funding_year"] == 2027
-    assert [t["name"] for t in inst["active_tasks"]] == ["DraftIncrease"]
+    assert [t["name"] for t in inst["active_tasks"]] == ["ConfirmFunds"]
+
+
+def test_finances_task_page_shows_the_stated_amount_as_a_claim_to_confirm(app, ctx, people):
+    iid = people.start("tom", "huaian.annual_funding", {**FACTS, "injection_basis": "淮财预〔2026〕12号"},
+                       now=at("2026-11-01 10:00"))
+    with ctx.db.transaction() as session:
+        task_id = session.query(HumanTask.id).filter(HumanTask.instance_id == iid,
+                                                     HumanTask.element_id == "ConfirmFunds").scalar()
+    assert people.fred  # personas are created on first use
+    fred = app.test_client()
+    token = form_token(fred.get("/login").get_data(as_text=True))
+    assert fred.post("/login", data={"username": "fred", "password": PASSWORD, "csrf_token": token}).status_code == 303
+    page = fred.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "市财政注资资金额度" in page and "5000" in page and "淮财预〔2026〕12号" in page
+    assert 'name="injection_amount_holds" value="yes" checked' not in page

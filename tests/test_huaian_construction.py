@@ -69,6 +69,35 @@ def test_it_asks_why_the_data_group_does_not_build_in_house(people, mode):
     assert "mode_reason" in err.value.errors
     people.do("gina", iid, "ImplementationPlan", {**ANSWERS["ImplementationPlan"][1], "mode": mode,
                                                   "mode_reason": "不具备完整建设条件"}, now=at("2027-01-20 10:00"))
+    assert people.ready(iid) == ["TenderDocuments"]
+
+
+# 机制五.1 — 遴选具备政务信息化建设经验的建设单位（合作、分包），招标前完成《招标文件》合规性审查
+
+@pytest.mark.parametrize("mode", ["cooperative", "subcontract"])
+def test_a_partner_or_subcontractor_is_selected_only_after_the_tender_documents_pass_compliance(people, mode):
+    iid = _planned(people, mode=mode, mode_reason="不具备完整建设条件")
+    assert people.ready(iid) == ["TenderDocuments"]
+    people.do("gina", iid, "TenderDocuments", {"tender_documents": "遴选文件.pdf"}, now=at("2027-01-25 10:00"))
+    assert people.ready(iid) == ["TenderCompliance"]
+    people.do("gina", iid, "TenderCompliance", OK, now=at("2027-01-26 10:00"))
+    assert people.ready(iid) == ["SelectPartner"]
+    people.do("gina", iid, "SelectPartner", {"partner": "某信息技术公司", "selection_method": "比选，借鉴政府采购流程",
+                                             "contract_amount": 120}, now=at("2027-02-10 10:00"))
+    assert people.ready(iid) == ["Implement"]
+
+
+@pytest.mark.parametrize("mode", ["cooperative", "subcontract"])
+def test_a_partner_cannot_be_selected_on_tender_documents_that_fail_compliance(people, mode):
+    iid = _planned(people, mode=mode, mode_reason="不具备完整建设条件")
+    people.do("gina", iid, "TenderDocuments", {"tender_documents": "遴选文件.pdf"}, now=at("2027-01-25 10:00"))
+    people.do("gina", iid, "TenderCompliance", RETURN, now=at("2027-01-26 10:00"))
+    assert people.ready(iid) == ["TenderDocuments"]
+    assert "SelectPartner" not in people.ready(iid)
+    people.do("gina", iid, "TenderDocuments", {"tender_documents": "遴选文件v2.pdf", "revision_note": "删除排他性条款"},
+              now=at("2027-01-27 10:00"))
+    assert people.ready(iid) == ["TenderCompliance"]
+    people.do("gina", iid, "TenderCompliance", OK, now=at("2027-01-28 10:00"))
     assert people.ready(iid) == ["SelectPartner"]
 
 

@@ -61,7 +61,10 @@ def widget_of(prop: dict) -> str:
     if kind in ("integer", "number"):
         return kind
     if kind == "array":
-        return "rows" if (prop.get("items") or {}).get("type") == "object" else "lines"
+        items = prop.get("items") or {}
+        if "enum" in items:
+            return "multichoice"  # a multiple choice: one Chinese checkbox per option
+        return "rows" if items.get("type") == "object" else "lines"
     if prop.get("format") in ("date", "email"):
         return prop["format"]
     return "text"
@@ -70,6 +73,8 @@ def widget_of(prop: dict) -> str:
 def _options(prop: dict) -> list[tuple[str, str]]:
     if prop.get("type") == "boolean":
         return [("true", "是"), ("false", "否")]
+    if prop.get("type") == "array" and "enum" in (prop.get("items") or {}):
+        prop = {**prop["items"], "x-enumNames": prop.get("x-enumNames") or prop["items"].get("x-enumNames")}
     names = prop.get("x-enumNames") or []
     return [(str(v), names[i] if i < len(names) else str(v)) for i, v in enumerate(prop.get("enum", []))]
 
@@ -99,6 +104,8 @@ def _display(value, widget: str):
         return "" if value in (None, "") else ("true" if value in (True, "true") else "false")
     if widget == "lines" and isinstance(value, list):
         return "\n".join(str(v) for v in value)
+    if widget == "multichoice":
+        return [str(v) for v in value] if isinstance(value, list) else []
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -110,13 +117,20 @@ def _field(name: str, prop: dict, required: bool, value, errors: dict, attachmen
     widget = widget_of(prop)
     f = Field(name=name, label=prop.get("title") or name, widget=widget, required=required,
               unit=prop.get("x-unit"), help=prop.get("description"), options=_options(prop),
-              value=_display(value, widget), error=errors.get(name), attrs=_attrs(prop, widget),
-              limit=_limit(prop, widget))
+              value=_display(value, widget), error=errors.get(name) or _item_error(name, widget, errors),
+              attrs=_attrs(prop, widget), limit=_limit(prop, widget))
     if widget == "attachment" and value not in (None, ""):
         f.attachment = attachments.get(str(value)) or {"id": None, "filename": str(value)}
     if widget == "rows":
         _fill_rows(f, prop, value if isinstance(value, list) else [], errors, attachments)
     return f
+
+
+def _item_error(name: str, widget: str, errors: dict) -> str | None:
+    """A multiple choice shows the message about one of its items (`measures.0`) beside itself."""
+    if widget != "multichoice":
+        return None
+    return next((message for key, message in errors.items() if key.startswith(name + ".")), None)
 
 
 def _fill_rows(f: Field, prop: dict, rows: list, errors: dict, attachments: dict) -> None:
@@ -171,6 +185,8 @@ def unplaced_errors(fields: list[Field], errors: dict) -> list[str]:
     def walk(items):
         for f in items:
             placed.add(f.name)
+            if f.widget == "multichoice":
+                placed.update(key for key in errors if key.startswith(f.name + "."))
             walk(f.columns if f.widget == "checkgroup" else [])
             for row in f.rows:
                 walk(row)
@@ -209,6 +225,9 @@ def _read_value(prop: dict, name: str, form: MultiDict):
     if widget == "lines":
         lines = [line.strip() for line in form.get(name, "").splitlines() if line.strip()]
         return (lines or None), form.get(name, "")
+    if widget == "multichoice":  # nothing ticked is an answer too: none of them
+        ticked = [v for v in form.getlist(name) if v]
+        return ticked, ticked
     if widget == "rows":
         return _read_rows(prop, name, form)
     raw = form.get(name, "")
@@ -305,6 +324,9 @@ def _text(prop: dict, value, attachments: dict) -> dict:
         return {"kind": "table", "head": [c.get("title") or k for k, c in columns.items()],
                 "rows": [[_text(c, row.get(k), attachments) if row.get(k) is not None else {"kind": "text",
                           "text": ""} for k, c in columns.items()] for row in value if isinstance(row, dict)]}
+    if widget == "multichoice" and isinstance(value, list):
+        names = dict(_options(prop))
+        return {"kind": "text", "text": "、".join(names.get(str(v), str(v)) for v in value) or "无"}
     if isinstance(value, list):
         return {"kind": "text", "text": "；".join(str(v) for v in value)}
     return {"kind": "long" if widget == "textarea" else "text", "text": str(value)}

@@ -14,7 +14,10 @@ export function widgetOf(prop) {
   }
   if (prop.type === 'boolean') { return hint === 'radio' ? 'yesno' : 'checkbox'; }
   if (prop.type === 'integer' || prop.type === 'number') { return prop.type; }
-  if (prop.type === 'array') { return prop.items && prop.items.type === 'object' ? 'rows' : 'lines'; }
+  if (prop.type === 'array') {
+    if (prop.items && Array.isArray(prop.items.enum)) { return 'multichoice'; }
+    return prop.items && prop.items.type === 'object' ? 'rows' : 'lines';
+  }
   if (prop.format === 'date' || prop.format === 'email') { return prop.format; }
   return 'text';
 }
@@ -129,7 +132,8 @@ function el(tag, attrs, ...children) {
 let counter = 0;
 
 function control(prop, widget, id) {
-  const options = (prop.enum || []).map((v, i) => [String(v), (prop['x-enumNames'] || [])[i] || String(v)]);
+  const source = widget === 'multichoice' ? { ...prop.items, 'x-enumNames': prop['x-enumNames'] || prop.items['x-enumNames'] } : prop;
+  const options = (source.enum || []).map((v, i) => [String(v), (source['x-enumNames'] || [])[i] || String(v)]);
   switch (widget) {
     case 'textarea': case 'lines':
       return el('textarea', { id, rows: 2, disabled: true, placeholder: widget === 'lines' ? '每行一项' : null });
@@ -138,6 +142,9 @@ function control(prop, widget, id) {
     case 'yesno': case 'radio':
       return el('span', { class: 'gf-preview-choices' }, (widget === 'yesno' ? [['true', '是'], ['false', '否']] : options)
         .map(([, label]) => el('label', null, el('input', { type: 'radio', disabled: true }), ' ', label)));
+    case 'multichoice':
+      return el('span', { class: 'gf-preview-choices' },
+        options.map(([, label]) => el('label', null, el('input', { type: 'checkbox', disabled: true }), ' ', label)));
     case 'select':
       return el('select', { id, disabled: true }, el('option', null, '请选择'), options.map(([v, l]) => el('option', { value: v }, l)));
     case 'attachment':

@@ -215,7 +215,9 @@ def test_it_works_at_phone_width_and_by_keyboard(browsing, people):
     screenshot(page, "inbox-phone")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="跳到主要内容")).to_be_focused()
-    page.get_by_role("link", name=PROJECT, exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=PROJECT, exact=True).click()
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "task-form-phone")
     assert browsing.script_errors == []

@@ -1,0 +1,75 @@
+"""宿迁 第三十六条 in the 运维期: 市数据局 抽查复核 the yearly report while, 同时, a 第三方机构 evaluates a 重点项目;
+a negative finding of either leads to 限期整改; a system failing 网络和数据安全及密码应用 gets no further
+construction or 运维 funds."""
+import pytest
+
+from engine.services.timers import tick
+from tests.conftest import at
+from tests.test_suqian_acceptance import _operating
+from tests.test_suqian_support import ANSWERS, OK, personas, workflow_data
+
+PASSED = {"agency": "某评估公司", "result": "pass", "conclusion": "达到预期效果"}
+FAILED = {"agency": "某评估公司", "result": "fail", "conclusion": "用户使用率低，未达到预期效果",
+          "rectify_by": "2028-04-30"}
+
+
+@pytest.fixture
+def people(ctx):
+    return personas(ctx)
+
+
+def _reported(people, ctx, **facts):
+    iid = _operating(people, ctx, **facts)
+    tick(ctx, at("2028-01-01 00:00"))
+    people.do("ann", iid, "OpsReport", ANSWERS["OpsReport"][1], now=at("2028-01-10 10:00"))
+    return iid
+
+
+def _waiting(people, iid):
+    return [w["name"] for w in people.instance(iid)["waiting"]]
+
+
+def test_it_commissions_the_third_party_evaluation_before_the_review_decides(people, ctx):
+    iid = _reported(people, ctx, is_key_project=True)
+    people.do("dora", iid, "ThirdPartyEvaluation", PASSED, now=at("2028-01-15 10:00"))
+    assert people.ready(iid) == ["OpsReview"]
+    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    assert people.ready(iid) == [] and _waiting(people, iid) == ["OpsPeriodEnds"]
+
+
+def test_it_does_not_ask_a_third_party_about_an_ordinary_project(people, ctx):
+    iid = _reported(people, ctx)
+    assert people.ready(iid) == ["OpsReview"]
+
+
+def test_it_orders_rectification_when_the_third_party_finds_the_goals_missed(people, ctx):
+    iid = _reported(people, ctx, is_key_project=True)
+    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    people.do("dora", iid, "ThirdPartyEvaluation", FAILED, now=at("2028-01-25 10:00"))
+    assert people.ready(iid) == ["Rectify"]
+    [row] = [r for r in people.ready_rows(iid) if r.element_id == "Rectify"]
+    assert row.due_at.date().isoformat() == "2028-04-30"
+
+
+def test_it_orders_rectification_when_the_review_fails_though_the_third_party_passes(people, ctx):
+    iid = _reported(people, ctx, is_key_project=True)
+    people.do("dora", iid, "ThirdPartyEvaluation", PASSED, now=at("2028-01-15 10:00"))
+    people.do("dora", iid, "OpsReview", {"decision": "return", "comment": "未达到预期效果",
+                                         "rectify_by": "2028-03-31"}, now=at("2028-01-20 10:00"))
+    assert people.ready(iid) == ["Rectify"]
+
+
+def test_it_withholds_further_funds_from_a_system_failing_security_and_crypto_requirements(people, ctx):
+    iid = _reported(people, ctx)
+    people.do("dora", iid, "OpsReview", {**OK, "security_compliant": False, "rectify_by": "2028-03-31",
+                                         "comment": "未通过密码应用安全性评估"}, now=at("2028-01-20 10:00"))
+    data = workflow_data(ctx, iid)
+    assert data["funds_withheld"] is True and "密码应用" in data["funds_withheld_reason"]
+    assert people.ready(iid) == ["Rectify"]
+
+
+def test_it_keeps_funding_a_system_meeting_security_and_crypto_requirements(people, ctx):
+    iid = _reported(people, ctx)
+    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    assert workflow_data(ctx, iid)["funds_withheld"] is False
+    assert _waiting(people, iid) == ["OpsPeriodEnds"]

@@ -5,8 +5,9 @@ import pytest
 
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.test_suqian_acceptance import _operating
-from tests.test_suqian_support import ANSWERS, OK, personas, workflow_data
+from tests.test_suqian_acceptance import _accepted, _live, _operating
+from tests.test_suqian_support import ANSWERS, OK, advance, personas, workflow_data
+from tests.test_suqian_thresholds import _decentralized
 
 PASSED = {"agency": "某评估公司", "result": "pass", "conclusion": "达到预期效果"}
 FAILED = {"agency": "某评估公司", "result": "fail", "conclusion": "用户使用率低，未达到预期效果",
@@ -73,3 +74,52 @@ def test_it_keeps_funding_a_system_meeting_security_and_crypto_requirements(peop
     people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
     assert workflow_data(ctx, iid)["funds_withheld"] is False
     assert _waiting(people, iid) == ["OpsPeriodEnds"]
+
+
+# 第二十一条 — 分散建设的项目由申报单位组织实施：验收问题整改与资产移交由其实施单位承担，而非市数据集团
+
+def _decentralized_accepting(people, ctx, decision):
+    iid = _decentralized(people, OK, OK)
+    people.do("ann", iid, "ImplementDecentralized", {"finished": True}, now=at("2027-03-01 10:00"))
+    advance(people, iid, "GoLive", "2027-03-01 10:00")
+    people.do("ann", iid, "GoLive", {"system_online": True}, now=at("2027-05-01 10:00"))
+    tick(ctx, at("2027-08-01 00:00"))
+    advance(people, iid, "FinalAcceptance", "2027-08-10 10:00")
+    people.do("ann", iid, "FinalAcceptance", decision, now=at("2027-08-20 10:00"))
+    return iid
+
+
+def test_it_has_the_applicants_builder_fix_a_decentralized_project_not_accepted(people, ctx):
+    iid = _decentralized_accepting(people, ctx, {"decision": "return", "comment": "性能不达标",
+                                                  "acceptance_report": "验收意见.pdf"})
+    assert people.ready(iid) == ["AcceptanceRectifyOwn"]
+    assert people.task("ann", iid, "AcceptanceRectifyOwn")["role"] == "applicant"
+
+
+def test_it_has_the_data_group_fix_a_centralized_project_not_accepted(people, ctx):
+    iid = _not_accepted(people, ctx)
+    assert people.ready(iid) == ["AcceptanceRectify"]
+    assert people.task("gail", iid, "AcceptanceRectify")["role"] == "data_group"
+
+
+def test_it_has_the_applicants_builder_hand_over_a_decentralized_projects_assets(people, ctx):
+    iid = _decentralized_accepting(people, ctx, ANSWERS["FinalAcceptance"][1])
+    assert sorted(people.ready(iid)) == ["AcceptanceFiling", "AssetTransferOwn", "Payment"]
+    assert people.task("ann", iid, "AssetTransferOwn")["role"] == "applicant"
+    people.do("ann", iid, "AssetTransferOwn", ANSWERS["AssetTransfer"][1], now=at("2027-09-01 10:00"))
+    assert "AssetRegistration" in people.ready(iid)
+
+
+def test_it_has_the_data_group_hand_over_a_centralized_projects_assets(people, ctx):
+    iid = _accepted(people, ctx)
+    assert sorted(people.ready(iid)) == ["AcceptanceFiling", "AssetTransfer", "Payment"]
+    assert people.task("gail", iid, "AssetTransfer")["role"] == "data_group"
+
+
+def _not_accepted(people, ctx):
+    iid = _live(people)
+    tick(ctx, at("2027-08-01 00:00"))
+    advance(people, iid, "FinalAcceptance", "2027-08-10 10:00")
+    people.do("ann", iid, "FinalAcceptance", {"decision": "return", "comment": "性能不达标",
+                                              "acceptance_report": "验收意见.pdf"}, now=at("2027-08-20 10:00"))
+    return iid

@@ -63,7 +63,7 @@ def _reported(people, ctx, **report):
 def test_it_waits_30_days_of_trial_run_before_acceptance(people, ctx):
     iid = _live(people)
     assert people.ready(iid) == []
-    assert [w["name"] for w in people.instance(iid)["waiting"]] == ["TrialMinimum"]
+    assert [w["name"] for w in people.instance(iid)["waiting"]] == ["TrialMinimum", "TrialYearEnd"]
     assert tick(ctx, at("2027-05-30 10:00")) == []            # 29 days
     assert people.ready(iid) == []
     tick(ctx, at("2027-06-01 10:00"))                         # 31 days

@@ -123,3 +123,46 @@ def _not_accepted(people, ctx):
     people.do("ann", iid, "FinalAcceptance", {"decision": "return", "comment": "性能不达标",
                                               "acceptance_report": "验收意见.pdf"}, now=at("2027-08-20 10:00"))
     return iid
+
+
+# 第三十六条 — 建设期内（含试运行至竣工验收）每年年底前提交项目绩效评价报告
+
+SELF_EVALUATION = {"report": "绩效评价报告.pdf", "progress": "已上线试运行", "investment_execution": "已支付80%",
+                   "trial_effect": "运行平稳，个别接口超时", "applicant_opinion": "同意", "supervisor_opinion": "同意"}
+
+
+def _fires(people, iid, name):
+    return [w["fires_at"][:10] for w in people.instance(iid)["waiting"] if w["name"] == name]
+
+
+def test_it_asks_for_the_self_evaluation_in_a_year_whose_construction_closed_before_december(people, ctx):
+    iid = _live(people)                               # 实施 closed in March, on trial since 2027-05-01
+    assert _fires(people, iid, "TrialYearEnd") == ["2027-12-01"]
+    tick(ctx, at("2027-12-01 08:00"))
+    assert "TrialSelfEvaluation" in people.ready(iid)
+    assert people.task("gail", iid, "TrialSelfEvaluation")["role"] == "data_group"
+    [row] = [r for r in people.ready_rows(iid) if r.element_id == "TrialSelfEvaluation"]
+    assert row.due_at.date().isoformat() == "2027-12-31"
+    people.do("gail", iid, "TrialSelfEvaluation", SELF_EVALUATION, now=at("2027-12-10 10:00"))
+    assert _fires(people, iid, "TrialYearEnd") == ["2028-12-01"]
+
+
+def test_it_does_not_ask_twice_in_a_year_already_evaluated_during_construction(people, ctx):
+    iid = _decentralized(people, OK, OK)
+    tick(ctx, at("2027-12-01 08:00"))
+    people.do("ann", iid, "ConstructionSelfEvaluationDecentralized", SELF_EVALUATION, now=at("2027-12-10 10:00"))
+    people.do("ann", iid, "ImplementDecentralized", {"finished": True}, now=at("2027-12-15 10:00"))
+    assert _fires(people, iid, "TrialYearEnd") == ["2028-12-01"]
+
+
+def test_it_asks_the_applicants_builder_for_the_trial_run_self_evaluation_of_a_decentralized_project(people, ctx):
+    iid = _decentralized(people, OK, OK)
+    people.do("ann", iid, "ImplementDecentralized", {"finished": True}, now=at("2027-03-01 10:00"))
+    tick(ctx, at("2027-12-01 08:00"))
+    assert "TrialSelfEvaluationOwn" in people.ready(iid)
+    assert people.task("ann", iid, "TrialSelfEvaluationOwn")["role"] == "applicant"
+
+
+def test_it_stops_the_yearly_self_evaluation_once_the_project_is_accepted_and_handed_over(people, ctx):
+    iid = _operating(people, ctx)
+    assert _fires(people, iid, "TrialYearEnd") == []

@@ -166,3 +166,31 @@ def test_it_asks_the_applicants_builder_for_the_trial_run_self_evaluation_of_a_d
 def test_it_stops_the_yearly_self_evaluation_once_the_project_is_accepted_and_handed_over(people, ctx):
     iid = _operating(people, ctx)
     assert _fires(people, iid, "TrialYearEnd") == []
+
+
+# 第三十六条 — 市数据局对报表进行抽查复核：未被抽中的报表不经复核即备案
+
+def test_it_files_a_report_the_data_bureau_does_not_draw_within_30_days(people, ctx):
+    iid = _reported(people, ctx)                      # reported on 2028-01-10
+    tick(ctx, at("2028-02-08 12:00"))
+    assert people.ready(iid) == ["OpsReview"]
+    tick(ctx, at("2028-02-10 12:00"))
+    assert people.ready(iid) == []
+    assert _waiting(people, iid) == ["OpsPeriodEnds"]
+    history = [e["element"] for e in people.instance(iid)["history"]]
+    assert "Rectify" not in history
+
+
+def test_it_orders_rectification_from_a_report_drawn_for_review_within_30_days(people, ctx):
+    iid = _reported(people, ctx)
+    people.do("dora", iid, "OpsReview", {"decision": "return", "comment": "运营成效不实",
+                                         "rectify_by": "2028-05-31"}, now=at("2028-02-08 10:00"))
+    assert people.ready(iid) == ["Rectify"]
+
+
+def test_it_still_has_the_third_party_evaluate_a_key_project_whose_report_is_not_drawn(people, ctx):
+    iid = _reported(people, ctx, is_key_project=True)
+    tick(ctx, at("2028-02-10 12:00"))
+    assert people.ready(iid) == ["ThirdPartyEvaluation"]
+    people.do("dora", iid, "ThirdPartyEvaluation", FAILED, now=at("2028-02-15 10:00"))
+    assert people.ready(iid) == ["Rectify"]

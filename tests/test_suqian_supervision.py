@@ -3,6 +3,8 @@ a negative finding of either leads to 限期整改; a system failing 网络和�
 construction or 运维 funds."""
 import pytest
 
+from engine.errors import PermissionDenied, ValidationFailed
+from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_suqian_acceptance import _accepted, _live, _operating
@@ -194,3 +196,46 @@ def test_it_still_has_the_third_party_evaluate_a_key_project_whose_report_is_not
     assert people.ready(iid) == ["ThirdPartyEvaluation"]
     people.do("dora", iid, "ThirdPartyEvaluation", FAILED, now=at("2028-02-15 10:00"))
     assert people.ready(iid) == ["Rectify"]
+
+
+# 第六条 — 市大数据中心每月监测已建成运行的项目；运行不正常的淘汰退出，收回云资源、关停系统
+
+def _monitor(people, parent, who="ben", **finding):
+    people.deploy("suqian.monitoring")
+    facts = {"project_name": "宿迁市智慧警务平台", "month": "2028-03", "result": "normal", **finding}
+    return runtime.start_instance(people.ctx, getattr(people, who), "suqian.monitoring", facts,
+                                  now=at("2028-04-01 09:00"), parent_instance_id=parent)
+
+
+def test_it_eliminates_a_system_the_monthly_monitoring_finds_idle(people, ctx):
+    parent = _operating(people, ctx)
+    iid = _monitor(people, parent, result="abnormal", abnormal_reasons=["low_usage", "idle"],
+                   comment="云资源使用率长期低于5%")
+    assert people.ready(iid) == ["Shutdown"]
+    people.do("ben", iid, "Shutdown", {"cloud_reclaimed": True, "shutdown_date": "2028-04-10",
+                                       "comment": "已收回云资源并关停"}, now=at("2028-04-10 10:00"))
+    inst = people.instance(parent)
+    assert (inst["status"], inst["outcome"]) == ("terminated", "eliminated")
+    assert "不予审批" in inst["outcome_reason"] and "2028-03" in inst["outcome_reason"]
+    assert people.ready(parent) == [] and _waiting(people, parent) == []
+
+
+def test_it_leaves_a_system_running_normally_in_operation(people, ctx):
+    parent = _operating(people, ctx)
+    iid = _monitor(people, parent)
+    assert people.instance(iid)["status"] == "completed"
+    inst = people.instance(parent)
+    assert inst["status"] == "running" and _waiting(people, parent) == ["OpsPeriodEnds"]
+
+
+def test_it_asks_which_abnormality_the_monitoring_found(people, ctx):
+    parent = _operating(people, ctx)
+    with pytest.raises(ValidationFailed) as err:
+        _monitor(people, parent, result="abnormal", comment="异常")
+    assert "abnormal_reasons" in err.value.errors
+
+
+def test_it_lets_only_the_big_data_center_record_the_monitoring(people, ctx):
+    parent = _operating(people, ctx)
+    with pytest.raises(PermissionDenied):
+        _monitor(people, parent, who="ann")

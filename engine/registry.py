@@ -152,7 +152,8 @@ def declaration_window(rule: dict, plan_year: int) -> tuple[date | None, date | 
 _MONTH_DAY = re.compile(r"^\d{2}-\d{2}$")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Which keys each object of jurisdiction.json may have: key → (kind, required).
-_DECLARATION = {"deadline": ("month_day", False), "rule": ("text", False), "window": ("window", False)}
+_DECLARATION = {"deadline": ("month_day", False), "rule": ("text", False), "window": ("window", False),
+                "exempt_fact": ("key", False), "exempt_label": ("text", False)}
 _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "jurisdiction": {"key": ("key", True), "name": ("text", True), "document": ("text", True),
                      "roles": ("roles", True), "units": ("units", False), "processes": ("processes", True),

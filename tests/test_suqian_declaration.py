@@ -54,11 +54,33 @@ def test_it_defaults_the_plan_year_to_the_first_open_year(people):
     assert people.instance(after)["data"]["plan_year"] == 2028
 
 
-def test_it_accepts_an_urgent_project_for_the_current_year_after_the_deadline(people):
-    iid = people.start("ann", "suqian", {**FACTS, "plan_year": 2026, "urgent": True}, now=at("2026-11-02 09:00"))
+def test_it_accepts_a_project_the_state_or_province_requires_this_year_after_the_deadline(people):
+    iid = people.start("ann", "suqian", {**FACTS, "plan_year": 2026, "mandated_this_year": True},
+                       now=at("2026-11-02 09:00"))
     assert people.ready(iid) == ["Declare"]
     assert _due_day(people, iid, "Declare") is None
     people.do("ann", iid, "Declare", DECLARE, now=at("2026-11-03 09:00"))
+    assert people.ready(iid) == ["RegisterReview"]
+
+
+def test_it_refuses_a_late_project_that_is_only_urgent_or_required_by_the_city(people):
+    """第十二条 names 国家、省 only: a 市 requirement or urgency (第二十条's `urgent`) does not lift the deadline."""
+    with pytest.raises(ValidationFailed) as err:
+        people.start("ann", "suqian", {**FACTS, "plan_year": 2026, "urgent": True}, now=at("2026-11-02 09:00"))
+    assert "国家、省有明确建设要求且必须在当年实施" in err.value.detail
+    assert err.value.extra == {"deadline": "2025-09-30", "next_open_year": 2028}
+
+
+def test_it_does_not_list_late_materials_of_a_project_that_is_only_urgent(people):
+    iid = people.start("ann", "suqian", {**FACTS, "urgent": True}, now=at("2026-09-20 10:00"))
+    assert _due_day(people, iid, "Declare") == date(2026, 9, 30)
+    people.do("ann", iid, "Declare", DECLARE, now=at("2026-10-01 09:00"))
+    assert _ended(people, iid)[1] == "not_listed"
+
+
+def test_it_lists_late_materials_of_a_project_the_state_or_province_requires_this_year(people):
+    iid = people.start("ann", "suqian", {**FACTS, "mandated_this_year": True}, now=at("2026-09-20 10:00"))
+    people.do("ann", iid, "Declare", DECLARE, now=at("2026-10-01 09:00"))
     assert people.ready(iid) == ["RegisterReview"]
 
 

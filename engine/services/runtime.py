@@ -32,9 +32,10 @@ def _local_today(now: datetime) -> date:
 
 def check_plan_year(jurisdiction: Jurisdiction, facts: dict, now: datetime,
                     process_key: str | None = None) -> dict:
-    """Default `plan_year` to the first open year; refuse a closed year unless `urgent` (增列).
-    The rule is the process's own (jurisdiction.json `processes.<key>.declaration`) or the
-    jurisdiction's `declaration` (a `deadline` month-day or a yearly call `window`)."""
+    """Default `plan_year` to the first open year; refuse a closed year unless the rule's exempting
+    fact holds (`exempt_fact`, default `urgent`: 增列). The rule is the process's own
+    (jurisdiction.json `processes.<key>.declaration`) or the jurisdiction's `declaration` (a
+    `deadline` month-day or a yearly call `window`)."""
     rule = jurisdiction.declaration_rule(process_key)
     if not (rule.get("deadline") or rule.get("window")):
         return facts
@@ -50,11 +51,12 @@ def check_plan_year(jurisdiction: Jurisdiction, facts: dict, now: datetime,
         result["plan_year"] = next_open
         return result
     closes = deadline(int(plan_year))
-    if today > closes and not result.get("urgent"):
+    if today > closes and not result.get(rule.get("exempt_fact", "urgent")):
         text = rule.get("rule", "")
+        exempt = rule.get("exempt_label", "紧急")
         raise ValidationFailed(
             f"{plan_year}年度的申报截止日期为{closes.year}年{closes.month}月{closes.day}日，已过期；"
-            f"可申报{next_open}年度（{text}）。确需当年实施的紧急项目请勾选“紧急”按增列程序报批。",
+            f"可申报{next_open}年度（{text}）。确需当年实施的紧急项目请勾选“{exempt}”按增列程序报批。",
             errors={"plan_year": f"已过申报截止日期（{closes.isoformat()}），可申报 {next_open} 年度"},
             deadline=closes.isoformat(), next_open_year=next_open)
     return result

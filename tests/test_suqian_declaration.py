@@ -8,7 +8,7 @@ from engine.clock import SHANGHAI
 from engine.errors import ValidationFailed
 from engine.services import views
 from tests.conftest import at
-from tests.test_suqian_support import ANSWERS, DECLARE, FACTS, OK, REJECT, RETURN, advance, declared, personas
+from tests.test_suqian_support import ANSWERS, ATTESTED, DECLARE, FACTS, OK, REJECT, RETURN, advance, declared, personas
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def _ended(people, iid):
 
 def _registered_with(people, **review):
     iid = declared(people)
-    people.do("dora", iid, "RegisterReview", {"decision": "approve", **review}, now=at("2026-10-10 10:00"))
+    people.do("dora", iid, "RegisterReview", {"decision": "approve", **ATTESTED, **review}, now=at("2026-10-10 10:00"))
     return iid
 
 
@@ -173,14 +173,14 @@ def test_it_does_not_register_a_declaration_that_fails_a_requirement(people, rev
 
 def test_it_does_not_register_a_new_mobile_app(people):
     iid = declared(people, new_mobile_app=True)
-    people.do("dora", iid, "RegisterReview", OK, now=at("2026-10-10 10:00"))
+    people.do("dora", iid, "RegisterReview", {**OK, **ATTESTED}, now=at("2026-10-10 10:00"))
     assert "新建APP" in _ended(people, iid)[3]
 
 
 def test_it_refuses_a_non_classified_system_off_the_government_cloud(people):
     iid = people.start("ann", "suqian", FACTS, now=at("2026-08-01 10:00"))
     people.do("ann", iid, "Declare", {**DECLARE, "uses_government_cloud": False}, now=at("2026-08-02 10:00"))
-    people.do("dora", iid, "RegisterReview", OK, now=at("2026-10-10 10:00"))
+    people.do("dora", iid, "RegisterReview", {**OK, **ATTESTED}, now=at("2026-10-10 10:00"))
     assert "政务云" in _ended(people, iid)[3]
 
 
@@ -188,7 +188,7 @@ def test_it_lets_a_classified_system_stay_off_the_government_cloud(people):
     iid = people.start("ann", "suqian", {**FACTS, "is_classified": True}, now=at("2026-08-01 10:00"))
     people.do("ann", iid, "Declare", {**DECLARE, "uses_government_cloud": False,
                                       "classified_split": "涉密部分单独部署"}, now=at("2026-08-02 10:00"))
-    people.do("dora", iid, "RegisterReview", OK, now=at("2026-10-10 10:00"))
+    people.do("dora", iid, "RegisterReview", {**OK, **ATTESTED}, now=at("2026-10-10 10:00"))
     assert people.ready(iid) == ["PreReview"]
 
 

@@ -31,12 +31,15 @@ DECLARE = {"declaration_form": "申报表.pdf", "construction_plan": "建设方�
            "data_sharing_analysis": "共享8类数据", "security_analysis": "按等保三级建设",
            "secure_reliable_products": True, "outsourcing_compliant": True}
 OK = {"decision": "approve"}
+# what 市数据局 attests at registration (第八、九、十四条): ticked by the reviewer, never by default
+ATTESTED = {"materials_complete": True, "plan_requirements_met": True, "access_ready": True,
+            "data_sharing_ready": True}
 RETURN = {"decision": "return", "comment": "请补充完善"}
 REJECT = {"decision": "reject", "comment": "不符合要求"}
 ANSWERS = {  # element: (who, answers) of the ordinary path
     "Declare": ("ann", DECLARE),
     "IndustryReview": ("ian", OK),
-    "RegisterReview": ("dora", {"decision": "approve", "registration_no": "SQ-2027-001"}),
+    "RegisterReview": ("dora", {"decision": "approve", "registration_no": "SQ-2027-001", **ATTESTED}),
     "PreReview": ("pete", OK),
     "BudgetDeclaration": ("ann", {"budget_year": 2027, "requested_amount": 300}),
     "FundReview": ("fay", {"audited_amount": 300, "comment": "审核通过"}),

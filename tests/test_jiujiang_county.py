@@ -169,3 +169,17 @@ def test_a_city_applicant_is_no_county(people):
     iid = started(people, {"project_name": "九江市平台", "project_type": "construction", "total_investment": 300,
                            "plan_year": 2027}, now=at("2026-05-06 10:00"))
     assert people.instance(iid)["status"] == "running"
+
+
+def test_the_demo_county_project_waits_on_the_countys_technical_review(ctx):
+    from sqlalchemy import select
+
+    from engine.models import HumanTask, ProcessInstance
+    from web.demo import run_demo
+    list(run_demo(ctx))
+    with ctx.db.transaction() as session:
+        inst = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.project_name == "修水县智慧政务服务平台")).one()
+        ready = sorted(t.element_id for t in session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == inst.id, HumanTask.completed_at.is_(None))))
+    assert "CountyTechReview" in ready

@@ -40,7 +40,7 @@ class _Helpers:
 
     NAMES = ("add_workdays", "add_days", "add_months", "date_of", "start_of", "quarter_workday",
              "next_quarter_start", "today", "current_year", "is_workday", "provisional", "next_date",
-             "declaration_opens", "declaration_closes")
+             "declaration_opens", "declaration_closes", "workdays_late")
 
     def __init__(self, jurisdiction: str | None, calendars: Calendars, registry=None, time_source=None):
         self.jurisdiction = jurisdiction
@@ -59,6 +59,11 @@ class _Helpers:
 
     def add_workdays(self, n, start=None):
         return end_of_day(self.cal().add_workdays(self._as_date(start), int(n))).isoformat()
+
+    def workdays_late(self, due, done=None):
+        """Working days after the day of `due` up to the day of `done` (default today): 0 when on time;
+        handing in during the n-th working day past the deadline is n working days late."""
+        return self.cal().workdays_between(_local_date(due), self._as_date(done))
 
     def add_days(self, n, start=None):
         return end_of_day(self.cal().add_days(self._as_date(start), int(n))).isoformat()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from engine.calendars import Calendars
 from engine.errors import ValidationFailed
 from engine.services import runtime
 from engine.services.timers import tick
@@ -297,3 +298,68 @@ def test_a_technical_review_returned_before_the_national_day_resumes_with_the_da
               now=at("2026-09-24 17:00"))               # used 22, 23, 24 (中秋 on the 25th)
     people.do("alice", iid, "ReviseForTechReview", {"revision_note": "需求已确认"}, now=at("2026-10-09 09:00"))
     assert _due(people, iid, "TechReview") == workdays_after(date(2026, 10, 9), 12) == date(2026, 10, 26)
+
+
+# 第二十七条 — “前期工作进度延后30个工作日以上” is the project's preparatory work as a whole: the owner's
+# delays add up across the preparatory steps (项目建议书 15 days late + 可研 15 days late = 30)
+
+def _proposal_late_then_approved(people, ctx, late_days):
+    """The owner hands the proposal in during the `late_days`-th working day past its deadline; the
+    ndrc approves it that afternoon, so the feasibility study is due 20 working days later."""
+    iid = _notice(people, ctx)
+    people.do("alice", iid, "PrepareProposal", DOCUMENT, now=_on_workday_late(late_days, "10:00"))
+    people.do("nick", iid, "ApproveProposal", OK, now=_on_workday_late(late_days, "16:00"))
+    return iid, workdays_after(workdays_after(date(2026, 10, 15), late_days), 20)
+
+
+def _on_feasibility_late(due, n, hour="09:00"):
+    return at(f"{workdays_after(due, n).isoformat()} {hour}")
+
+
+@pytest.mark.parametrize("feasibility_late, flagged", [(14, False), (15, True)])
+def test_delays_of_the_proposal_and_the_feasibility_study_add_up_to_30_working_days(
+        people, ctx, feasibility_late, flagged):
+    iid, due = _proposal_late_then_approved(people, ctx, 15)
+    assert _due(people, iid, "PrepareFeasibility") == due
+    tick(ctx, _on_feasibility_late(due, feasibility_late))
+    assert ("DelayDetermination" in people.ready(iid)) is flagged   # 15 + 14 = 29 / 15 + 15 = 30
+    assert "PrepareFeasibility" in people.ready(iid)
+
+
+@pytest.mark.parametrize("feasibility_late, flagged", [(14, False), (15, True)])
+def test_an_owner_handing_in_when_the_delays_total_30_working_days_is_determined(
+        people, ctx, feasibility_late, flagged):
+    iid, due = _proposal_late_then_approved(people, ctx, 15)
+    tick(ctx, _on_feasibility_late(due, feasibility_late))
+    people.do("alice", iid, "PrepareFeasibility", FEASIBILITY, now=_on_feasibility_late(due, feasibility_late, "16:00"))
+    tick(ctx, _on_feasibility_late(due, feasibility_late + 3))
+    assert ("DelayDetermination" in people.ready(iid)) is flagged
+
+
+def test_a_step_handed_in_on_time_adds_no_delay(people, ctx):
+    iid = _notice(people, ctx)
+    people.do("alice", iid, "PrepareProposal", DOCUMENT, now=at("2026-10-15 16:00"))   # the deadline's own day
+    people.do("nick", iid, "ApproveProposal", OK, now=at("2026-10-16 10:00"))
+    due = workdays_after(date(2026, 10, 16), 20)
+    tick(ctx, _on_feasibility_late(due, 29))
+    assert "DelayDetermination" not in people.ready(iid)
+    tick(ctx, _on_feasibility_late(due, 30))
+    assert "DelayDetermination" in people.ready(iid)
+
+
+def _fires_on(people, iid, element) -> str:
+    [fires_at] = [w["fires_at"] for w in people.instance(iid)["waiting"] if w["name"] == element]
+    return fires_at[:10]
+
+
+def test_once_determined_the_delay_counts_anew_for_the_next_steps(people, ctx):
+    iid = _notice(people, ctx)
+    tick(ctx, _on_workday_late(30))
+    people.do("dora", iid, "DelayDetermination", {"decision": "approve", "comment": "延后系上级政策调整所致",
+                                                  "delayed_step": "项目建议书"}, now=_on_workday_late(30, "11:00"))
+    people.do("alice", iid, "PrepareProposal", DOCUMENT, now=_on_workday_late(31, "10:00"))
+    people.do("nick", iid, "ApproveProposal", OK, now=_on_workday_late(31, "16:00"))
+    due = _due(people, iid, "PrepareFeasibility")
+    # the 31 days already determined are not counted again: the feasibility study has its 29 days of grace
+    assert _fires_on(people, iid, "DelayPrepareFeasibility") == \
+        Calendars().calendar_for("jiujiang").add_workdays(due, 29).isoformat()

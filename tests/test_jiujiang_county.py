@@ -1,0 +1,185 @@
+"""九江市数字化项目建设管理办法(试行) 第九条、第二十一条、第二十五条、第二十六条、第三十二条 — a county (县/区)
+project of 200万元 or more: the city's 储备库, 联合会审 and 审定 (第十二条、第二十一条), then the county's own
+发改委 / 数据管理部门 / 财政局 (国资委) approve it by the city's procedure and clocks (第九条 参照市级做法);
+the city accepts only the county projects it reported to the province (第三十二条第二款), the county the others.
+
+Assumption (README): a county project is started by the county (the unit 修水县), whose departments and
+bureaus are users of that unit; the county roles are unit-scoped to it."""
+import pytest
+
+from engine.services.timers import tick
+from tests.conftest import at
+from tests.support import Personas
+from tests.test_jiujiang_walk import (
+    APPLY,
+    BUDGET,
+    BUDGET_OK,
+    DOCUMENT,
+    FEASIBILITY,
+    JIUJIANG_PEOPLE,
+    JOINT_ACCEPTANCE,
+    OK,
+    STEPS,
+    advance,
+    declaration_for,
+    launched,
+    started,
+    started_early,
+)
+
+COUNTY_PEOPLE = {
+    **JIUJIANG_PEOPLE,
+    "alice": ("修水县", ["applicant"]),                  # the county's applicant department
+    "xd": ("修水县", ["county_data_bureau"]),
+    "xn": ("修水县", ["county_ndrc"]),
+    "xf": ("修水县", ["county_finance"]),
+    "xs": ("修水县", ["county_sasac"]),
+    "wu": ("武宁县", ["county_ndrc"]),                   # another county's 发改委
+    "city": ("九江市教育局", ["applicant"]),
+}
+
+COUNTY = {"level": "county"}
+COUNTY_STEPS = {
+    "CountyChooseMerge": ("alice", {"merge_documents": True}), "CountyPrepareProposal": ("alice", DOCUMENT),
+    "CountyApproveProposal": ("xn", OK), "CountyPrepareFeasibility": ("alice", FEASIBILITY),
+    "CountyTechReview": ("xd", OK), "CountyApproveFeasibility": ("xn", OK),
+    "CountyApproveFeasibilitySasac": ("xs", OK),
+    "CountySelectDesignUnit": STEPS["SelectDesignUnit"], "CountyPrepareDesign": STEPS["PrepareDesign"],
+    "CountyApproveDesign": ("xn", OK), "CountyPrepareBudget": ("alice", BUDGET),
+    "CountyApproveBudget": ("xf", BUDGET_OK), "CountyApproveBudgetSasac": ("xs", BUDGET_OK),
+    "CountyAcceptanceInspection": ("xd", {"decision": "approve", **JOINT_ACCEPTANCE,
+                                          "opinion_document": "验收意见.pdf"}),
+}
+
+
+@pytest.fixture
+def people(ctx) -> Personas:
+    return Personas(ctx, "jiujiang", COUNTY_PEOPLE)
+
+
+def _titles(people, who, iid) -> list[str]:
+    return sorted(t["name"] for t in people.inbox(who) if t["instance_id"] == iid)
+
+
+# 第二十一条 — 200万元以上 (200 included, as 第十二条 and the existing routing read it) comes to the city's
+# 联合会审; below 200 the county approves and files it
+
+@pytest.mark.parametrize("investment, first", [(199.99, ["CountyApproval"]), (200, ["SubmitNeed"]),
+                                               (200.01, ["SubmitNeed"])])
+def test_a_county_project_comes_to_the_city_reserve_from_200_wan(people, investment, first):
+    iid = people.start("alice", "jiujiang", {"project_name": "修水县智慧政务平台", "project_type": "construction",
+                                             "total_investment": investment, "plan_year": 2027, **COUNTY},
+                       now=at("2026-05-06 10:00"))
+    steps = people.ready(iid)
+    if steps == ["CountyScreenNeed"]:
+        people.do("cody", iid, "CountyScreenNeed", OK, now=at("2026-05-06 11:00"))
+        steps = people.ready(iid)
+    assert steps == first
+
+
+# 第九条、第二十五条 — after the city's 审定 and 启动通知, the county's own bureaus approve a county project
+
+@pytest.mark.parametrize("investment", [200, 200.01])
+def test_a_county_project_of_200_wan_or_more_is_approved_by_the_countys_own_bureaus(people, ctx, investment):
+    iid = launched(people, ctx, {**COUNTY, "total_investment": investment})
+    assert "CountyChooseMerge" in people.ready(iid)
+    assert "ChooseMerge" not in people.ready(iid)
+    people.do("alice", iid, "CountyChooseMerge", {"merge_documents": False}, now=at("2026-09-22 10:00"))
+    people.do("alice", iid, "CountyPrepareProposal", DOCUMENT, now=at("2026-09-23 10:00"))
+    assert _titles(people, "xn", iid) == ["CountyApproveProposal"]       # 县发改委, not 市发改委
+    assert _titles(people, "nick", iid) == ["InvestmentPlan"]
+    assert _titles(people, "wu", iid) == []                             # another county's bureau sees nothing
+    people.do("xn", iid, "CountyApproveProposal", OK, now=at("2026-09-24 10:00"))
+    people.do("alice", iid, "CountyPrepareFeasibility", FEASIBILITY, now=at("2026-09-28 10:00"))
+    assert _titles(people, "xd", iid) == ["CountyTechReview"]            # 县数据管理部门's 技术评审
+    assert "CountyTechReview" not in _titles(people, "dora", iid)
+
+
+def test_a_city_project_of_the_same_size_stays_with_the_city_bureaus(people, ctx):
+    iid = launched(people, ctx, {"total_investment": 200})
+    assert "ChooseMerge" in people.ready(iid)
+    assert not any(element.startswith("County") for element in people.ready(iid))
+
+
+def test_the_county_finance_bureau_approves_the_budget_of_a_county_project(people, ctx):
+    iid = launched(people, ctx, {**COUNTY, "total_investment": 300})
+    advance(people, iid, "CountyApproveBudget", "2026-09-25 10:00", COUNTY_STEPS)
+    assert _titles(people, "xf", iid) == ["CountyApproveBudget"]
+    assert "CountyApproveBudget" not in _titles(people, "fay", iid)
+    people.do("xf", iid, "CountyApproveBudget", BUDGET_OK, now=at("2026-09-29 10:00"))
+    assert "CountyApproveBudget" not in people.ready(iid)
+
+
+def test_a_county_state_owned_enterprise_is_approved_by_the_county_sasac(people, ctx):
+    iid = launched(people, ctx, {**COUNTY, "total_investment": 300, "owner_type": "soe"})
+    advance(people, iid, "CountyApproveFeasibilitySasac", "2026-09-25 10:00", COUNTY_STEPS)
+    assert _titles(people, "xs", iid) == ["CountyApproveFeasibilitySasac"]
+    assert _titles(people, "sam", iid) == []
+
+
+def test_a_county_bureau_refusing_the_proposal_ends_the_project_unfunded(people, ctx):
+    iid = launched(people, ctx, {**COUNTY, "total_investment": 6000, "province_assessed": True})
+    people.do("alice", iid, "CountyPrepareProposal", DOCUMENT, now=at("2026-09-23 10:00"))
+    people.do("xn", iid, "CountyApproveProposal", {"decision": "reject", "comment": "不符合县级投资计划"},
+              now=at("2026-09-24 10:00"))
+    inst = people.instance(iid)
+    assert (inst["status"], inst["outcome"]) == ("terminated", "not_approved")
+
+
+# 第三十二条 — the city accepts its own projects and the county projects it reported to the province
+# (限额以上, 第二十三条); the county accepts its other projects (第九条)
+
+def _applied_for_acceptance(people, facts) -> int:
+    iid = started_early(people, facts)
+    declare = ("alice", {**declaration_for(facts), "service_plan": "实施方案.pdf"})
+    advance(people, iid, "Implementation", "2026-01-06 10:00", {**COUNTY_STEPS, "DeclareAnnual": declare})
+    people.do("alice", iid, "Implementation", {"as_approved": True, "completed_on": "2026-03-31"},
+              now=at("2026-03-31 10:00"))
+    tick(people.ctx, at("2026-10-01 00:00:01"))
+    people.do("alice", iid, "FinalInspection", {"passed": True, "report": "终验报告.pdf"}, now=at("2026-10-12 10:00"))
+    people.do("alice", iid, "AcceptanceApplication", APPLY, now=at("2026-10-13 10:00"))
+    people.do("dora", iid, "DataSharingCheck", OK, now=at("2026-10-14 10:00"))
+    people.do("cris", iid, "SecureReliableCheck", OK, now=at("2026-10-14 10:00"))
+    return iid
+
+
+def test_a_county_project_below_the_limit_is_accepted_by_the_county(people):
+    iid = _applied_for_acceptance(people, {**COUNTY, "total_investment": 300})
+    assert people.ready(iid) == ["CountyAcceptanceInspection"]
+    assert _titles(people, "xd", iid) == ["CountyAcceptanceInspection"]
+    people.do("xd", iid, "CountyAcceptanceInspection", COUNTY_STEPS["CountyAcceptanceInspection"][1],
+              now=at("2026-10-15 10:00"))
+    # the 6-month self-evaluation counts from the county's acceptance (第三十九条), as for the city's
+    assert [(w["name"], w["fires_at"]) for w in people.instance(iid)["waiting"]] == \
+        [("WaitOperation", "2027-04-15T23:59:59+08:00")]
+
+
+def test_a_county_project_the_city_reported_to_the_province_is_accepted_by_the_city(people):
+    iid = _applied_for_acceptance(people, {**COUNTY, "total_investment": 600, "province_assessed": True})
+    assert people.ready(iid) == ["AcceptanceInspection"]
+    assert _titles(people, "dora", iid) == ["AcceptanceInspection"]
+
+
+def test_a_city_project_below_the_limit_is_accepted_by_the_city(people):
+    iid = _applied_for_acceptance(people, {"total_investment": 300})
+    assert people.ready(iid) == ["AcceptanceInspection"]
+
+
+def test_a_city_applicant_is_no_county(people):
+    iid = started(people, {"project_name": "九江市平台", "project_type": "construction", "total_investment": 300,
+                           "plan_year": 2027}, now=at("2026-05-06 10:00"))
+    assert people.instance(iid)["status"] == "running"
+
+
+def test_the_demo_county_project_waits_on_the_countys_technical_review(ctx):
+    from sqlalchemy import select
+
+    from engine.models import HumanTask, ProcessInstance
+    from web.demo import run_demo
+    list(run_demo(ctx))
+    with ctx.db.transaction() as session:
+        inst = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.project_name == "修水县智慧政务服务平台")).one()
+        ready = sorted(t.element_id for t in session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == inst.id, HumanTask.completed_at.is_(None))))
+    assert "CountyTechReview" in ready

@@ -218,9 +218,9 @@ def test_the_diff_lists_a_changed_decision_cell_and_a_changed_property(ctx, clie
     table = (DIAGRAMS / "suqian" / "suqian_ndrc_approval.dmn").read_text(encoding="utf-8")
     diagram = (DIAGRAMS / "suqian" / "suqian.bpmn").read_text(encoding="utf-8")
     start = diagram.index('<bpmn:userTask id="IndustryReview"')
-    old_due = "None if urgent else date_of(plan_year - 1, 9, 30)"
+    old_due = "None if mandated_this_year else date_of(plan_year - 1, 9, 30)"
     at_due = diagram.index(old_due, start)
-    diagram = diagram[:at_due] + "None if urgent else date_of(plan_year - 1, 9, 25)" + diagram[at_due + len(old_due):]
+    diagram = diagram[:at_due] + "None if mandated_this_year else date_of(plan_year - 1, 9, 25)" + diagram[at_due + len(old_due):]
     assert people.sue
     headers = token_for(client, "sue")
     response = client.post("/api/v1/processes/suqian/versions", headers=headers, json={"files": {
@@ -232,7 +232,7 @@ def test_the_diff_lists_a_changed_decision_cell_and_a_changed_property(ctx, clie
     assert set(changed) == {"IndustryReview", "suqian_ndrc_approval"}
     assert changed["IndustryReview"]["changes"] == [
         {"field": "property", "key": "dueAt", "rule": None, "column": None, "old": old_due,
-         "new": "None if urgent else date_of(plan_year - 1, 9, 25)"}]
+         "new": "None if mandated_this_year else date_of(plan_year - 1, 9, 25)"}]
     assert changed["suqian_ndrc_approval"]["kind"] == "decision"
     assert changed["suqian_ndrc_approval"]["changes"] == [
         {"field": "input_entry", "key": "3", "rule": 1, "column": "总投资（万元）", "old": "> 400", "new": "> 300"}]

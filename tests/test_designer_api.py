@@ -220,7 +220,8 @@ def test_the_diff_lists_a_changed_decision_cell_and_a_changed_property(ctx, clie
     start = diagram.index('<bpmn:userTask id="IndustryReview"')
     old_due = "None if mandated_this_year else date_of(plan_year - 1, 9, 30)"
     at_due = diagram.index(old_due, start)
-    diagram = diagram[:at_due] + "None if mandated_this_year else date_of(plan_year - 1, 9, 25)" + diagram[at_due + len(old_due):]
+    new_due = "None if mandated_this_year else date_of(plan_year - 1, 9, 25)"
+    diagram = diagram[:at_due] + new_due + diagram[at_due + len(old_due):]
     assert people.sue
     headers = token_for(client, "sue")
     response = client.post("/api/v1/processes/suqian/versions", headers=headers, json={"files": {

@@ -290,9 +290,11 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
 def refresh_waiting(session: Session, instance_ids) -> None:
     """ProcessInstance.set_waiting from the task rows, for instances whose tasks changed outside a step
     (a due date recomputed when a calendar year was imported)."""
+    ids = sorted(set(instance_ids))
+    if not ids:
+        return
     ready = (HumanTask.instance_id == ProcessInstance.id) & (HumanTask.state == "ready")
-    for instance_id in sorted(set(instance_ids)):
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(
-            open_tasks=select(func.count(HumanTask.id)).where(ready).scalar_subquery(),
-            earliest_due_at=select(func.min(HumanTask.due_at)).where(ready).scalar_subquery()),
-            execution_options={"synchronize_session": False})
+    session.execute(update(ProcessInstance).where(ProcessInstance.id.in_(ids)).values(
+        open_tasks=select(func.count(HumanTask.id)).where(ready).scalar_subquery(),
+        earliest_due_at=select(func.min(HumanTask.due_at)).where(ready).scalar_subquery()),
+        execution_options={"synchronize_session": False})

@@ -398,13 +398,17 @@ class Principal:
     role_keys: frozenset[str]
 
 
+# what a Principal is read from: the user's own columns and, one row per role, its role keys
+_PRINCIPAL_COLUMNS = (User.id, User.username, User.display_name, User.jurisdiction, User.unit_id, UserRole.role_key)
+
+
 def _principal(session: Session, credential, secret: str | None, now: datetime | None) -> Principal | None:
     """The active user holding the live credential (ApiToken or UserSession) whose secret is given,
     with their roles: one statement."""
     if not isinstance(secret, str) or not secret:
         return None
     rows = session.execute(
-        select(User.id, User.username, User.display_name, User.jurisdiction, User.unit_id, UserRole.role_key)
+        select(*_PRINCIPAL_COLUMNS)
         .join(credential, credential.user_id == User.id)
         .outerjoin(UserRole, UserRole.user_id == User.id)
         .where(credential.token_hash == secret_hash(secret), credential.expires_at > (now or clock.now()),
@@ -415,7 +419,7 @@ def _principal(session: Session, credential, secret: str | None, now: datetime |
 def principal_by_id(session: Session, user_id: int) -> Principal:
     """A user (active or not: a service called with a user id acts for them) with their roles."""
     rows = session.execute(
-        select(User.id, User.username, User.display_name, User.jurisdiction, User.unit_id, UserRole.role_key)
+        select(*_PRINCIPAL_COLUMNS)
         .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == user_id)).all()
     if not rows:
         raise NotFound(f"用户不存在：{user_id}")

@@ -5,24 +5,9 @@
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 
 import { text } from './api.js';
+import { phasesOf } from './planes.js';
 import { spiffDescriptor } from './moddle.js';
 import { TranslateModule } from './translate.js';
-
-// The collapsed sub-processes (phases) holding an element, innermost first, as shapes on outer planes.
-function phasesOf(viewer, element) {
-  const canvas = viewer.get('canvas');
-  const registry = viewer.get('elementRegistry');
-  const found = [];
-  let node = element;
-  for (;;) {
-    const plane = canvas.findRoot(node);
-    const shape = plane && plane.businessObject && registry.get(plane.businessObject.id);
-    if (!shape || shape === node || found.includes(shape) || !/SubProcess|Transaction/.test(plane.type)) { break; }
-    found.push(shape);
-    node = shape;
-  }
-  return found;
-}
 
 function mark(viewer, items, file, marker, label) {
   const canvas = viewer.get('canvas');

@@ -12,6 +12,7 @@ import lintConfig from 'bpmnlint-config';
 import { request, RequestFailed } from './api.js';
 import { checkSchema, renderPreview } from './forms.js';
 import { spiffDescriptor } from './moddle.js';
+import { phasesOf } from './planes.js';
 import { GovflowPropertiesModule } from './provider.js';
 import { TranslateModule } from './translate.js';
 
@@ -225,21 +226,6 @@ export async function initModeler(root) {
     update();
   }
 
-  function phasesOf(file, element) {
-    const canvas = file.modeler.get('canvas');
-    const registry = file.modeler.get('elementRegistry');
-    const found = [];
-    let node = element;
-    for (;;) {
-      const plane = canvas.findRoot(node);
-      const shape = plane && plane.businessObject && registry.get(plane.businessObject.id);
-      if (!shape || shape === node || found.includes(shape) || !/SubProcess|Transaction/.test(plane.type)) { break; }
-      found.push(shape);
-      node = shape;
-    }
-    return found;
-  }
-
   // -- the form drawer and the 表单 tab -----------------------------------------------------------
   function schemaOf(name) {
     if (editedForms[name] !== undefined) { return checkSchema(editedForms[name]).schema; }
@@ -378,7 +364,7 @@ export async function initModeler(root) {
         const element = registry.get(id);
         if (!element) { return; }
         canvas.addMarker(element, PROBLEM_MARK);
-        phasesOf(file, element).forEach((phase) => canvas.addMarker(phase, 'gf-problem-inside'));
+        phasesOf(file.modeler, element).forEach((phase) => canvas.addMarker(phase, 'gf-problem-inside'));
         const badge = el('button', { type: 'button', class: 'gf-problem-badge', 'data-problem-element': id,
           title: problems.map((p) => p.message).join('\n'), 'aria-label': '问题：' + problems.map((p) => p.message).join('；') },
         String(problems.length));

@@ -10,7 +10,7 @@ from engine.clock import SHANGHAI
 from engine.errors import ValidationFailed
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.test_suqian_support import ANSWERS, OK, RETURN, advance, personas, started, workflow_data
+from tests.test_suqian_support import ANSWERS, OK, OPS_OK, RETURN, advance, personas, started, workflow_data
 
 GO_LIVE = "2027-05-01 10:00"
 
@@ -184,7 +184,7 @@ def test_it_asks_for_the_operations_report_after_each_natural_year(people, ctx):
     assert [w["fires_at"] for w in people.instance(iid)["waiting"]] == ["2027-12-31T23:59:59+08:00"]
     tick(ctx, at("2028-01-01 00:00"))
     people.do("ann", iid, "OpsReport", ANSWERS["OpsReport"][1], now=at("2028-01-10 10:00"))
-    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
     assert [w["fires_at"] for w in people.instance(iid)["waiting"]] == ["2028-12-31T23:59:59+08:00"]
 
 
@@ -208,7 +208,7 @@ def test_it_has_a_third_party_evaluate_a_key_project_at_the_same_time_as_the_rev
 
 def _returned(people, ctx, rectify_by="2028-03-31"):
     iid = _reported(people, ctx)
-    people.do("dora", iid, "OpsReview", {"decision": "return", "comment": "未达到预期效果",
+    people.do("dora", iid, "OpsReview", {"security_compliant": True, "decision": "return", "comment": "未达到预期效果",
                                          "rectify_by": rectify_by}, now=at("2028-01-20 10:00"))
     return iid
 
@@ -248,7 +248,7 @@ def test_it_sets_a_new_deadline_after_sanctions_and_terminates_a_project_still_f
 
 def test_it_retires_a_system_no_longer_used(people, ctx):
     iid = _reported(people, ctx, continue_use=False, retire_reason="业务已并入省级系统")
-    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
     people.do("ann", iid, "Retire", {"data_transfer": "数据已移交市公共数据平台", "shutdown_date": "2028-02-01"},
               now=at("2028-02-01 10:00"))
     people.do("dora", iid, "RetireFiling", {"confirmed": True}, now=at("2028-02-02 10:00"))

@@ -60,6 +60,34 @@ def test_it_accepts_a_project_the_state_or_province_requires_this_year_after_the
     assert people.ready(iid) == ["Declare"]
     assert _due_day(people, iid, "Declare") is None
     people.do("ann", iid, "Declare", DECLARE, now=at("2026-11-03 09:00"))
+    assert people.ready(iid) == ["ConfirmMandate"]
+    assert people.task("dora", iid, "ConfirmMandate")["role"] == "data_bureau"
+    people.do("dora", iid, "ConfirmMandate", MANDATE_HOLDS, now=at("2026-11-04 09:00"))
+    assert people.ready(iid) == ["RegisterReview"]
+
+
+MANDATE_HOLDS = {"mandated_this_year_holds": "yes", "comment": "苏政办发〔2026〕8号要求当年建成"}
+MANDATE_FAILS = {"mandated_this_year_holds": "no", "comment": "所附文件为市级工作要点，非国家、省要求"}
+
+
+def test_the_data_bureau_not_the_applicant_decides_that_the_state_or_province_requires_it_this_year(people):
+    """第十二条: the exemption is an office's finding — a late project whose claim 市数据局 finds untrue
+    is not listed."""
+    iid = people.start("ann", "suqian", {**FACTS, "plan_year": 2026, "mandated_this_year": True},
+                       now=at("2026-11-02 09:00"))
+    people.do("ann", iid, "Declare", DECLARE, now=at("2026-11-03 09:00"))
+    people.do("dora", iid, "ConfirmMandate", MANDATE_FAILS, now=at("2026-11-04 09:00"))
+    status, outcome, _label, reason = _ended(people, iid)
+    assert (status, outcome) == ("terminated", "not_listed")
+    assert reason.startswith("经市数据局核实，不属于国家、省有明确建设要求且必须在当年实施的项目")
+    assert "第十二条" in reason
+    [fact] = people.instance(iid)["facts"]
+    assert (fact["key"], fact["claimed"], fact["confirmed"]) == ("mandated_this_year", True, False)
+
+
+def test_it_asks_no_confirmation_of_a_claimed_requirement_when_the_project_is_declared_in_time(people):
+    iid = people.start("ann", "suqian", {**FACTS, "mandated_this_year": True}, now=at("2026-09-20 10:00"))
+    people.do("ann", iid, "Declare", DECLARE, now=at("2026-09-30 09:00"))
     assert people.ready(iid) == ["RegisterReview"]
 
 
@@ -81,6 +109,8 @@ def test_it_does_not_list_late_materials_of_a_project_that_is_only_urgent(people
 def test_it_lists_late_materials_of_a_project_the_state_or_province_requires_this_year(people):
     iid = people.start("ann", "suqian", {**FACTS, "mandated_this_year": True}, now=at("2026-09-20 10:00"))
     people.do("ann", iid, "Declare", DECLARE, now=at("2026-10-01 09:00"))
+    assert people.ready(iid) == ["ConfirmMandate"]
+    people.do("dora", iid, "ConfirmMandate", MANDATE_HOLDS, now=at("2026-10-02 09:00"))
     assert people.ready(iid) == ["RegisterReview"]
 
 

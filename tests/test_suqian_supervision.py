@@ -8,7 +8,7 @@ from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_suqian_acceptance import _accepted, _live, _operating
-from tests.test_suqian_support import ANSWERS, OK, advance, personas, workflow_data
+from tests.test_suqian_support import ANSWERS, OK, OPS_OK, advance, personas, workflow_data
 from tests.test_suqian_thresholds import _decentralized
 
 PASSED = {"agency": "某评估公司", "result": "pass", "conclusion": "达到预期效果"}
@@ -36,7 +36,7 @@ def test_it_commissions_the_third_party_evaluation_before_the_review_decides(peo
     iid = _reported(people, ctx, is_key_project=True)
     people.do("dora", iid, "ThirdPartyEvaluation", PASSED, now=at("2028-01-15 10:00"))
     assert people.ready(iid) == ["OpsReview"]
-    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
     assert people.ready(iid) == [] and _waiting(people, iid) == ["OpsPeriodEnds"]
 
 
@@ -47,7 +47,7 @@ def test_it_does_not_ask_a_third_party_about_an_ordinary_project(people, ctx):
 
 def test_it_orders_rectification_when_the_third_party_finds_the_goals_missed(people, ctx):
     iid = _reported(people, ctx, is_key_project=True)
-    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
     people.do("dora", iid, "ThirdPartyEvaluation", FAILED, now=at("2028-01-25 10:00"))
     assert people.ready(iid) == ["Rectify"]
     [row] = [r for r in people.ready_rows(iid) if r.element_id == "Rectify"]
@@ -57,7 +57,7 @@ def test_it_orders_rectification_when_the_third_party_finds_the_goals_missed(peo
 def test_it_orders_rectification_when_the_review_fails_though_the_third_party_passes(people, ctx):
     iid = _reported(people, ctx, is_key_project=True)
     people.do("dora", iid, "ThirdPartyEvaluation", PASSED, now=at("2028-01-15 10:00"))
-    people.do("dora", iid, "OpsReview", {"decision": "return", "comment": "未达到预期效果",
+    people.do("dora", iid, "OpsReview", {"security_compliant": True, "decision": "return", "comment": "未达到预期效果",
                                          "rectify_by": "2028-03-31"}, now=at("2028-01-20 10:00"))
     assert people.ready(iid) == ["Rectify"]
 
@@ -73,7 +73,7 @@ def test_it_withholds_further_funds_from_a_system_failing_security_and_crypto_re
 
 def test_it_keeps_funding_a_system_meeting_security_and_crypto_requirements(people, ctx):
     iid = _reported(people, ctx)
-    people.do("dora", iid, "OpsReview", OK, now=at("2028-01-20 10:00"))
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
     assert workflow_data(ctx, iid)["funds_withheld"] is False
     assert _waiting(people, iid) == ["OpsPeriodEnds"]
 
@@ -185,7 +185,7 @@ def test_it_files_a_report_the_data_bureau_does_not_draw_within_30_days(people, 
 
 def test_it_orders_rectification_from_a_report_drawn_for_review_within_30_days(people, ctx):
     iid = _reported(people, ctx)
-    people.do("dora", iid, "OpsReview", {"decision": "return", "comment": "运营成效不实",
+    people.do("dora", iid, "OpsReview", {"security_compliant": True, "decision": "return", "comment": "运营成效不实",
                                          "rectify_by": "2028-05-31"}, now=at("2028-02-08 10:00"))
     assert people.ready(iid) == ["Rectify"]
 

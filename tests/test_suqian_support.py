@@ -34,6 +34,8 @@ OK = {"decision": "approve"}
 # what 市数据局 attests at registration (第八、九、十四条): ticked by the reviewer, never by default
 ATTESTED = {"materials_complete": True, "plan_requirements_met": True, "access_ready": True,
             "data_sharing_ready": True}
+# 市数据局 answers whether a system in operation meets the security rules (第三十二条): never by default
+OPS_OK = {"decision": "approve", "security_compliant": True}
 RETURN = {"decision": "return", "comment": "请补充完善"}
 REJECT = {"decision": "reject", "comment": "不符合要求"}
 ANSWERS = {  # element: (who, answers) of the ordinary path
@@ -55,14 +57,14 @@ ANSWERS = {  # element: (who, answers) of the ordinary path
     "ProjectProposal": ("ann", {"proposal": "项目建议书.pdf"}),
     "ApproveProposal": ("nick", OK),
     "FeasibilityStudy": ("ann", {"report": "可研.pdf", "sharing_chapter": True, "security_chapter": True}),
-    "IndustryOpinion": ("dora", {"opinion": "同意", "supports": True}),
+    "IndustryOpinion": ("dora", {"decision": "approve", "opinion": "同意"}),
     "ApproveFeasibility": ("nick", OK),
     "PreliminaryDesign": ("ann", {"design": "初设.pdf", "budget_estimate": 500, "sharing_chapter": True,
                                   "security_chapter": True}),
     "ApproveDesign": ("nick", OK),
     "CombinedFiling": ("ann", {"report": "可研.pdf", "design": "初设.pdf", "budget_estimate": 500,
                                "sharing_chapter": True, "security_chapter": True}),
-    "CombinedIndustryOpinion": ("dora", {"opinion": "同意", "supports": True}),
+    "CombinedIndustryOpinion": ("dora", {"decision": "approve", "opinion": "同意"}),
     "ApproveCombined": ("nick", OK),
     "Procurement": ("ann", {"procurement_method": "open", "implementer": "市数据集团", "contract_amount": 280,
                             "contract_date": "2027-03-01"}),
@@ -81,7 +83,7 @@ ANSWERS = {  # element: (who, answers) of the ordinary path
     "AssetRegistration": ("ann", {"registration_no": "ZC-2027-9", "ops_cycle": "calendar"}),
     "OpsReport": ("ann", {"system_operation": "稳定", "security_management": "无事件", "user_usage": "日活500",
                           "expense_payment": "按合同支付", "operation_results": "办件提速"}),
-    "OpsReview": ("dora", OK),
+    "OpsReview": ("dora", OPS_OK),
     "OperationService": ("gail", {"service_months": 12, "service_content": "机房运维"}),
     "ServiceAcceptance": ("ann", {"decision": "approve", "acceptance_report": "运维验收报告.pdf"}),
 }

@@ -96,7 +96,7 @@ def _opinion(forms, rule: Rule, element_id: str, opinion: HumanTask | None, now:
         "role": opinion.role_key if opinion else None, "lane": opinion.lane if opinion else None,
         "state": opinion.state if opinion else "not_reached",
         "decision": decision, "decision_label": _decision_label(forms, opinion.form if opinion else None, decision),
-        "comment": answers.get("comment"), "negative": done and decision not in rule.agreeing,
+        "comment": answers.get("comment") or answers.get("opinion"), "negative": done and decision not in rule.agreeing,
         "given": done,
         "effect": rule.effect(element_id), "effect_label": EFFECT_LABELS[rule.effect(element_id)],
         "due_at": local_iso(opinion.due_at) if opinion else None,

@@ -88,8 +88,8 @@ def test_the_ndrc_sees_the_industry_opinion_beside_its_decision(people):
 
 def test_the_combined_filing_consolidates_its_industry_opinion_the_same_way(people):
     iid = started(people, until="ApprovalRoute", total_investment=1500, urgent=True)
-    people.do("nick", iid, "ApprovalRoute", {"route": "direct", "depth_ok": True, "reason": "省定任务，前期工作深度达标"},
-              now=at("2027-01-05 10:00"))
+    people.do("nick", iid, "ApprovalRoute",
+              {"route": "direct", "depth_ok": True, "reason": "省定任务，前期工作深度达标"}, now=at("2027-01-05 10:00"))
     advance(people, iid, "CombinedIndustryOpinion", "2027-01-08 10:00")
     people.do("dora", iid, "CombinedIndustryOpinion", AGAINST, now=WHEN)
     errors = _refused(people, "nick", iid, "ApproveCombined", OK)

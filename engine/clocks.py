@@ -4,7 +4,7 @@ not counted, 期间开始之日不计算在内), `30d` calendar days, `1m` calen
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine import clock
 from engine.workcalendar import BusinessCalendar, end_of_day
@@ -70,3 +70,38 @@ def paused_clock_due(text: str, start: datetime, cal: BusinessCalendar,
         first, last = (moment.astimezone(clock.SHANGHAI).date() for moment in (ready, completed))
         used += cal.workdays_between(first, last) if unit == "wd" else max((last - first).days, 0)
     return due_in(f"{max(amount - used, 0)}{unit}", start, cal)
+
+
+def held_workdays(held_from: datetime, held_until: datetime, cal: BusinessCalendar) -> int:
+    """The statutory working days a suspension took: those in (the day it began, the day it ended]."""
+    first, last = (moment.astimezone(clock.SHANGHAI).date() for moment in (held_from, held_until))
+    return cal.workdays_between(first, last)
+
+
+def extended(deadline: datetime, unit: str, held_from: datetime, held_until: datetime,
+             cal: BusinessCalendar) -> datetime:
+    """A deadline moved past a suspension (暂停 … 恢复): a working-day clock (`unit` "wd") by the
+    working days the suspension took — a weekend or a 国庆 holiday held costs it nothing — any other
+    clock (calendar days, months, a fixed date) by the time held. The time of day is kept."""
+    if unit != "wd":
+        return deadline + max(held_until - held_from, timedelta(0))
+    local = deadline.astimezone(clock.SHANGHAI)
+    moved = cal.add_workdays(local.date(), held_workdays(held_from, held_until, cal))
+    return datetime.combine(moved, local.timetz()).astimezone(deadline.tzinfo)
+
+
+def unit_of(properties: dict) -> str:
+    """The unit of a user task's clock: "wd", "d" or "m" from `dueIn`; for a `dueAt` expression "wd"
+    when it counts working days (add_workdays …), else "date" (a fixed day)."""
+    if properties.get("dueIn"):
+        try:
+            return parse_due_in(properties["dueIn"])[1]
+        except ValueError:
+            return "d"
+    return timer_unit(properties.get("dueAt")) if properties.get("dueAt") else "date"
+
+
+def timer_unit(expression: str | None) -> str:
+    """A timer's (or a `dueAt`'s) clock: working days when its expression counts them (add_workdays …),
+    else calendar time."""
+    return "wd" if expression and "add_workdays" in expression else "d"

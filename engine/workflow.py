@@ -230,23 +230,26 @@ def pending_timers(workflow: BpmnWorkflow) -> list[dict]:
     return timers
 
 
-def shift_timers(workflow: BpmnWorkflow, delta) -> None:
-    """Move every pending timer's deadline (and when it was armed) `delta` later: the time a project
-    was suspended does not count (engine.services.orders)."""
+def shift_timers(workflow: BpmnWorkflow, moved) -> None:
+    """Move every pending timer's deadline (and when it was armed) later by what `moved(deadline,
+    expression)` answers: the time a project was suspended does not count (engine.services.orders;
+    a working-day timer is moved by working days, engine.clocks.extended)."""
     for task in list(workflow.event_manager.tasks.values()):
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, TimerEventDefinition) or task.state & TaskState.FINISHED_MASK:
             continue
+        expression = getattr(definition, "expression", None)
         data = task.internal_data
         value = data.get("event_value")
         if isinstance(value, dict) and value.get("next"):
-            value["next"] = (datetime.fromisoformat(value["next"]) + delta).isoformat()
+            value["next"] = moved(datetime.fromisoformat(value["next"]), expression).isoformat()
         elif isinstance(value, str):
             deadline = TimerEventDefinition.parse_time_or_duration(value)
             if isinstance(deadline, datetime):
-                data["event_value"] = (deadline + delta).isoformat()
+                data["event_value"] = moved(deadline, expression).isoformat()
         if isinstance(data.get(script_helpers.ARMED_AT), str):
-            data[script_helpers.ARMED_AT] = (datetime.fromisoformat(data[script_helpers.ARMED_AT]) + delta).isoformat()
+            armed = datetime.fromisoformat(data[script_helpers.ARMED_AT])
+            data[script_helpers.ARMED_AT] = moved(armed, expression).isoformat()
 
 
 def fire_timers(workflow: BpmnWorkflow) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from engine.calendars import Calendars
 from engine.errors import ValidationFailed
-from engine.services import runtime
+from engine.services import orders, runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_jiujiang_walk import (
@@ -25,6 +25,7 @@ from tests.test_jiujiang_walk import (
     workdays_after,
 )
 from tests.test_jiujiang_walk import people as jiujiang_people
+from tests.test_suqian_support import workflow_data
 
 people = jiujiang_people  # the personas fixture
 
@@ -363,3 +364,52 @@ def test_once_determined_the_delay_counts_anew_for_the_next_steps(people, ctx):
     # the 31 days already determined are not counted again: the feasibility study has its 29 days of grace
     assert _fires_on(people, iid, "DelayPrepareFeasibility") == \
         Calendars().calendar_for("jiujiang").add_workdays(due, 29).isoformat()
+
+
+# Orders that act: a suspension (暂停) stops statutory clocks. A working-day clock loses only the working
+# days the suspension took — a project held over 国庆 loses none — a calendar clock the time held.
+
+def _held(people, ctx, iid, since, until):
+    orders.suspend_instance(ctx, people.mona, iid, "资金来源待核实", now=at(since))
+    assert people.ready(iid) == []
+    orders.resume_instance(ctx, people.mona, iid, "资金已落实", now=at(until))
+
+
+def _delay_fires(people, iid) -> str:
+    [timer] = [w for w in people.instance(iid)["waiting"] if w["name"] == "DelayPrepareProposal"]
+    return timer["fires_at"]
+
+
+def test_a_suspension_over_the_national_day_costs_the_working_day_clocks_nothing(people, ctx):
+    iid = _notice(people, ctx)
+    assert _due(people, iid, "PrepareProposal") == date(2026, 10, 15)
+    assert _delay_fires(people, iid).startswith("2026-11-25T23:59:59")
+    _held(people, ctx, iid, "2026-10-01 10:00", "2026-10-07 18:00")   # 国庆: no working day held
+    assert _due(people, iid, "PrepareProposal") == date(2026, 10, 15)
+    assert _delay_fires(people, iid).startswith("2026-11-25T23:59:59")
+    [resumed] = [h for h in people.instance(iid)["history"] if h.get("event") == "instance_resumed"] or [None]
+    assert resumed is None or resumed["data"]["paused_workdays"] == 0
+
+
+def test_a_suspension_of_two_working_days_moves_the_working_day_clocks_two_working_days(people, ctx):
+    iid = _notice(people, ctx)
+    _held(people, ctx, iid, "2026-10-12 10:00", "2026-10-14 10:00")   # Monday → Wednesday: 13日, 14日
+    assert _due(people, iid, "PrepareProposal") == workdays_after(date(2026, 10, 15), 2) == date(2026, 10, 19)
+    assert _delay_fires(people, iid).startswith("2026-11-27T23:59:59")   # Wednesday 25日 → Friday 27日
+    tick(ctx, at("2026-11-26 10:00"))
+    assert "PrepareProposal" in people.ready(iid)
+
+
+def test_the_working_days_a_project_was_suspended_do_not_count_as_the_owners_delay(people, ctx):
+    """第二十七条 measures the owner's delay; days the project was held by an order are not the owner's."""
+    iid = _notice(people, ctx)
+    _held(people, ctx, iid, "2026-10-12 10:00", "2026-10-14 10:00")   # the proposal now due 10月19日
+    people.do("alice", iid, "PrepareProposal", DOCUMENT, now=at("2026-10-19 15:00"))
+    assert workflow_data(ctx, iid)["prep_late"] == 0
+
+
+def test_an_owner_late_after_a_suspension_is_late_by_the_working_days_past_the_moved_deadline(people, ctx):
+    iid = _notice(people, ctx)
+    _held(people, ctx, iid, "2026-10-12 10:00", "2026-10-14 10:00")
+    people.do("alice", iid, "PrepareProposal", DOCUMENT, now=at("2026-10-21 15:00"))   # 20日, 21日 late
+    assert workflow_data(ctx, iid)["prep_late"] == 2

@@ -11,7 +11,11 @@ in the same transaction (each passage once: the task is marked in its internal d
   scheduler does not fire them, so statutory clocks stop); the instance keeps `status` running with
   `suspended_at`, `suspended_by_instance_id`, `suspended_by_id`, `suspension_order`, `suspension_reason`.
 - **resume**: the tasks are ready again with the time paused added to their due dates, and so are
-  the timers' deadlines (in the workflow's state and in their rows).
+  the timers' deadlines (in the workflow's state and in their rows). A working-day clock (`dueIn` in
+  `wd`, a `dueAt` or timer expression counting `add_workdays`) is moved by the working days the
+  suspension took (held over 国庆, it loses none), any other clock by the time held
+  (engine/clocks.extended); each held user task's data gets `held_workdays` added, for a post-script
+  that measures lateness itself (九江 第二十七条: `workdays_late(prep_due) - held_workdays`).
 - A manager may suspend and resume a project too (`suspend_instance`, `resume_instance`).
 
 Every suspension and resumption is an audit row of the project (`instance_suspended`,
@@ -28,7 +32,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import clock, policy
+from engine import clock, clocks, policy
 from engine import workflow as wfx
 from engine.clocks import local_iso
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -37,6 +41,8 @@ from engine.services import audit as audit_chain
 from engine.services.context import Context
 from engine.services.deploy import latest_version
 from engine.workflow import TaskState
+
+HELD_WORKDAYS = "held_workdays"   # added to a held user task's data: the working days it was held
 
 SUSPEND, RESUME, TERMINATE = "suspend", "resume", "terminate"
 EFFECTS = (SUSPEND, RESUME, TERMINATE)
@@ -117,28 +123,34 @@ def resume(ctx: Context, session: Session, inst: ProcessInstance, *, order: str,
     if inst.status != "running" or inst.suspended_at is None:
         return False
     paused = max(now - inst.suspended_at, timedelta(0))
+    since, cal = inst.suspended_at, ctx.calendar(inst.jurisdiction)
+    version = ctx.loaded_version(session, inst.process_version_id)
     released = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
                                                             HumanTask.state == "suspended")))
     for row in released:
         row.state = "ready"
         if row.due_at is not None:
-            row.due_at = row.due_at + paused
+            info = version.element(row.element_id)
+            row.due_at = clocks.extended(row.due_at, clocks.unit_of(info.properties if info else {}), since, now, cal)
             if row.overdue_notified_at is not None and row.due_at >= now:
                 row.overdue_notified_at = None      # no longer overdue: flag it again when it is
-    version = ctx.loaded_version(session, inst.process_version_id)
     workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
-    wfx.shift_timers(workflow, paused)
+    held = clocks.held_workdays(since, now, cal)
+    for task in wfx.ready_user_tasks(workflow):   # what a post-script can read (九江 第二十七条's lateness)
+        task.data[HELD_WORKDAYS] = int(task.data.get(HELD_WORKDAYS) or 0) + held
+    wfx.shift_timers(workflow, lambda deadline, expression: clocks.extended(
+        deadline, clocks.timer_unit(expression), since, now, cal))
     deadlines = {t["task_guid"]: t["fires_at"] for t in wfx.pending_timers(workflow)}
     inst.state = wfx.dumps(workflow)
     for row in session.scalars(select(Timer).where(Timer.instance_id == inst.id, Timer.state == "paused")):
         row.state = "pending"
         row.run_at = deadlines.get(row.task_guid, row.run_at + paused)
     inst.set_waiting(released)
-    since = inst.suspended_at
     _audit(session, "instance_resumed", inst, now, actor_id,
            {"title": order, "order": order, "reason": reason, "suspended_at": since,
             "suspended_order": inst.suspension_order, "paused_seconds": int(paused.total_seconds()),
-            "paused_days": round(paused.total_seconds() / 86400, 2), **(cause or {})})
+            "paused_days": round(paused.total_seconds() / 86400, 2),
+            "paused_workdays": held, **(cause or {})})
     inst.suspended_at = inst.suspended_by_instance_id = inst.suspended_by_id = None
     inst.suspension_order = inst.suspension_reason = None
     inst.updated_at = now

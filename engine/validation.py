@@ -1157,7 +1157,10 @@ def check_consolidation(ctx: Context, doc: Doc) -> None:
             ctx.add(doc, task, f"审查任务 {'、'.join(sorted(both))} 不能既有约束力（binding）又可不采纳（overridable）")
         fields_ = ctx.form_fields(props.get("form"))
         field_ = (props.get("decisionField") or "decision").strip()
-        if props.get("form") and fields_ and field_ not in fields_:
+        weighs = any(props.get(k) for k in ("binding", "overridable", "positiveDecisions", "decisionField"))
+        # only opinions that bind or need a reason to overrule are checked against the decision; a task
+        # that merely shows the opinions side by side (advisory) may have a form without one
+        if weighs and props.get("form") and fields_ and field_ not in fields_:
             ctx.add(doc, task, f"汇总审查意见的任务，其表单须有 {field_} 字段（结论）")
         if props.get("overridable") and fields_ and "override_reason" not in fields_:
             ctx.add(doc, task, "有可不采纳的审查意见（overridable）时，"

@@ -3,7 +3,7 @@ task's `consolidates`/`binding`/`overridable` name user tasks of the bundle, a m
 an unknown one, and an overridable opinion needs the form's `override_reason`."""
 import pytest
 
-from tests.test_validation import broken, check, only_problem
+from tests.test_validation import broken, check, only_problem, shipped
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -27,3 +27,16 @@ def test_it_names_a_consolidation_that_does_not_hold(old, new, message):
 
 def test_the_shipped_consolidations_are_clean():
     assert check({"yaohai.bpmn": broken("yaohai.bpmn", b"x", b"x")}) == []
+
+
+def test_a_consolidation_that_binds_needs_a_decision_in_its_form():
+    problems = check({"yaohai.bpmn": broken("yaohai.bpmn", b'name="form" value="yaohai/expert_conclusion"',
+                                             b'name="form" value="jiujiang/joint_opinion"')})
+    assert any(p.element == "ExpertConclusion" and "须有 decision 字段" in p.message for p in problems)
+
+
+def test_a_consolidation_that_only_shows_the_opinions_needs_no_decision():
+    """九江 第二十条: 联合会审意见 is written, not decided; its task shows the four reviews side by side."""
+    source = shipped("jiujiang.bpmn")
+    assert b'name="consolidates" value="JointReviewData' in source
+    assert check({"jiujiang.bpmn": source}) == []

@@ -196,3 +196,14 @@ def test_it_ends_an_operation_request_the_data_bureau_or_finance_refuses(people,
     people.do(who, iid, element, {"decision": "reject", "comment": "运维内容与已有合同重复"},
               now=at("2026-11-10 10:00"))
     assert _ended(people, iid)[:3] == ("terminated", "not_approved", "运维需求审核（复核）未通过")
+
+
+def test_the_data_bureau_concluding_sees_the_three_technical_reviews_side_by_side(people):
+    """机制四.4: 市数据局 concludes after 网信 ∥ 密码 ∥ 档案 and sees each opinion with who gave it."""
+    iid = _in_review(people)
+    for who, element in JOINT_REVIEWS:
+        people.do(who, iid, element, OK, now=at("2026-12-05 10:00"))
+    task = people.task("dan", iid, "ReviewConclusion")
+    rows = views.task_detail(people.ctx, people.dan, task["id"])["opinions"]
+    assert [r["element"] for r in rows] == ["ReviewCac", "ReviewCrypto", "ReviewArchives"]
+    assert all(r["given"] and not r["negative"] and r["role"] for r in rows)

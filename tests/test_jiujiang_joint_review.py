@@ -86,3 +86,17 @@ def test_the_start_notice_opens_the_investment_plan_and_the_budget_alongside_the
     assert people.ready(iid) == ["ArrangeBudget", "InvestmentPlan", "PrepareProposal"]
     assert [t["name"] for t in people.inbox("nick") if t["instance_id"] == iid] == ["InvestmentPlan"]
     assert [t["name"] for t in people.inbox("fay") if t["instance_id"] == iid] == ["ArrangeBudget"]
+
+
+def test_the_data_bureau_forming_the_joint_opinion_sees_each_bureaus_review_side_by_side(people, ctx):
+    """第二十条 并联会审: the one who writes the joint opinion sees every bureau's opinion, unit and time."""
+    from engine.services import views
+    iid = consulted(people, ctx)
+    for who, element in JOINT:
+        people.do(who, iid, element, {"decision": "approve", "comment": f"{element}同意"}, now=WHEN)
+    task = people.task("dora", iid, "JointOpinion")
+    rows = views.task_detail(people.ctx, people.dora, task["id"], now=WHEN)["opinions"]
+    assert [r["element"] for r in rows] == ["JointReviewData", "JointReviewNdrc", "JointReviewFinance",
+                                            "JointReviewSasac"]
+    assert all(r["state"] == "completed" and not r["negative"] and r["by"] and r["unit"] for r in rows)
+    assert [r["comment"] for r in rows] == [f"{r['element']}同意" for r in rows]

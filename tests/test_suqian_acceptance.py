@@ -133,6 +133,23 @@ def test_it_has_the_implementer_rectify_a_failed_acceptance_before_the_system_is
     assert workflow_data(ctx, iid)["in_formal_use"] is True
 
 
+def test_it_pays_nothing_and_funds_no_operation_for_a_project_not_accepted(people, ctx):
+    """第三十六条: 未经验收的项目，市财政局不予安排后续建设资金和运维经费 — however long it stays unaccepted."""
+    iid = _live(people)
+    tick(ctx, at("2027-06-01 10:00"))
+    advance(people, iid, "FinalAcceptance", "2027-06-10 10:00")
+    people.do("ann", iid, "FinalAcceptance", {"decision": "return", "comment": "性能不达标",
+                                             "acceptance_report": "验收报告.pdf"}, now=at("2027-06-20 10:00"))
+    tick(ctx, at("2028-01-02 10:00"))           # a year-end and a new year pass unaccepted
+    elements = {h["element"] for h in people.instance(iid)["history"]}
+    ready = set(people.ready(iid))
+    assert not ({"Payment", "AcceptanceFiling", "AssetTransfer", "OpsReport", "OperationService"} & (elements | ready))
+    assert "AcceptanceRectify" in ready
+    people.do("gail", iid, "AcceptanceRectify", {"rectification": "已优化"}, now=at("2028-01-05 10:00"))
+    people.do("ann", iid, "FinalAcceptance", ANSWERS["FinalAcceptance"][1], now=at("2028-01-10 10:00"))
+    assert "Payment" in people.ready(iid)
+
+
 def test_it_does_not_take_a_preliminary_acceptance_for_the_final_one(people, ctx):
     iid = _live(people)
     tick(ctx, at("2027-06-01 10:00"))

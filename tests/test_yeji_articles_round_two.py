@@ -25,10 +25,29 @@ def _due_day(people, iid, element) -> date:
 
 # 第二条 — 对列入部门预算的10万元以下项目，可通过分散采购方式实施，不适用本办法
 
+BUDGET_HOLDS = {"in_department_budget_holds": "yes", "comment": "已列入2027年部门预算（办公设备购置）"}
+BUDGET_FAILS = {"in_department_budget_holds": "no", "comment": "2027年部门预算未安排该项目"}
+
+
 def test_it_leaves_a_department_budget_project_of_exactly_10_wan_out_of_scope(people):
     iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10, "in_department_budget": True},
                        now=at("2026-08-01 10:00"))
+    assert people.ready(iid) == ["ConfirmDepartmentBudget"]
+    assert people.task("fay", iid, "ConfirmDepartmentBudget")["role"] == "finance"
+    people.do("fay", iid, "ConfirmDepartmentBudget", BUDGET_HOLDS, now=at("2026-08-03 10:00"))
     assert people.instance(iid)["outcome"] == "out_of_scope"
+
+
+def test_the_finance_bureau_not_the_applicant_says_the_project_is_in_the_department_budget(people):
+    """第二条: the exemption rests on the 部门预算, which 区财政局 keeps — a claim it finds untrue brings the
+    project into the procedure."""
+    iid = people.start("alice", "yeji", {**FACTS, "total_investment": 8, "in_department_budget": True},
+                       now=at("2026-08-01 10:00"))
+    people.do("fay", iid, "ConfirmDepartmentBudget", BUDGET_FAILS, now=at("2026-08-03 10:00"))
+    assert people.ready(iid) == ["Declare"]
+    [fact] = people.instance(iid)["facts"]
+    assert (fact["key"], fact["claimed"], fact["confirmed"], fact["holds"]) == (
+        "in_department_budget", True, False, False)
 
 
 def test_it_takes_a_project_of_10_wan_outside_the_department_budget_into_the_procedure(people):

@@ -315,7 +315,7 @@ class Document(Base):
     from the snapshot when first asked for and kept (`pdf`)."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("jurisdiction", "year", "sequence", name="uq_documents_number"),)
+    __table_args__ = (UniqueConstraint("jurisdiction", "series", "year", "sequence", name="uq_documents_number"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
@@ -327,6 +327,7 @@ class Document(Base):
     element_id: Mapped[str] = mapped_column(String(120))  # the task completed or the timer fired
     rule: Mapped[int] = mapped_column(Integer)          # the index of its rule in documents.json
     issued_at: Mapped[datetime]
+    series: Mapped[str] = mapped_column(String(40))     # the number's prefix (叶数管): one sequence per series
     year: Mapped[int] = mapped_column(Integer)          # the year of the number (Asia/Shanghai)
     sequence: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[str | None] = mapped_column(String(100))
@@ -336,11 +337,12 @@ class Document(Base):
 
 
 class DocumentCounter(Base):
-    """The last number given in a jurisdiction's year (one upsert takes the next: race-free)."""
+    """The last number given in a series (叶数管) of a jurisdiction's year (one upsert takes the next: race-free)."""
 
     __tablename__ = "document_counters"
 
     jurisdiction: Mapped[str] = mapped_column(String(32), primary_key=True)
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_number: Mapped[int] = mapped_column(Integer)
 

@@ -91,6 +91,8 @@ class DocumentRule:
     title: str | None = None        # the document's title (default: the kind's)
     issuer: str | None = None       # the issuing bureau (default: the jurisdiction's)
     opinions: tuple[str, ...] = ()  # the opinion tasks a correction or summary quotes (default: `elements`)
+    number_prefix: str | None = None  # a series of its own (叶发改 for the 发改委's 批复; default: the jurisdiction's)
+    omit: tuple[str, ...] = ()      # fields of the deciding task's form not to print (a number typed by hand …)
 
     @property
     def label(self) -> str:
@@ -212,7 +214,8 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "document_rule": {"kind": ("document_kind", True), "element": ("text_list", True), "article": ("text", True),
                       "decision": ("text_list", False), "reached": ("text", False), "outcome": ("key", False),
                       "round_complete": ("bool", False), "title": ("text", False), "issuer": ("text", False),
-                      "opinions": ("text_list", False)},
+                      "opinions": ("text_list", False), "number_prefix": ("text", False),
+                      "omit": ("text_list", False)},
 }
 _PARENTS = ("required", "ended", "optional")
 
@@ -412,7 +415,8 @@ def _load_documents(folder: Path, citations: dict, diagrams_dir: Path, problems:
     rules = tuple(DocumentRule(kind=r["kind"], elements=tuple(r["element"]), article=r["article"],
                                decisions=tuple(r.get("decision") or ()), reached=r.get("reached"),
                                outcome=r.get("outcome"), round_complete=bool(r.get("round_complete", False)),
-                               title=r.get("title"), issuer=r.get("issuer"), opinions=tuple(r.get("opinions") or ()))
+                               title=r.get("title"), issuer=r.get("issuer"), opinions=tuple(r.get("opinions") or ()),
+                               number_prefix=r.get("number_prefix"), omit=tuple(r.get("omit") or ()))
                   for r in raw["documents"])
     templates = folder / "documents"
     return DocumentRules(issuer=raw["issuer"], number_prefix=raw["number_prefix"], rules=rules,

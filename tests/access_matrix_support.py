@@ -17,8 +17,8 @@ from sqlalchemy import select
 from engine import clock
 from engine.config import ROOT
 from engine.models import Attachment as AttachmentRow
-from engine.models import Document as DocumentRow
 from engine.models import CalendarYear, HumanTask, Incident, Notification, ProcessInstance, ProcessVersion, Timer, User
+from engine.models import Document as DocumentRow
 from engine.services import attachments, designer, runtime, users
 from engine.services.timers import tick
 from tests.conftest import at

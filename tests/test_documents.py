@@ -3,15 +3,16 @@
 reproducible, and read back by extracting the PDF's text."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 
 import pypdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.models import AuditEvent, Document, DocumentCounter
-from engine.services import documents
+from engine.services import documents, runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.yeji_walk import OK, REVIEWERS, declared, in_review, planned
@@ -66,11 +67,14 @@ def test_the_six_reviews_of_a_round_give_one_joint_summary_and_a_return_gives_a_
 def test_an_approval_is_issued_where_the_procedure_ends_in_one(people, ctx):
     iid = planned(people, ctx, is_key_project=True)
     approvals = [d for d in docs_of(people, iid) if d["kind"] == "approval"]
-    assert [d["title"] for d in approvals] == ["立项批复", "年度政务信息化项目建设计划批复"]
+    assert [(d["title"], d["number"]) for d in approvals] == [
+        ("立项批复", "叶发改〔2026〕1号"),                        # the 发改委's own series
+        ("年度政务信息化项目建设计划批复", "叶政〔2026〕1号")]    # the 区政府's
     text = the_pdf(people, "alice", approvals[0]["id"])
-    for words in ("六安市叶集区发展和改革委员会", "关于叶集区智慧教育平台的立项批复", "300万元", "叶发改〔2026〕8号",
-                  "第五条"):
+    for words in ("六安市叶集区发展和改革委员会", "叶发改〔2026〕1号", "关于叶集区智慧教育平台的立项批复", "300万元",
+                  "第五条", "此复"):
         assert words in text, words
+    assert "叶发改〔2026〕8号" not in text        # the number the form asked for by hand is not printed beside it
 
 
 def test_the_same_document_gives_the_same_bytes(people, ctx):
@@ -120,8 +124,8 @@ def test_a_document_left_unnumbered_by_a_crash_is_numbered_by_the_next_tick(peop
     with ctx.db.transaction() as session:
         row = session.scalars(select(Document).where(Document.instance_id == iid)).one()
         extra = Document(instance_id=iid, human_task_id=row.human_task_id, jurisdiction="yeji", kind="acceptance",
-                         title="受理通知书", rule=0, element_id="WaitReviewWindow", issued_at=at("2026-10-01 08:00"),
-                         year=2026)
+                         title="受理通知书", rule=0, element_id="WaitReviewWindow", series="叶数管",
+                         issued_at=at("2026-10-01 08:00"), year=2026)
         session.add(extra)
     tick(ctx, at("2026-10-02 08:00"))
     assert [d["number"] for d in docs_of(people, iid)] == ["叶数管〔2026〕1号", "叶数管〔2026〕2号"]
@@ -154,3 +158,62 @@ def test_two_documents_numbered_at_once_get_distinct_consecutive_numbers(people,
     assert not errors
     numbers = sorted(docs_of(people, iid)[0]["number"] for iid in ids)
     assert numbers == ["叶数管〔2026〕1号", "叶数管〔2026〕2号"]
+
+
+class Recorder:
+    """The statements the engine sends, with "COMMIT" where a transaction ends."""
+
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def _commit(self, conn):
+        self.statements.append("COMMIT")
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+
+    def transactions(self) -> list[list[str]]:
+        found, current = [], []
+        for statement in self.statements:
+            if statement == "COMMIT":
+                found.append(current)
+                current = []
+            else:
+                current.append(statement)
+        return found
+
+
+def _review_round(people, ctx, iid) -> tuple[list[Recorder], Recorder]:
+    tasks = {who: people.task(who, iid, element)["id"] for who, element in REVIEWERS}
+    plain = []
+    for who, _ in REVIEWERS:
+        with Recorder(ctx.db.engine) as recorder:
+            runtime.complete_task(ctx, getattr(people, who), tasks[who], OK, now=at("2026-10-20 10:00"))
+        plain.append(recorder)
+    return plain[:-1], plain[-1]
+
+
+def test_a_plain_completion_sends_nothing_for_documents_and_an_issuing_one_only_its_insert(people, ctx):
+    iid = in_review(people, ctx)
+    plain, issuing = _review_round(people, ctx, iid)    # the round's last opinion issues 联合审查意见汇总
+    for recorder in plain:
+        assert not [s for s in recorder.statements if "document" in s.lower()]
+    step, numbering = issuing.transactions()[:2]
+    assert [s.split("(")[0].strip() for s in step if "document" in s.lower()] == ["INSERT INTO documents"]
+    assert any("document_counters" in s and "ON CONFLICT" in s for s in numbering)
+    # the same step where no document is configured: one statement fewer, and no numbering transaction
+    registry = ctx.registry
+    registry.jurisdictions()["yeji"] = dataclasses.replace(registry.get("yeji"), documents=None)
+    other = in_review(people, ctx, project_name="未配置公文的项目")
+    _, unconfigured = _review_round(people, ctx, other)
+    assert len(step) == len(unconfigured.transactions()[0]) + 1
+    assert len(unconfigured.transactions()) == len(issuing.transactions()) - 1

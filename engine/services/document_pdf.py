@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from engine.registry import Jurisdiction
 
@@ -41,8 +42,8 @@ def _paragraphs(text: str | None) -> list[str]:
 def html(processes_dir: Path, jurisdiction: Jurisdiction, snapshot: dict) -> str:
     """The document's HTML: `<kind>.html` (the city's, else the shared one) with the stylesheet inlined."""
     env = _environment(processes_dir, jurisdiction)
-    css = env.get_template("document.css").render(doc=snapshot)
-    return env.get_template(f"{snapshot['kind']}.html").render(doc=snapshot, css=css)
+    css, _path, _uptodate = env.loader.get_source(env, "document.css")   # the designers' stylesheet, as written
+    return env.get_template(f"{snapshot['kind']}.html").render(doc=snapshot, css=Markup(css.replace("</", "<\\/")))
 
 
 def render(processes_dir: Path, jurisdiction: Jurisdiction, snapshot: dict, document_id: int) -> bytes:

@@ -81,7 +81,8 @@ def _issue(ctx: Context, session: Session, inst: ProcessInstance, element_id: st
         if _matches(rule, element_id, answers, open_rows, created, inst, now):
             doc = Document(instance_id=inst.id, human_task_id=task_id, element_id=element_id,
                            jurisdiction=inst.jurisdiction, kind=rule.kind, title=rule.label, rule=index,
-                           issued_at=now, year=now.astimezone(clock.SHANGHAI).year)
+                           series=rule.number_prefix or config.number_prefix, issued_at=now,
+                           year=now.astimezone(clock.SHANGHAI).year)
             session.add(doc)
             issued.append(doc)
     return issued
@@ -89,14 +90,14 @@ def _issue(ctx: Context, session: Session, inst: ProcessInstance, element_id: st
 
 # --- 2. numbering and the snapshot -----------------------------------------------------------------
 
-def next_number(session: Session, jurisdiction: str, year: int) -> int:
-    """The next number of the jurisdiction's year, in one statement: INSERT … ON CONFLICT DO UPDATE
+def next_number(session: Session, jurisdiction: str, series: str, year: int) -> int:
+    """The next number of the series in the jurisdiction's year, in one statement: INSERT … ON CONFLICT DO UPDATE
     … RETURNING. Concurrent callers serialize on the counter's row; a rolled-back caller gives its
     number back (no gap)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = DocumentCounter.__table__
-    stmt = dialect.insert(table).values(jurisdiction=jurisdiction, year=year, last_number=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.jurisdiction, table.c.year],
+    stmt = dialect.insert(table).values(jurisdiction=jurisdiction, series=series, year=year, last_number=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.jurisdiction, table.c.series, table.c.year],
                                       set_={"last_number": table.c.last_number + 1}).returning(table.c.last_number)
     return session.execute(stmt).scalar_one()
 
@@ -122,9 +123,8 @@ def number_pending(ctx: Context, instance_id: int | None = None, now: datetime |
 
 def _number(ctx: Context, session: Session, doc: Document) -> None:
     jurisdiction = ctx.registry.get(doc.jurisdiction)
-    config = jurisdiction.documents
-    doc.sequence = next_number(session, doc.jurisdiction, doc.year)
-    doc.number = format_number(config.number_prefix if config else doc.jurisdiction, doc.year, doc.sequence)
+    doc.sequence = next_number(session, doc.jurisdiction, doc.series, doc.year)
+    doc.number = format_number(doc.series, doc.year, doc.sequence)
     doc.snapshot = snapshot_of(ctx, session, jurisdiction, doc)
     audit(session, "document_issued", instance_id=doc.instance_id, element_id=doc.element_id,
           human_task_id=doc.human_task_id,
@@ -150,13 +150,13 @@ def _choice(prop: dict, value) -> str:
     return str(names.get(value, value))
 
 
-def _particulars(props: dict, answers: dict) -> list[dict]:
+def _particulars(props: dict, answers: dict, omit=()) -> list[dict]:
     """What the deciding task recorded beyond its decision (批复投资, 批复文号 …): text, number and
     choice fields of its form, in the form's order (attestation ticks and attachments left out)."""
     found = []
     for key, prop in props.items():
         value = answers.get(key)
-        if key in _SKIPPED_FIELDS or prop.get("x-widget") == "attachment" or value in (None, "", []):
+        if key in _SKIPPED_FIELDS or key in omit or prop.get("x-widget") == "attachment" or value in (None, "", []):
             continue
         if isinstance(value, bool) or isinstance(value, (dict, list)):
             continue
@@ -208,7 +208,7 @@ def snapshot_of(ctx: Context, session: Session, jurisdiction: Jurisdiction, doc:
                     "type": PROJECT_TYPES.get(facts.get("project_type"), facts.get("project_type") or ""),
                     "total_investment": _wan(facts.get("total_investment")), "plan_year": facts.get("plan_year")},
         "decision": decided,
-        "particulars": _particulars(_field_labels(forms, task.form), task.data or {}) if task else [],
+        "particulars": _particulars(_field_labels(forms, task.form), task.data or {}, rule.omit) if task else [],
         "opinions": _opinions(session, forms, doc, rule) if doc.kind in ("correction", "joint_opinions") else [],
     }
 

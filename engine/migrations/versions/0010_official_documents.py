@@ -1,5 +1,5 @@
 """official documents: the documents a step issues (受理通知书, 不予受理通知书, 补正通知, 联合审查意见汇总,
-批复), numbered per jurisdiction and year (document_counters), with the frozen snapshot and the PDF.
+批复), numbered per jurisdiction, series (the number's prefix) and year (document_counters), with the frozen snapshot and the PDF.
 
 Revision ID: 0010_documents
 Revises: 0007
@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('element_id', sa.String(length=120), nullable=False),
         sa.Column('rule', sa.Integer(), nullable=False),
         sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('series', sa.String(length=40), nullable=False),
         sa.Column('year', sa.Integer(), nullable=False),
         sa.Column('sequence', sa.Integer(), nullable=True),
         sa.Column('number', sa.String(length=100), nullable=True),
@@ -37,15 +38,16 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['human_task_id'], ['human_tasks.id'], ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('jurisdiction', 'year', 'sequence', name='uq_documents_number'),
+        sa.UniqueConstraint('jurisdiction', 'series', 'year', 'sequence', name='uq_documents_number'),
     )
     op.create_index('ix_documents_instance_id', 'documents', ['instance_id'], unique=False)
     op.create_table(
         'document_counters',
         sa.Column('jurisdiction', sa.String(length=32), nullable=False),
+        sa.Column('series', sa.String(length=40), nullable=False),
         sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('last_number', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('jurisdiction', 'year'),
+        sa.PrimaryKeyConstraint('jurisdiction', 'series', 'year'),
     )
 
 

@@ -217,3 +217,38 @@ def test_a_plain_completion_sends_nothing_for_documents_and_an_issuing_one_only_
     _, unconfigured = _review_round(people, ctx, other)
     assert len(step) == len(unconfigured.transactions()[0]) + 1
     assert len(unconfigured.transactions()) == len(issuing.transactions()) - 1
+
+
+def test_a_misspelt_documents_json_is_refused_naming_the_file_and_the_key(tmp_path):
+    import json
+    import shutil
+
+    from engine.registry import JurisdictionConfigError, load_jurisdiction
+    shutil.copytree("processes/yeji", tmp_path / "processes" / "yeji")
+    shutil.copytree("bpmn_diagrams/yeji", tmp_path / "bpmn" / "yeji")
+    (tmp_path / "processes" / "yeji" / "documents.json").write_text(json.dumps({
+        "issuer": "六安市叶集区数据资源管理局", "number_prefix": "叶数管",
+        "documents": [{"kind": "acceptance", "elment": ["Declare"], "article": "第六条"},
+                      {"kind": "permit", "element": ["NoSuchTask"], "article": "第九十九条"}]}), encoding="utf-8")
+    with pytest.raises(JurisdictionConfigError) as refused:
+        load_jurisdiction(tmp_path / "processes" / "yeji", tmp_path / "bpmn")
+    problems = refused.value.detail
+    assert "documents.json: documents[0].elment: 未知的键（是否应为 element？）" in problems
+    assert "documents[0].element: 缺少必填项" in problems
+    assert "documents[1].kind: 应为 acceptance、non_acceptance、correction、joint_opinions、approval 之一" in problems
+
+
+def test_an_element_or_article_the_city_does_not_have_is_refused(tmp_path):
+    import json
+    import shutil
+
+    from engine.registry import JurisdictionConfigError, load_jurisdiction
+    shutil.copytree("processes/yeji", tmp_path / "processes" / "yeji")
+    shutil.copytree("bpmn_diagrams/yeji", tmp_path / "bpmn" / "yeji")
+    (tmp_path / "processes" / "yeji" / "documents.json").write_text(json.dumps({
+        "issuer": "六安市叶集区数据资源管理局", "number_prefix": "叶数管",
+        "documents": [{"kind": "approval", "element": ["NoSuchTask"], "article": "第九十九条"}]}), encoding="utf-8")
+    with pytest.raises(JurisdictionConfigError) as refused:
+        load_jurisdiction(tmp_path / "processes" / "yeji", tmp_path / "bpmn")
+    assert any("documents[0].element[0]: yeji 的流程图中没有元素 NoSuchTask" in p for p in refused.value.detail.splitlines())
+    assert any("documents[0].article: citations.json 中没有 第九十九条" in p for p in refused.value.detail.splitlines())

@@ -169,7 +169,7 @@ def _more_paths() -> dict:
             "项目印发的公文（PDF）：项目可见者均可下载（其他人 403/404，并记入审计）",
             {"200": {"description": "公文 PDF", "content": {"application/pdf": {
                 "schema": {"type": "string", "contentMediaType": "application/pdf"}}}},
-             **_errors(401, 403, 404)},
+             **_errors(401, 403, 404, 409)},
             params=[_path_id("document_id", "integer")])},
         "/api/v1/notifications": {"get": _op(
             "我的消息通知（逾期提醒等）",

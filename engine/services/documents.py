@@ -19,13 +19,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, undefer
 
 from engine import clock, policy, queries
 from engine.clocks import local_iso
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import Conflict, NotFound, PermissionDenied
 from engine.models import Document, DocumentCounter, HumanTask, ProcessInstance, User
 from engine.registry import DOCUMENT_KINDS, DocumentRule, Jurisdiction
 from engine.services import document_pdf
@@ -244,7 +244,7 @@ def pdf_for(ctx: Context, user_id: int, document_id: int) -> tuple[dict, bytes]:
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         doc = session.get(Document, document_id)
-        if doc is None or user is None or (doc.jurisdiction != user.jurisdiction and not policy.is_admin(user)):
+        if doc is None or user is None or doc.jurisdiction != user.jurisdiction:
             raise NotFound(f"公文不存在：{document_id}")
         inst = session.get(ProcessInstance, doc.instance_id)
         if not _may_view(ctx, session, user, inst):
@@ -255,10 +255,17 @@ def pdf_for(ctx: Context, user_id: int, document_id: int) -> tuple[dict, bytes]:
     with ctx.db.transaction() as session:
         doc = session.scalars(select(Document).where(Document.id == document_id)
                               .options(undefer(Document.pdf), undefer(Document.snapshot))).one()
-        if doc.pdf is None:
-            jurisdiction = ctx.registry.get(doc.jurisdiction)
-            doc.pdf = document_pdf.render(ctx.registry.processes_dir, jurisdiction, doc.snapshot, doc.id)
-            doc.pdf_sha256 = hashlib.sha256(doc.pdf).hexdigest()
+        if doc.snapshot is None:    # being numbered by another transaction this very moment
+            raise Conflict(f"公文“{doc.title}”正在编号，请稍后再试")
         info = {"id": doc.id, "title": doc.title, "number": doc.number, "sha256": doc.pdf_sha256,
                 "filename": f"{doc.number}{doc.title}.pdf"}
-        return info, doc.pdf
+        content, snapshot, jurisdiction = doc.pdf, doc.snapshot, doc.jurisdiction
+    if content is None:
+        # made outside any transaction (no lock held while WeasyPrint lays it out), then kept; two first
+        # requests at once make the same bytes, and the first to store them wins
+        content = document_pdf.render(ctx.registry.processes_dir, ctx.registry.get(jurisdiction), snapshot, document_id)
+        info["sha256"] = hashlib.sha256(content).hexdigest()
+        with ctx.db.transaction() as session:
+            session.execute(update(Document).where(Document.id == document_id, Document.pdf.is_(None))
+                            .values(pdf=content, pdf_sha256=info["sha256"]))
+    return info, content

@@ -250,5 +250,6 @@ def test_an_element_or_article_the_city_does_not_have_is_refused(tmp_path):
         "documents": [{"kind": "approval", "element": ["NoSuchTask"], "article": "第九十九条"}]}), encoding="utf-8")
     with pytest.raises(JurisdictionConfigError) as refused:
         load_jurisdiction(tmp_path / "processes" / "yeji", tmp_path / "bpmn")
-    assert any("documents[0].element[0]: yeji 的流程图中没有元素 NoSuchTask" in p for p in refused.value.detail.splitlines())
-    assert any("documents[0].article: citations.json 中没有 第九十九条" in p for p in refused.value.detail.splitlines())
+    problems = refused.value.detail.splitlines()
+    assert any("documents[0].element[0]: yeji 的流程图中没有元素 NoSuchTask" in p for p in problems)
+    assert any("documents[0].article: citations.json 中没有 第九十九条" in p for p in problems)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -305,6 +306,45 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     uploaded_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Document(Base):
+    """An official document a step issued (受理通知书, 补正通知, 批复 …; engine/services/documents.py). The
+    step adds the row (number and snapshot still empty); the issuance right after its commit gives it
+    the next number of its jurisdiction and year and freezes what it says (`snapshot`); the PDF is made
+    from the snapshot when first asked for and kept (`pdf`)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("jurisdiction", "series", "year", "sequence", name="uq_documents_number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="SET NULL"))
+    jurisdiction: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(120))  # the task completed or the timer fired
+    rule: Mapped[int] = mapped_column(Integer)          # the index of its rule in documents.json
+    issued_at: Mapped[datetime]
+    series: Mapped[str] = mapped_column(String(40))     # the number's prefix (叶数管): one sequence per series
+    year: Mapped[int] = mapped_column(Integer)          # the year of the number (Asia/Shanghai)
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(100))
+    snapshot: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class DocumentCounter(Base):
+    """The last number given in a series (叶数管) of a jurisdiction's year (one upsert takes the next: race-free)."""
+
+    __tablename__ = "document_counters"
+
+    jurisdiction: Mapped[str] = mapped_column(String(32), primary_key=True)
+    series: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class Notification(Base):

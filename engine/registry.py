@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -67,6 +67,46 @@ class ProcessDef:
         return (self.diagrams_dir or Path(".")) / self.file
 
 
+# The official documents a procedure may issue (CONTRACT.md, "Documents a procedure issues").
+DOCUMENT_KINDS = {
+    "acceptance": "受理通知书", "non_acceptance": "不予受理通知书", "correction": "补正（退回修改）通知",
+    "joint_opinions": "联合审查意见汇总", "approval": "批复",
+}
+
+
+@dataclass(frozen=True)
+class DocumentRule:
+    """Which step issues a document: a step that completes a task of one of `elements` (with one of
+    `decisions`, when given) and, when given, reaches `reached` (a task of that element made ready by
+    the step), ends the project with `outcome`, or completes the last open task of `elements`
+    (`round_complete`: the whole joint review has answered)."""
+
+    kind: str
+    elements: tuple[str, ...]
+    article: str
+    decisions: tuple[str, ...] = ()
+    reached: str | None = None
+    outcome: str | None = None
+    round_complete: bool = False
+    title: str | None = None        # the document's title (default: the kind's)
+    issuer: str | None = None       # the issuing bureau (default: the jurisdiction's)
+    opinions: tuple[str, ...] = ()  # the opinion tasks a correction or summary quotes (default: `elements`)
+    number_prefix: str | None = None  # a series of its own (叶发改 for the 发改委's 批复; default: the jurisdiction's)
+    omit: tuple[str, ...] = ()      # fields of the deciding task's form not to print (a number typed by hand …)
+
+    @property
+    def label(self) -> str:
+        return self.title or DOCUMENT_KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class DocumentRules:
+    issuer: str                     # 发文机关 printed in the header
+    number_prefix: str              # 叶数管 → 叶数管〔2026〕12号
+    rules: tuple[DocumentRule, ...]
+    templates: Path | None = None   # processes/<key>/documents/: this city's own templates
+
+
 @dataclass(frozen=True)
 class Jurisdiction:
     key: str
@@ -81,6 +121,7 @@ class Jurisdiction:
     schedules: tuple[dict, ...] = ()
     folder: Path | None = None
     diagrams_dir: Path | None = None
+    documents: DocumentRules | None = None     # processes/<key>/documents.json (engine/services/documents.py)
 
     def outcome_label(self, code: str | None) -> str | None:
         if code is None:
@@ -169,6 +210,12 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
                  "for_each": ("text", False), "start_as": ("text", False), "facts": ("object", False),
                  "instances": ("instances", False)},
     "instances": {"process": ("text", False), "status": ("text", False)},
+    "documents": {"issuer": ("text", True), "number_prefix": ("text", True), "documents": ("document_rules", True)},
+    "document_rule": {"kind": ("document_kind", True), "element": ("text_list", True), "article": ("text", True),
+                      "decision": ("text_list", False), "reached": ("text", False), "outcome": ("key", False),
+                      "round_complete": ("bool", False), "title": ("text", False), "issuer": ("text", False),
+                      "opinions": ("text_list", False), "number_prefix": ("text", False),
+                      "omit": ("text_list", False)},
 }
 _PARENTS = ("required", "ended", "optional")
 
@@ -220,16 +267,24 @@ class _Reader:
         elif kind == "object":
             if not isinstance(value, dict):
                 self.fail(path, "应为对象")
+        elif kind == "document_kind":
+            if value not in DOCUMENT_KINDS:
+                self.fail(path, f"应为 {'、'.join(DOCUMENT_KINDS)} 之一")
         else:
             self.collection(kind, value, path)
 
     def collection(self, kind: str, value, path: str) -> None:
-        if kind in ("schedules", "role_list"):
+        if kind in ("schedules", "role_list", "text_list", "document_rules"):
             if not isinstance(value, list):
                 self.fail(path, "应为列表")
                 return
+            if not value and kind in ("text_list", "document_rules"):
+                self.fail(path, "应为非空列表")
+                return
+            item_kind = {"schedules": "schedule", "role_list": "key", "text_list": "text",
+                         "document_rules": "document_rule"}[kind]
             for i, item in enumerate(value):
-                self.value("schedule" if kind == "schedules" else "key", item, f"{path}[{i}]")
+                self.value(item_kind, item, f"{path}[{i}]")
             return
         if not isinstance(value, dict):
             self.fail(path, "应为对象")
@@ -318,9 +373,54 @@ def load_jurisdiction(folder: Path, diagrams_root: Path) -> Jurisdiction:
     if citations is not None and not (isinstance(citations, dict)
                                       and all(isinstance(v, str) for v in citations.values())):
         problems.append(f"{folder / 'citations.json'}: 应为「条款: 原文」的对象")
+    documents = _load_documents(folder, citations or {}, diagrams_root / folder.name, problems)
     if problems:
         raise JurisdictionConfigError("\n".join(problems), problems=problems)
-    return _build(raw, citations or {}, folder, diagrams_root / folder.name)
+    return replace(_build(raw, citations or {}, folder, diagrams_root / folder.name), documents=documents)
+
+
+def _cross_check_documents(reader: _Reader, raw: dict, citations: dict, diagrams_dir: Path) -> None:
+    """Each element a BPMN element of the city's diagrams, each article a key of citations.json."""
+    ids = set()
+    for bpmn in sorted(diagrams_dir.glob("*.bpmn")):
+        ids |= set(re.findall(r'\sid="([^"]+)"', bpmn.read_text(encoding="utf-8")))
+    for i, rule in enumerate(raw["documents"]):
+        named = [(f"{key}[{j}]", e) for key in ("element", "opinions") for j, e in enumerate(rule.get(key) or [])]
+        if rule.get("reached"):
+            named.append(("reached", rule["reached"]))
+        for where, element in named:
+            if element not in ids:
+                reader.fail(f"documents[{i}].{where}", f"{diagrams_dir.name} 的流程图中没有元素 {element}")
+        for article in [a.strip() for a in rule["article"].replace("，", ",").split(",")]:
+            if article not in citations:
+                reader.fail(f"documents[{i}].article", f"citations.json 中没有 {article}")
+
+
+def _load_documents(folder: Path, citations: dict, diagrams_dir: Path, problems: list[str]) -> DocumentRules | None:
+    """processes/<key>/documents.json (optional): which steps issue which official document. Each
+    element must be a BPMN element of the city's diagrams and each article a key of citations.json."""
+    file = folder / "documents.json"
+    if not file.exists():
+        return None
+    raw = _read_json(file, problems)
+    if raw is None:
+        return None
+    reader = _Reader(str(file))
+    reader.check("documents", raw, "")
+    if not reader.problems:
+        _cross_check_documents(reader, raw, citations, diagrams_dir)
+    problems += reader.problems
+    if reader.problems:
+        return None
+    rules = tuple(DocumentRule(kind=r["kind"], elements=tuple(r["element"]), article=r["article"],
+                               decisions=tuple(r.get("decision") or ()), reached=r.get("reached"),
+                               outcome=r.get("outcome"), round_complete=bool(r.get("round_complete", False)),
+                               title=r.get("title"), issuer=r.get("issuer"), opinions=tuple(r.get("opinions") or ()),
+                               number_prefix=r.get("number_prefix"), omit=tuple(r.get("omit") or ()))
+                  for r in raw["documents"])
+    templates = folder / "documents"
+    return DocumentRules(issuer=raw["issuer"], number_prefix=raw["number_prefix"], rules=rules,
+                         templates=templates if templates.is_dir() else None)
 
 
 def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Jurisdiction:

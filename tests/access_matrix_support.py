@@ -18,6 +18,7 @@ from engine import clock
 from engine.config import ROOT
 from engine.models import Attachment as AttachmentRow
 from engine.models import CalendarYear, HumanTask, Incident, Notification, ProcessInstance, ProcessVersion, Timer, User
+from engine.models import Document as DocumentRow
 from engine.services import attachments, designer, runtime, users
 from engine.services.timers import tick
 from tests.conftest import at
@@ -92,6 +93,12 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class OfficialDocument:
+    id: int
+    instance: int
+
+
+@dataclass(frozen=True)
 class Fault:
     """A failed step (kind `step`) or a timer (kind `timer`); `open` ones a retry would run."""
 
@@ -133,6 +140,7 @@ class World:
     instances: dict[int, Instance] = field(default_factory=dict)
     tasks: dict[int, Task] = field(default_factory=dict)
     attachments: dict[int, Attachment] = field(default_factory=dict)
+    documents: dict[int, OfficialDocument] = field(default_factory=dict)   # 受理通知书 … (services/documents.py)
     faults: list[Fault] = field(default_factory=list)
     processes: dict[str, str] = field(default_factory=dict)        # key: city
     versions: list[Version] = field(default_factory=list)
@@ -270,6 +278,8 @@ def _read_back(ctx, world: World, started: dict[int, str]) -> None:
             world.versions.append(Version(row.process_key, row.version, city))
             world.files += [File(row.process_key, row.version, name, city) for name in sorted(row.files)
                             if name.endswith(".bpmn")]
+        for row in session.scalars(select(DocumentRow)):
+            world.documents[row.id] = OfficialDocument(row.id, row.instance_id)
         for row in session.scalars(select(AttachmentRow)):
             tag = row.filename.rsplit(".", 1)[0]
             world.attachments[row.id] = Attachment(row.id, row.instance_id, row.filename,

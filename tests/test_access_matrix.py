@@ -38,7 +38,7 @@ SIDE_STARTERS = {"yeji.change_request": {"applicant"},
                  "yeji.rectification": {"data_bureau", "ndrc", "finance", "audit", "crypto", "cac",
                                         "procurement_office"}}
 BAD_NOTICE = "这不是一份节假日安排通知"
-FULLY_ENUMERATED = {None, "instance", "task", "attachment"}     # every persona tries every one of these
+FULLY_ENUMERATED = {None, "instance", "task", "attachment", "document"}     # every persona tries every one of these
 TOKEN_OWNERS = ("alice", "bob", "dora", "mona", "ada", "amy", "hmona")  # whose second token the others try
 
 
@@ -139,6 +139,10 @@ def act_task(w: World, p: Persona, task) -> str:
 
 def view_attachment(w: World, p: Persona, att) -> str:
     return view_instance(w, p, w.instances[att.instance])
+
+
+def view_document(w: World, p: Persona, doc) -> str:
+    return view_instance(w, p, w.instances[doc.instance])
 
 
 def manage(w: World, p: Persona, obj) -> str:
@@ -255,6 +259,7 @@ ROUTES: dict[str, list[Probe]] = {
         *[P("POST", start_side(key), "instance", body=_side_start(key)) for key in SIDE_STARTERS]],
     "api.list_instances": [P("GET", signed_in)],
     "api.get_instance": [P("GET", view_instance, "instance")],
+    "api.get_document": [P("GET", view_document, "document")],
     "api.terminate_instance": [P("POST", manage, "instance", body=_json({"reason": ""}))],
     "api.suspend_instance": [P("POST", manage, "instance", body=_json({"reason": ""}))],
     "api.resume_instance": [P("POST", manage, "instance", body=_json({"reason": ""}))],
@@ -302,6 +307,7 @@ ROUTES: dict[str, list[Probe]] = {
     "tasks.show": [P("GET", view_task, "task")],
     "tasks.submit": [P("POST", act_task, "task", body=_form({}))],
     "attachments.download": [P("GET", view_attachment, "attachment")],
+    "documents.download": [P("GET", view_document, "document")],
     "manage.index": [P("GET", staff)],
     "manage.overrides": [P("GET", staff)],
     "admin_pages.calendar": [P("GET", staff)],
@@ -351,6 +357,8 @@ def targets(w: World) -> dict[str | None, list[Target]]:
         "task": [Target({"task_id": t.id}, t) for t in w.tasks.values()] + _guesses("task_id", w.tasks),
         "attachment": [Target({"attachment_id": a.id}, a) for a in w.attachments.values()]
         + _guesses("attachment_id", w.attachments),
+        "document": [Target({"document_id": d.id}, d) for d in w.documents.values()]
+        + _guesses("document_id", w.documents),
         "timer": [Target({"timer_id": f.id}, f) for f in _faults(w, ("timer",))]
         + _guesses("timer_id", [f.id for f in _faults(w, ("timer",))]),
         "fault": [Target({"kind": f.kind, "incident_id": f.id}, f) for f in w.faults]

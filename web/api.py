@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from engine.errors import AuthenticationError, NotFound, ValidationFailed
 from engine.models import ProcessVersion, User
 from engine.services import attachments as attachment_service
 from engine.services import deploy as deploy_service
-from engine.services import orders, runtime, users, views
+from engine.services import documents, orders, runtime, users, views
 from web import errors, params, schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -257,3 +258,19 @@ def upload_attachment(task_id: int):
     info = attachment_service.store(ctx(), g.user_id, task_id, field, upload.filename, upload.stream)
     body = {"id": info["id"], "name": info["filename"], "size": info["size"], "sha256": info["sha256"]}
     return reply(schemas.AttachmentUploadResponse(), body, 201, {"Location": f"/attachments/{info['id']}"})
+
+
+@bp.get("/documents/<int:document_id>")
+@authenticated
+def get_document(document_id: int):
+    """An official document of a project (受理通知书, 补正通知, 批复 …) as PDF, to whoever may see the project."""
+    return pdf_response(*documents.pdf_for(ctx(), g.user_id, document_id))
+
+
+def pdf_response(info: dict, content: bytes):
+    response = current_app.response_class(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(info['filename'])}"
+    response.headers["ETag"] = f'"{info["sha256"]}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -165,6 +165,12 @@ def _more_paths() -> dict:
             {"200": {"description": "BPMN 2.0 XML", "content": {"application/xml": {"schema": {"type": "string"}}}},
              **_errors(401, 404)},
             params=[_path_id("key", "string"), _query("version", "integer", "版本，默认最新")])},
+        "/api/v1/documents/{document_id}": {"get": _op(
+            "项目印发的公文（PDF）：项目可见者均可下载（其他人 403/404，并记入审计）",
+            {"200": {"description": "公文 PDF", "content": {"application/pdf": {
+                "schema": {"type": "string", "contentMediaType": "application/pdf"}}}},
+             **_errors(401, 403, 404, 409)},
+            params=[_path_id("document_id", "integer")])},
         "/api/v1/notifications": {"get": _op(
             "我的消息通知（逾期提醒等）",
             {**_json("Notification", "消息，最新在前", array=True, headers={

@@ -251,6 +251,17 @@ class SuspensionSchema(Schema):
     by_process_name = _req(fields.String, allow_none=True)
 
 
+class DocumentSummarySchema(Schema):
+    id = _req(fields.Integer)
+    kind = _req(fields.String, metadata={"enum": ["acceptance", "non_acceptance", "correction", "joint_opinions",
+                                                  "approval"],
+                                         "description": "受理通知书、不予受理通知书、补正通知、联合审查意见汇总、批复"})
+    title = _req(fields.String)
+    number = _req(fields.String, allow_none=True, metadata={"description": "文号（如 叶数管〔2026〕12号）；"
+                                                                            "刚印发、尚未编号时为 null"})
+    created_at = _req(fields.String, metadata=DATE_TIME)
+
+
 class InstanceSchema(Schema):
     id = _req(fields.Integer)
     process = _req(fields.String)
@@ -279,6 +290,8 @@ class InstanceSchema(Schema):
     overrides = _req(fields.List, fields.Nested(OverrideSchema),
                      metadata={"description": "说明理由后不采纳的审查意见"})
     facts = _req(fields.List, fields.Nested(ConfirmedFactSchema), metadata={"description": "申报事实与核实结果"})
+    documents = _req(fields.List, fields.Nested(DocumentSummarySchema),
+                     metadata={"description": "本项目印发的公文（GET /documents/{id} 取 PDF）"})
 
 
 class InstanceSummarySchema(Schema):

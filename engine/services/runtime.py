@@ -16,7 +16,16 @@ from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.registry import Jurisdiction, ProcessDef
 from engine.sandbox import StepFailed
-from engine.services import attachments, calendar_admin, confirmed_facts, opinions, orders, users, views
+from engine.services import (
+    attachments,
+    calendar_admin,
+    confirmed_facts,
+    documents,
+    opinions,
+    orders,
+    users,
+    views,
+)
 from engine.services.audit import holds_lock
 from engine.services.context import Context
 from engine.services.deploy import latest_version
@@ -224,7 +233,12 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
                          had_timers=had_timers)
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
-        return views.instance_state(ctx, inst, synced, now)
+        # official documents the step issues: rows in the commit's flush, numbered after it (services/documents.py)
+        issued = documents.issue(ctx, session, inst, row, answers, rows.values(), synced.created, now)
+        state = views.instance_state(ctx, inst, synced, now)
+    if issued:
+        documents.number_pending(ctx, state["id"], now)
+    return state
 
 
 def _lock_instance_of_task(session: Session, task_id: int) -> tuple[ProcessInstance, tuple] | None:

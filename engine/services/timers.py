@@ -25,7 +25,7 @@ from engine import workflow as wfx
 from engine.clocks import local_iso
 from engine.errors import Conflict, GovflowError, NotFound
 from engine.models import HumanTask, ProcessInstance, Timer
-from engine.services import attachments, calendar_admin, notifications, schedules
+from engine.services import attachments, calendar_admin, documents, notifications, schedules
 from engine.services.context import Context
 from engine.services.fired import Fired
 from engine.services.projection import audit, persist
@@ -142,7 +142,9 @@ def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[T
             audit(session, "timer_fired", instance_id=inst.id, element_id=row.element_id,
                   data={"timer_id": row.id, "title": row.title, "run_at": row.run_at, "worker": worker}, at=now)
             result.append(Fired("timer", inst.id, row.element_id, row.title))
-    persist(ctx, session, inst, version, workflow, now)
+    synced = persist(ctx, session, inst, version, workflow, now)
+    # documents a firing issues (叶集 第七条 受理), numbered at the end of the tick
+    documents.issue_on_timers(ctx, session, inst, [f.element_id for f in result], synced.created, now)
     return result
 
 
@@ -210,6 +212,7 @@ def tick(ctx: Context, now: datetime | None = None) -> list[Fired]:
     fired.extend(flag_overdue(ctx, now))
     notifications.deliver_emails(ctx, now)
     attachments.clean_orphans(ctx, now)
+    documents.number_pending(ctx, None, now)    # any a crash left unnumbered after its step
     return fired
 
 

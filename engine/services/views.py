@@ -9,7 +9,7 @@ from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
-from engine.services import confirmed_facts, opinions, orders
+from engine.services import confirmed_facts, documents, opinions, orders
 from engine.services.context import Context
 
 
@@ -131,6 +131,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
         "waiting": [_waiting(t) for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
         "overrides": opinions.overrides_of(session, inst.id),
+        "documents": documents.listing(session, inst.id),
         "facts": confirmed_facts.facts_view(ctx, session, inst, queries.history_of(session, inst.id)),
     }
 

@@ -125,7 +125,8 @@ def test_the_share_comes_from_the_environment_unless_the_jurisdiction_sets_its_o
     tick(ctx, at("2026-01-09 15:01"))
     assert abs((review_task(ctx, iid).warn_at - at("2026-01-16 19:30")).total_seconds()) < 2
     yeji = ctx.registry.get("yeji")
-    monkeypatch.setitem(ctx.registry.jurisdictions(), "yeji", dataclasses.replace(yeji, notices={"due_soon_percent": 90}))
+    monkeypatch.setitem(ctx.registry.jurisdictions(), "yeji",
+                        dataclasses.replace(yeji, notices={"due_soon_percent": 90}))
     assert notices.due_soon_percent(ctx, "yeji") == 90
 
 
@@ -179,7 +180,8 @@ def test_a_return_and_a_second_return_each_tell_the_applicant_once_with_the_revi
     tick(ctx, at("2026-10-28 10:01"))
     tick(ctx, at("2026-10-28 10:02"))
     returns = rows(ctx, people.alice, "task_returned")
-    assert [("请补充密码应用方案" in n.body, "投资估算偏高" in n.body) for n in returns] == [(True, False), (False, True)]
+    assert [("请补充密码应用方案" in n.body, "投资估算偏高" in n.body) for n in returns] == [
+        (True, False), (False, True)]
     assert len(rows(ctx, people.alice, "task_arrived")) == 2      # two 修改申报材料 (申报 was done before a tick)
     assert kinds(ctx, people.bob) == []
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine import clock, policy
 from engine.clocks import local_iso
 from engine.config import env_bool, env_int
+from engine.errors import NotFound
 from engine.models import HumanTask, NoticePreference, Notification, User, UserRole
 from engine.services.context import Context
 
@@ -120,6 +121,18 @@ def unread_count(session: Session, user_id: int) -> int:
     """The user's unread notices (the page header's figure; an e-mail-only notice is born read)."""
     return session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def mark_one_read(ctx: Context, user_id: int, notice_id: int, now: datetime | None = None) -> bool:
+    """Mark one of the user's notices read (True if it was unread); another's or none: 404."""
+    with ctx.db.transaction() as session:
+        row = session.get(Notification, notice_id)
+        if row is None or row.user_id != user_id:
+            raise NotFound(f"消息不存在：{notice_id}")
+        if row.read_at is not None:
+            return False
+        row.read_at = now or clock.now()
+        return True
 
 
 def mark_read(ctx: Context, user_id: int, ids: list[int] | None = None, now: datetime | None = None) -> int:

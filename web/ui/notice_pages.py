@@ -45,7 +45,7 @@ def notice_list():
 @login_required
 def read_one(notice_id: int):
     """Mark one notice read; with `go`, follow its link (the task, else the project) afterwards."""
-    notifications.mark_read(_ctx(), g.user.id, [notice_id], clock.now())
+    notifications.mark_one_read(_ctx(), g.user.id, notice_id, clock.now())
     target = request.form.get("go", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target, code=303)
@@ -56,7 +56,7 @@ def read_one(notice_id: int):
 @login_required
 def read_all():
     changed = notifications.mark_read(_ctx(), g.user.id, None, clock.now())
-    flash(f"已将 {changed} 条消息标为已读。" if changed else "没有未读消息。", "success")
+    flash(f"已全部标记为已读（{changed} 条）。" if changed else "没有未读消息。", "success")
     return redirect(url_for("notice_pages.notice_list"), code=303)
 
 

@@ -32,6 +32,10 @@ def test_a_reviewer_reads_the_notices_a_manager_and_the_scheduler_sent(browsing,
     manager.get_by_label("催办内容").fill("请于本周五前提出审查意见。")
     manager.get_by_role("button", name="催办", exact=True).click()
     expect(manager.get_by_text("已催办，1 位承办人将收到消息。")).to_be_visible()
+    manager.goto(f"/instances/{iid}")
+    urge_row = manager.locator(".tl-task_urged")
+    expect(urge_row).to_contain_text("催办")
+    expect(urge_row).to_contain_text("请于本周五前提出审查意见。")
 
     page = browsing.sign_in("dora")
     count = page.locator("[data-notices] [data-unread-count]")

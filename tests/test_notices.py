@@ -233,21 +233,26 @@ def test_two_schedulers_ticking_together_write_each_notice_once(monkeypatch, peo
     projects = [people.start("alice" if i % 2 else "bob", KEY, FACTS, now=at("2026-01-09 15:00")) for i in range(24)]
     for iid in projects[:8]:
         people.do("dora", iid, "Review", {"decision": "return", "comment": f"退回{iid}"}, now=at("2026-01-09 16:00"))
-    barrier, failures = threading.Barrier(2), []
+    failures = []
 
-    def scheduler():
-        try:
-            barrier.wait(timeout=10)
-            for _ in range(6):
-                notices.dispatch(ctx, at("2026-01-09 16:01"), batch=3)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            failures.append(exc)
+    def race(when: str) -> None:
+        barrier = threading.Barrier(2)
 
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+        def scheduler():
+            try:
+                barrier.wait(timeout=10)
+                for _ in range(6):
+                    notices.dispatch(ctx, at(when), batch=3)
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=scheduler) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+
+    race("2026-01-09 16:01")
     tick(ctx, at("2026-01-09 16:02"))
     assert failures == []
     with ctx.db.transaction() as session:
@@ -259,6 +264,11 @@ def test_two_schedulers_ticking_together_write_each_notice_once(monkeypatch, peo
     assert len(rows(ctx, people.dora, "task_arrived")) == 16       # the 8 returned were done before any tick
     assert len(rows(ctx, people.alice, "task_returned")) + len(rows(ctx, people.bob, "task_returned")) == 8
     assert len(rows(ctx, people.alice, "instance_outcome")) + len(rows(ctx, people.bob, "instance_outcome")) == 8
+    race("2026-01-22 09:00")                                        # past the 16 open reviews' 80 %
+    tick(ctx, at("2026-01-22 09:01"))
+    assert failures == []
+    assert len(rows(ctx, people.dora, "task_due_soon")) == 16
+    assert len(_events(ctx, "task_due_soon")) == 16
 
 
 # --- 催办 ------------------------------------------------------------------------------------------------

@@ -231,19 +231,31 @@ def _notify_outcome(ctx: Context, session: Session, ev: AuditEvent, now: datetim
 
 def warn_due_soon(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> int | None:
     """One batch of open tasks past their `warn_at` and not warned yet: 预警 to their holders (a task
-    already overdue is only marked: its 督办 notice says more). None when there was nothing."""
+    already overdue is only marked: its 督办 notice says more). Each task's instance row is locked
+    first (SKIP LOCKED: an instance a step holds waits for the next tick), as every path that writes
+    an instance's audit rows does, so a scheduler and a completion never deadlock. None when there
+    was nothing to take."""
     with ctx.db.transaction() as session:
-        rows = list(session.scalars(
-            select(HumanTask).where(HumanTask.warned_at.is_(None), HumanTask.warn_at.is_not(None),
-                                    HumanTask.warn_at <= now).order_by(HumanTask.warn_at, HumanTask.id).limit(batch)
-            .with_for_update(of=HumanTask, skip_locked=True).options(lazyload(HumanTask.completed_by))))
-        if not rows:
+        candidates = session.execute(
+            select(HumanTask.id, HumanTask.instance_id)
+            .where(HumanTask.warned_at.is_(None), HumanTask.warn_at.is_not(None), HumanTask.warn_at <= now)
+            .order_by(HumanTask.warn_at, HumanTask.id).limit(batch)).all()
+        if not candidates:
             return None
-        written = 0
-        for row in rows:
-            done = session.execute(update(HumanTask).where(HumanTask.id == row.id, HumanTask.warned_at.is_(None))
+        free = set(session.scalars(select(ProcessInstance.id)
+                                   .where(ProcessInstance.id.in_({c.instance_id for c in candidates}))
+                                   .with_for_update(skip_locked=True)))
+        taken = written = 0
+        for task_id, instance_id in candidates:
+            if instance_id not in free:
+                continue
+            done = session.execute(update(HumanTask).where(HumanTask.id == task_id, HumanTask.warned_at.is_(None))
                                    .values(warned_at=now), execution_options={"synchronize_session": False})
-            if done.rowcount != 1 or row.state != "ready" or row.due_at is None or row.due_at <= now:
+            if done.rowcount != 1:
+                continue
+            taken += 1
+            row = session.get(HumanTask, task_id)
+            if row.state != "ready" or row.due_at is None or row.due_at <= now:
                 continue
             percent = due_soon_percent(ctx, row.jurisdiction)
             audit(session, "task_due_soon", instance_id=row.instance_id, element_id=row.element_id,
@@ -254,7 +266,7 @@ def warn_due_soon(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> int |
             written += notifications.notify(session, _holders(ctx, session, row), kind="task_due_soon",
                                             title=f"即将到期：{row.title}", body=body, now=now,
                                             instance_id=row.instance_id, human_task_id=row.id)
-        return written
+        return written if taken else None
 
 
 # --- 催办 ---------------------------------------------------------------------------------------------
@@ -305,7 +317,7 @@ def set_preferences(ctx: Context, user_id: int, items: list, now: datetime | Non
         raise ValidationFailed("请至少提供一项通知设置", errors={"preferences": "应为非空列表"})
     chosen: dict[str, tuple[bool, bool]] = {}
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or item.get("kind") not in KINDS:
+        if not isinstance(item, dict) or not isinstance(item.get("kind"), str) or item["kind"] not in KINDS:
             raise ValidationFailed(f"第 {i + 1} 项的通知类别无效", errors={f"preferences[{i}].kind": "未知的通知类别"})
         if not all(isinstance(item.get(k), bool) for k in ("in_app", "email")):
             raise ValidationFailed(f"第 {i + 1} 项应给出 in_app 与 email（true/false）",

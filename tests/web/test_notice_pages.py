@@ -76,6 +76,10 @@ def test_the_pages_refuse_another_users_notice_and_a_non_manager_urging(sign_in,
     assert "新任务" in page and f'data-notice="{mine.id}"' not in page
     refused = erin.post(f"/notifications/{mine.id}/read", data={"csrf_token": form_token(page)})
     assert refused.status_code == 404 and "消息不存在" in text(refused)
+    [hers] = notices_of(ctx, people.erin)
+    for elsewhere in ("//evil.example/x", "/\\evil.example", "https://evil.example/"):
+        answer = erin.post(f"/notifications/{hers.id}/read", data={"csrf_token": form_token(page), "go": elsewhere})
+        assert answer.status_code == 303 and answer.headers["Location"].startswith("/notifications")
     urged = erin.post(f"/tasks/{_review_of(people, iid)}/urge", data={"message": "快", "csrf_token": form_token(page)})
     assert urged.status_code == 403
     mona = sign_in("mona")

@@ -8,9 +8,10 @@ so each event makes its notices exactly once and completion costs not one statem
 
 * a task row with `announced_at` NULL (every task row a step inserts) → 新任务 to the holders of
   its role (in the applicant unit, for unit roles); the same transaction sets `announced_at` and
-  `warn_at`, the instant the configured share of its clock is used. Rows are claimed with
-  SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite serializes writers), so two schedulers take
-  disjoint rows and a committed row is never taken again.
+  `warn_at`, the instant the configured share of its clock is used. The instance rows and then the
+  task rows are claimed with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite serializes
+  writers) — the order every step locks in, so no deadlock — and two schedulers take disjoint rows;
+  a committed row is never taken again.
 * audit rows past the `notice_cursors` mark → 退回修改 (a `task_completed` with decision `return`)
   and 办理结果 (`instance_ended`, `instance_terminated`) to the applicant. The audit chain's `seq`
   is given under the chain's head lock at commit, so it is the commit order: every row below the mark
@@ -101,12 +102,18 @@ def _fmt(value: datetime) -> str:
     return notifications.local_text(value)
 
 
-def _holders(ctx: Context, session: Session, row: HumanTask) -> list[User]:
-    """The holders of the task's role (in the applicant unit, for unit roles). A claimed task (签收)
-    would narrow this to its holder; until tasks carry an assignee every holder is told."""
+def _holders(ctx: Context, session: Session, row: HumanTask, seen: dict | None = None) -> list[User]:
+    """The holders of the task's role (in the applicant unit, for unit roles), read once per batch
+    (`seen`). A claimed task (签收) would narrow this to its holder; until tasks carry an assignee
+    every holder is told."""
     unit_scoped = row.role_key in ctx.registry.get(row.jurisdiction).unit_roles
-    return notifications.users_with_role(session, row.jurisdiction, [row.role_key],
-                                         row.applicant_unit_id if unit_scoped else None)
+    key = (row.jurisdiction, row.role_key, row.applicant_unit_id if unit_scoped else None)
+    if seen is not None and key in seen:
+        return seen[key]
+    people = notifications.users_with_role(session, key[0], [key[1]], key[2])
+    if seen is not None:
+        seen[key] = people
+    return people
 
 
 def _applicants(ctx: Context, session: Session, inst: ProcessInstance) -> list[User]:
@@ -141,12 +148,22 @@ def announce_arrivals(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> i
     """One batch of task rows not announced yet: 新任务 for those still open, `warn_at` for each.
     Answers the notices written, or None when there was nothing to take."""
     with ctx.db.transaction() as session:
+        candidates = session.execute(select(HumanTask.id, HumanTask.instance_id)
+                                     .where(HumanTask.announced_at.is_(None)).order_by(HumanTask.id).limit(batch)).all()
+        if not candidates:
+            return None
+        # the instance rows first, as every step takes them (a notice's foreign key waits on a row a
+        # timer batch holds FOR UPDATE): an instance held by a step is left for the next tick
+        free = set(session.scalars(select(ProcessInstance.id)
+                                   .where(ProcessInstance.id.in_({c.instance_id for c in candidates}))
+                                   .with_for_update(skip_locked=True)))
+        ids = [c.id for c in candidates if c.instance_id in free]
         rows = list(session.scalars(
-            select(HumanTask).where(HumanTask.announced_at.is_(None)).order_by(HumanTask.id).limit(batch)
-            .with_for_update(of=HumanTask, skip_locked=True).options(lazyload(HumanTask.completed_by))))
+            select(HumanTask).where(HumanTask.id.in_(ids), HumanTask.announced_at.is_(None)).order_by(HumanTask.id)
+            .with_for_update(of=HumanTask, skip_locked=True).options(lazyload(HumanTask.completed_by)))) if ids else []
         if not rows:
             return None
-        written = 0
+        written, seen = 0, {}
         for row in rows:
             row.announced_at = now
             if row.state != "ready":
@@ -157,7 +174,7 @@ def announce_arrivals(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> i
             due = f"，办理期限{_fmt(row.due_at)}" if row.due_at else ""
             body = (f"项目“{row.project_name}”（编号 {row.instance_id}）的“{row.title}”已送达"
                     f"（{_fmt(row.created_at)}）{due}，请及时办理。")
-            written += notifications.notify(session, _holders(ctx, session, row), kind="task_arrived",
+            written += notifications.notify(session, _holders(ctx, session, row, seen), kind="task_arrived",
                                             title=f"新任务：{row.title}", body=body, now=now,
                                             instance_id=row.instance_id, human_task_id=row.id)
         return written

@@ -205,6 +205,11 @@ class HumanTask(Base):
         Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
         Index("ix_human_tasks_done", "completed_by_id", "completed_at",   # the 已办 tab's count
               postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
+        # the scheduler's outbox of 新任务 notices and its 预警 scan (engine/services/notices.py)
+        Index("ix_human_tasks_unannounced", "id", postgresql_where=text("announced_at IS NULL"),
+              sqlite_where=text("announced_at IS NULL")),
+        Index("ix_human_tasks_warn", "warn_at", postgresql_where=text("warned_at IS NULL AND warn_at IS NOT NULL"),
+              sqlite_where=text("warned_at IS NULL AND warn_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -226,6 +231,11 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None]
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     overdue_notified_at: Mapped[datetime | None]
+    # notices (engine/services/notices.py): the 新任务 notice written (NULL: the scheduler's to do),
+    # when the configured share of the clock is used, and the 预警 notice written
+    announced_at: Mapped[datetime | None]
+    warn_at: Mapped[datetime | None]
+    warned_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None]
     data: Mapped[dict | None] = mapped_column(JSON)
@@ -363,6 +373,31 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     read_at: Mapped[datetime | None]
     emailed_at: Mapped[datetime | None]
+    # the channels the user's notice settings chose (engine/services/notices.py): the list, the e-mail
+    in_app: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+
+class NoticeCursor(Base):
+    """How far the scheduler has turned audit rows (returns, outcomes) into notices: the last `seq`."""
+
+    __tablename__ = "notice_cursors"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class NoticePreference(Base):
+    """A user's choice for one kind of notice: in the list and/or by e-mail (absent: both)."""
+
+    __tablename__ = "notice_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(Boolean)
+    email: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]
 
 
 class CalendarYear(Base):

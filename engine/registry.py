@@ -119,6 +119,7 @@ class Jurisdiction:
     outcomes: dict[str, str]
     declaration: dict = field(default_factory=dict)
     schedules: tuple[dict, ...] = ()
+    notices: dict = field(default_factory=dict)   # {"due_soon_percent": 80} (engine/services/notices.py)
     folder: Path | None = None
     diagrams_dir: Path | None = None
     documents: DocumentRules | None = None     # processes/<key>/documents.json (engine/services/documents.py)
@@ -199,7 +200,8 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "jurisdiction": {"key": ("key", True), "name": ("text", True), "document": ("text", True),
                      "roles": ("roles", True), "units": ("units", False), "processes": ("processes", True),
                      "outcomes": ("labels", False), "declaration": ("declaration", False),
-                     "schedules": ("schedules", False)},
+                     "schedules": ("schedules", False), "notices": ("notices", False)},
+    "notices": {"due_soon_percent": ("percent", False)},
     "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
                 "start_form": ("text", False), "parent": ("parent", False), "declaration": ("declaration", False)},
@@ -264,6 +266,9 @@ class _Reader:
         elif kind == "parent":
             if value not in _PARENTS:
                 self.fail(path, f"应为 {'、'.join(_PARENTS)} 之一")
+        elif kind == "percent":
+            if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 99):
+                self.fail(path, "应为 1 至 99 的整数（百分比）")
         elif kind == "object":
             if not isinstance(value, dict):
                 self.fail(path, "应为对象")
@@ -434,7 +439,8 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
     return Jurisdiction(key=raw["key"], name=raw["name"], document=raw["document"], processes=processes,
                         roles=roles, units=raw.get("units", {}), citations=citations,
                         outcomes=raw.get("outcomes", {}), declaration=raw.get("declaration", {}),
-                        schedules=tuple(raw.get("schedules") or ()), folder=folder, diagrams_dir=diagrams_dir)
+                        schedules=tuple(raw.get("schedules") or ()), notices=raw.get("notices") or {},
+                        folder=folder, diagrams_dir=diagrams_dir)
 
 
 class Registry:

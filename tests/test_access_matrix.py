@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from engine.models import Attachment as AttachmentRow
 from engine.models import AuditEvent, CalendarYear, HumanTask, Incident, ProcessInstance, ProcessVersion, Timer, User
-from engine.services import users
+from engine.services import notices, users
 from tests.access_matrix_support import BIG, UNIT_ROLES, Persona, World, build_world
 from tests.web.helpers import PDF, form_token
 
@@ -187,6 +187,10 @@ def own_token(w: World, p: Persona, owner: str) -> str:
     return ALLOW if owner == p.name else DENY
 
 
+def own_notice(w: World, p: Persona, owner: str) -> str:
+    return ALLOW if p.name == owner else DENY
+
+
 def local_calendar(w: World, p: Persona, city: str) -> str:
     return ALLOW if p.admin or (p.manager and p.city == city) else DENY
 
@@ -280,6 +284,9 @@ ROUTES: dict[str, list[Probe]] = {
     "admin.schedule_list": [P("GET", staff)],
     "admin.notification_list": [P("GET", signed_in)],
     "admin.notifications_read": [P("POST", signed_in, body=_foreign_notices, check=_nothing_marked)],
+    "notices.urge": [P("POST", manage, "task", body=_json({"message": ""}))],
+    "notices.preferences": [P("GET", signed_in)],
+    "notices.set_preferences": [P("PUT", signed_in, body=_json({"preferences": []}))],
     "openapi.openapi_json": [P("GET", signed_in, public=True)],
     # the API: designers
     "design_api.versions": [P("GET", design, "process")],
@@ -316,8 +323,13 @@ ROUTES: dict[str, list[Probe]] = {
     "admin_pages.incidents": [P("GET", staff)],
     "admin_pages.retry": [P("POST", manage, "timer", skip_open=True)],
     "admin_pages.retry_incident": [P("POST", manage, "fault", skip_open=True)],
-    "admin_pages.notification_list": [P("GET", signed_in)],
-    "admin_pages.notifications_read": [P("POST", signed_in)],
+    "notice_pages.notice_list": [P("GET", signed_in), P("GET", signed_in, query=lambda w, p, t: {"unread": "1"})],
+    "notice_pages.read_all": [P("POST", signed_in)],
+    "notice_pages.read_one": [P("POST", own_notice, "notice")],
+    "notice_pages.settings": [P("GET", signed_in)],
+    "notice_pages.save_settings": [P("POST", signed_in, body=_form({f"{k}.{c}": "on" for k in notices.KINDS
+                                                                    for c in ("in_app", "email")}))],
+    "notice_pages.urge": [P("POST", manage, "task", body=_form({"message": ""}))],
     "design.library": [P("GET", designs_somewhere),
                        P("GET", design_city, "city", query=lambda w, p, t: {"jurisdiction": t.values["city"]})],
     "design.modeler": [P("GET", design, "process")],
@@ -381,6 +393,8 @@ def targets(w: World) -> dict[str | None, list[Target]]:
         "username": [Target({"username": name}, name) for name in w.personas]
         + [Target({"username": "nobody"}, guess=True)],
         "city": [Target({"city": c}, c) for c in ("yeji", "huaian")] + [Target({"city": "nowhere"}, guess=True)],
+        "notice": [Target({"notice_id": i}, owner) for owner, (i, _) in w.notifications.items()]
+        + _guesses("notice_id", [i for i, _ in w.notifications.values()]),
         "asset": [Target({"filename": "css/app.css"})],
         "static": [Target({"filename": "matrix.css"})],
         "vendor": [Target({"filename": "assets/diagram-js.css"})],

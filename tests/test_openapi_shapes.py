@@ -197,7 +197,7 @@ def test_notifications_answer_the_documented_shapes(api):
     people.mona  # noqa: B018 - a manager exists when the deadline passes
     tick(people.ctx, at("2026-10-08 09:00"))                # 项目申报 ran past 30 September
     notices = api.call("get", "/api/v1/notifications", "alice").get_json()
-    assert notices and notices[0]["kind"] == "task_overdue"
+    assert "task_overdue" in [n["kind"] for n in notices]
     api.call("get", "/api/v1/notifications", "alice", query={"unread": "1", "per_page": "x"}, expect=422)
     read = api.call("post", "/api/v1/notifications/read", "alice", json={"ids": [notices[0]["id"]]}).get_json()
     assert read == {"updated": 1}

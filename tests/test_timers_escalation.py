@@ -4,9 +4,11 @@ from datetime import date
 
 import chinese_calendar
 
+from engine.services import notices as notices_module
 from engine.services import notifications
 from engine.services.timers import tick
 from tests.conftest import at
+from tests.test_notices import smtp_server  # noqa: F401 - the real SMTP server fixture
 from tests.test_timers_support import (
     FACTS,
     events,
@@ -48,7 +50,7 @@ def test_it_escalates_an_overdue_review_to_the_government_and_tells_the_reviewer
 
     tick(ctx, at("2026-03-16 12:00"))
     assert people.ready(iid) == ["Review"]
-    assert notices(ctx, people.dora) == []
+    assert [n.kind for n in notices(ctx, people.dora)] == ["task_arrived", "task_due_soon"]   # not overdue yet
 
     fired = tick(ctx, at("2026-03-17 08:00"))
     assert sorted(f.kind for f in fired) == ["overdue", "timer"]
@@ -58,14 +60,14 @@ def test_it_escalates_an_overdue_review_to_the_government_and_tells_the_reviewer
     assert [t["name"] for t in people.inbox("dora", now=at("2026-03-17 08:00"), overdue=True)] == ["Review"]
 
     for who in ("dora", "mona"):
-        [note] = notices(ctx, getattr(people, who))
+        [note] = overdue(ctx, getattr(people, who))
         assert note.kind == "task_overdue" and note.instance_id == iid
-        assert "审查" in note.title and "2026-03-16 23:59" in note.body
+        assert "审查" in note.title and "2026年3月16日 23:59" in note.body
     assert notices(ctx, people.alice) == [] and notices(ctx, people.bob) == []
 
     # Flagged once: later ticks neither fire nor notify again.
     assert tick(ctx, at("2026-03-18 08:00")) == []
-    assert len(notices(ctx, people.dora)) == 1
+    assert len(overdue(ctx, people.dora)) == 1
     assert len(events(ctx, "task_overdue", iid)) == 1
     assert [t.state for t in timers_of(ctx, iid)] == ["fired"]
 
@@ -88,6 +90,8 @@ def test_it_lists_and_marks_notifications_read(people, ctx, monkeypatch, client)
     install_process(monkeypatch, people, KEY, review_diagram(KEY))
     iid = people.start("alice", KEY, FACTS, now=at("2026-03-02 09:00"))
     people.dora, people.mona  # noqa: B018 - the reviewer and a manager exist when the clock runs out
+    notices_module.set_preferences(ctx, people.dora, [{"kind": "task_arrived", "in_app": False, "email": False},
+                                                      {"kind": "task_due_soon", "in_app": False, "email": False}])
     tick(ctx, at("2026-03-17 08:00"))
     items, total, unread = notifications.list_for(ctx, people.dora)
     assert (total, unread) == (1, 1) and items[0]["instance_id"] == iid and items[0]["read"] is False
@@ -105,36 +109,27 @@ def test_it_lists_and_marks_notifications_read(people, ctx, monkeypatch, client)
     assert notifications.list_for(ctx, people.mona)[2] == 1
 
 
-def test_it_emails_the_notices_only_when_smtp_is_configured(people, ctx, monkeypatch):
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            sent.append(("connect", host, port))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, message):
-            sent.append((message["To"], message["Subject"]))
-
-    monkeypatch.setattr(notifications.smtplib, "SMTP", FakeSMTP)
+def test_it_emails_the_notices_only_when_smtp_is_configured(people, ctx, monkeypatch, smtp_server):  # noqa: F811
+    """Against a real SMTP server on 127.0.0.1 (aiosmtpd, tests/test_notices.py)."""
     install_process(monkeypatch, people, KEY, review_diagram(KEY))
     people.start("alice", KEY, FACTS, now=at("2026-03-02 09:00"))
     people.dora, people.mona  # noqa: B018
+    for who in (people.dora, people.mona):
+        notices_module.set_preferences(ctx, who, [{"kind": k, "in_app": True, "email": False}
+                                                  for k in ("task_arrived", "task_due_soon")])
+    smtp_host = ctx.settings.smtp_host
     monkeypatch.setattr(ctx.settings, "smtp_host", None)
     tick(ctx, at("2026-03-17 08:00"))
-    assert sent == []   # off by default
+    assert smtp_server.messages == []   # off by default
 
-    assert len(notices(ctx, people.dora)) == 1
-    monkeypatch.setattr(ctx.settings, "smtp_host", "mail.example.gov.cn")
-    monkeypatch.setenv("GOVFLOW_SMTP_DOMAIN", "yeji.example.gov.cn")
+    assert len(overdue(ctx, people.dora)) == 1
+    monkeypatch.setattr(ctx.settings, "smtp_host", smtp_host)
     tick(ctx, at("2026-03-17 08:30"))
-    assert sent[0] == ("connect", "mail.example.gov.cn", 25)
-    assert sorted(to for to, _ in sent[1:]) == ["dora@yeji.example.gov.cn", "mona@yeji.example.gov.cn"]
-    assert all(subject.startswith("任务逾期") for _, subject in sent[1:])
+    assert sorted(to for to, _ in smtp_server.messages) == [["dora@yeji.gov.cn"], ["mona@yeji.gov.cn"]]
+    assert all(m["Subject"].startswith("任务逾期") for _, m in smtp_server.messages)
     tick(ctx, at("2026-03-17 09:00"))
-    assert len(sent) == 3   # each notice is e-mailed once
+    assert len(smtp_server.messages) == 2   # each notice is e-mailed once
+
+
+def overdue(ctx, user_id: int) -> list:
+    return [n for n in notices(ctx, user_id) if n.kind == "task_overdue"]

@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from web import admin, schemas
+from web import admin, notices_api, schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -19,7 +19,7 @@ _SECURED = [{"bearer": []}]
 
 def _components() -> dict:
     """web/schemas.py's components, and the incident schemas of web/admin.py."""
-    return {**schemas.COMPONENTS, **admin.SCHEMAS}
+    return {**schemas.COMPONENTS, **admin.SCHEMAS, **notices_api.SCHEMAS}
 
 
 def _ref(name: str) -> dict:
@@ -76,7 +76,8 @@ def build_spec() -> dict:
     for name, schema in _components().items():
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    paths = {**_core_paths(), **_auth_paths(), **_more_paths(), **_incident_paths(), **_design_paths()}
+    paths = {**_core_paths(), **_auth_paths(), **_more_paths(), **_incident_paths(), **_design_paths(),
+             **_notice_paths()}
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -198,6 +199,22 @@ def _more_paths() -> dict:
         "/api/v1/admin/schedules": {"get": _op("年度周期任务（按辖区配置）",
                                                {**_json("Schedule", "周期任务", array=True), **_errors(401, 403)},
                                                params=scope)},
+    }
+
+
+def _notice_paths() -> dict:
+    """催办 and 通知设置 (web/notices_api.py)."""
+    return {
+        "/api/v1/tasks/{id}/urge": {"post": _op(
+            "管理者催办待办任务（任务角色的承办人收到消息）",
+            {**_json("UrgeResponse", "已催办"), **_errors(401, 403, 404, 409, 422)},
+            body=_body("UrgeRequest"), params=[_path_id()])},
+        "/api/v1/notifications/preferences": {
+            "get": _op("我的通知设置（每类通知：站内消息、邮件）",
+                       {**_json("NoticePreference", "各类通知的设置", array=True), **_errors(401)}),
+            "put": _op("修改通知设置（未列出的类别不变）",
+                       {**_json("NoticePreference", "修改后的全部设置", array=True), **_errors(401, 422)},
+                       body=_body("NoticePreferencesRequest"))},
     }
 
 

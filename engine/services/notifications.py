@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from engine import clock, policy
 from engine.clocks import local_iso
 from engine.config import env_bool, env_int
-from engine.models import HumanTask, Notification, User, UserRole
+from engine.errors import NotFound
+from engine.models import HumanTask, NoticePreference, Notification, User, UserRole
 from engine.services.context import Context
 
 log = logging.getLogger("govflow.notifications")
@@ -26,8 +27,10 @@ EMAIL_WINDOW = timedelta(days=2)   # older unsent notices are not e-mailed any m
 EMAIL_BATCH = 200
 
 
-def _local(value: datetime) -> str:
-    return value.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+def local_text(value: datetime) -> str:
+    """An instant as the pages write it, in Beijing time: 2026年12月1日 14:30."""
+    local = value.astimezone(clock.SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def users_with_role(session: Session, jurisdiction: str, roles, unit_id: int | None = None) -> list[User]:
@@ -44,15 +47,24 @@ def managers(session: Session, jurisdiction: str) -> list[User]:
 
 def notify(session: Session, users, *, kind: str, title: str, body: str, now: datetime,
            instance_id: int | None = None, human_task_id: int | None = None) -> int:
-    """One notice per distinct user; returns how many were written."""
-    seen: set[int] = set()
-    for user in users:
-        if user.id in seen:
+    """One notice per distinct user, on the channels each chose for the kind (通知设置: in the list,
+    by e-mail; a user who turned both off gets none); returns how many were written."""
+    people = list({user.id: user for user in users}.values())
+    if not people:
+        return 0
+    chosen = {p.user_id: p for p in session.scalars(select(NoticePreference).where(
+        NoticePreference.kind == kind, NoticePreference.user_id.in_([u.id for u in people])))}
+    written = 0
+    for user in people:
+        choice = chosen.get(user.id)
+        in_app, email = (choice.in_app, choice.email) if choice else (True, True)
+        if not (in_app or email):
             continue
-        seen.add(user.id)
         session.add(Notification(user_id=user.id, instance_id=instance_id, human_task_id=human_task_id,
-                                 kind=kind, title=title, body=body, created_at=now))
-    return len(seen)
+                                 kind=kind, title=title, body=body, created_at=now, in_app=in_app, email=email,
+                                 read_at=None if in_app else now))
+        written += 1
+    return written
 
 
 def notify_overdue(session: Session, task: HumanTask, now: datetime, unit_scoped: bool) -> int:
@@ -62,7 +74,7 @@ def notify_overdue(session: Session, task: HumanTask, now: datetime, unit_scoped
     people = users_with_role(session, task.jurisdiction, [task.role_key], unit) + managers(session, task.jurisdiction)
     provisional = "（暂定期限）" if task.due_provisional else ""
     body = (f"项目“{task.project_name}”（编号 {task.instance_id}）的“{task.title}”已于"
-            f"{_local(task.due_at)}到期{provisional}，尚未办理，请尽快处理。")
+            f"{local_text(task.due_at)}到期{provisional}，尚未办理，请尽快处理。")
     return notify(session, people, kind="task_overdue", title=f"任务逾期：{task.title}", body=body, now=now,
                   instance_id=task.instance_id, human_task_id=task.id)
 
@@ -95,15 +107,32 @@ def list_for(ctx: Context, user_id: int, *, unread_only: bool = False, page: int
              per_page: int = 20) -> tuple[list[dict], int, int]:
     """(notices newest first, total, unread count) of one user."""
     with ctx.db.transaction() as session:
-        base = select(Notification).where(Notification.user_id == user_id)
+        base = select(Notification).where(Notification.user_id == user_id, Notification.in_app.is_(True))
         if unread_only:
             base = base.where(Notification.read_at.is_(None))
         total = session.scalar(select(func.count()).select_from(base.subquery()))
-        unread = session.scalar(select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)))
+        unread = unread_count(session, user_id)
         rows = session.scalars(base.order_by(Notification.created_at.desc(), Notification.id.desc())
                                .limit(per_page).offset((max(page, 1) - 1) * per_page))
         return [as_dict(r) for r in rows], total, unread
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """The user's unread notices (the page header's figure; an e-mail-only notice is born read)."""
+    return session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)))
+
+
+def mark_one_read(ctx: Context, user_id: int, notice_id: int, now: datetime | None = None) -> bool:
+    """Mark one of the user's notices read (True if it was unread); another's or none: 404."""
+    with ctx.db.transaction() as session:
+        row = session.get(Notification, notice_id)
+        if row is None or row.user_id != user_id:
+            raise NotFound(f"消息不存在：{notice_id}")
+        if row.read_at is not None:
+            return False
+        row.read_at = now or clock.now()
+        return True
 
 
 def mark_read(ctx: Context, user_id: int, ids: list[int] | None = None, now: datetime | None = None) -> int:
@@ -153,7 +182,8 @@ def deliver_emails(ctx: Context, now: datetime | None = None) -> int:
     outbox = []
     with ctx.db.transaction() as session:
         stmt = (select(Notification, User).join(User, User.id == Notification.user_id)
-                .where(Notification.emailed_at.is_(None), Notification.created_at >= now - EMAIL_WINDOW))
+                .where(Notification.emailed_at.is_(None), Notification.email.is_(True),
+                       Notification.created_at >= now - EMAIL_WINDOW))
         if not smtp.domain:
             stmt = stmt.where(User.username.contains("@"))
         rows = session.execute(stmt.order_by(Notification.id).limit(EMAIL_BATCH)).all()

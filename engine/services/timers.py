@@ -25,7 +25,7 @@ from engine import workflow as wfx
 from engine.clocks import local_iso
 from engine.errors import Conflict, GovflowError, NotFound
 from engine.models import HumanTask, ProcessInstance, Timer
-from engine.services import attachments, calendar_admin, documents, notifications, schedules
+from engine.services import attachments, calendar_admin, documents, notices, notifications, schedules
 from engine.services.context import Context
 from engine.services.fired import Fired
 from engine.services.projection import audit, persist
@@ -210,6 +210,7 @@ def tick(ctx: Context, now: datetime | None = None) -> list[Fired]:
     fired = fire_due(ctx, now, worker)
     fired.extend(schedules.run_due(ctx, now, worker))
     fired.extend(flag_overdue(ctx, now))
+    notices.dispatch(ctx, now)   # the steps committed since the last tick: their notices, once
     notifications.deliver_emails(ctx, now)
     attachments.clean_orphans(ctx, now)
     documents.number_pending(ctx, None, now)    # any a crash left unnumbered after its step

@@ -18,6 +18,7 @@ from web.ui import (
     inbox,
     labels,
     manage,
+    notice_pages,
     orders,
     projects,
     tasks,
@@ -64,5 +65,5 @@ def register(app: Flask) -> None:
     ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
     app.register_blueprint(ui)
     for blueprint in (auth.bp, inbox.bp, projects.bp, tasks.bp, attachments.bp, documents.bp, vendor.bp, manage.bp,
-                      admin_pages.bp, design.bp, orders.bp):
+                      admin_pages.bp, design.bp, orders.bp, notice_pages.bp):
         app.register_blueprint(blueprint)

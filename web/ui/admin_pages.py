@@ -1,14 +1,13 @@
 """Pages for managers and administrators: the holiday calendar (load a year's 国务院办公厅 notice;
-provisional years), incidents — failed steps and timers — (retry), and every user's notification list."""
+provisional years), incidents — failed steps and timers — (retry). The notice list is web/ui/notice_pages.py."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from engine import policy
 from engine.errors import GovflowError
-from engine.services import calendar_admin, notifications
+from engine.services import calendar_admin
 from engine.services import incidents as incident_service
-from web import params
 from web.ui.auth import login_required
 
 bp = Blueprint("admin_pages", __name__)
@@ -83,19 +82,3 @@ def retry_incident(kind: str, incident_id: int):
     else:
         flash("重试仍失败：" + (result["error"] or ""), "error")
     return redirect(url_for("admin_pages.incidents"), code=303)
-
-
-@bp.get("/notifications")
-@login_required
-def notification_list():
-    items, total, unread = notifications.list_for(_ctx(), g.user.id, page=params.int_arg("page", 1, 1, 100_000),
-                                                  per_page=50)
-    return render_template("ui/notifications.html", items=items, total=total, unread=unread)
-
-
-@bp.post("/notifications/read")
-@login_required
-def notifications_read():
-    notifications.mark_read(_ctx(), g.user.id)
-    flash("已全部标记为已读。", "success")
-    return redirect(url_for("admin_pages.notification_list"), code=303)

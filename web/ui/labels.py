@@ -15,6 +15,7 @@ EVENT_LABELS = {
     "timer_failed": "定时处理失败", "task_cancelled": "任务撤销", "instance_ended": "流程结束",
     "opinion_overridden": "不采纳审查意见（已说明理由）",
     "fact_confirmed": "核实申报事实",
+    "task_urged": "催办", "task_due_soon": "即将到期预警", "task_overdue": "逾期督办",
 }
 
 

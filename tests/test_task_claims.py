@@ -104,7 +104,8 @@ def test_a_task_is_reassigned_only_to_another_holder_of_its_role(ctx, staff, rev
     with pytest.raises(Conflict):
         runtime.complete_task(ctx, staff.dora, review, APPROVE, now=NOW)
     assigned = [e for e in events(ctx, review) if e[0] == "task_assigned"]
-    assert [(e[1], e[2]["holder"]["username"], e[2]["to"]["username"]) for e in assigned] == [(staff.dora, "dora", "dan")]
+    assert [(e[1], e[2]["holder"]["username"], e[2]["to"]["username"]) for e in assigned] == \
+        [(staff.dora, "dora", "dan")]
     runtime.complete_task(ctx, staff.dan, review, APPROVE, now=NOW)
 
 
@@ -195,7 +196,8 @@ def test_comments_on_a_task_and_a_project_with_an_attachment(ctx, staff, review)
     assert [c["text"] for c in comments.of(ctx, staff.alice, instance_id=iid)] == \
         ["请申报单位补充等保方案", "已收到，将于三日内补充"]
     assert [c["text"] for c in detail(ctx, staff.dan, review)["comments"]] == ["请申报单位补充等保方案"]
-    timeline = [h for h in views.instance_detail(ctx, staff.alice, iid, NOW)["history"] if h["event"] == "comment_added"]
+    history = views.instance_detail(ctx, staff.alice, iid, NOW)["history"]
+    timeline = [h for h in history if h["event"] == "comment_added"]
     assert [h["data"]["text"] for h in timeline] == ["请申报单位补充等保方案", "已收到，将于三日内补充"]
 
 
@@ -224,3 +226,28 @@ def test_a_claim_racing_a_completion_by_another_holder_never_leaves_both(ctx, st
             assert row.completed_by_id == staff.dan
         else:
             assert row.assignee_id == staff.dora and results == ["ok", "conflict"]
+
+
+def _statements(ctx, call) -> int:
+    from sqlalchemy import event
+    count = [0]
+
+    def seen(*_args):
+        count[0] += 1
+    event.listen(ctx.db.engine, "before_cursor_execute", seen)
+    try:
+        call()
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", seen)
+    return count[0]
+
+
+def test_completing_a_claimed_task_sends_no_more_statements_than_an_unclaimed_one(ctx, staff):
+    """The holder check reads the task row's own columns (assignee_id, delegation): nothing is added."""
+    iid = in_review(staff, ctx)
+    finance = staff.task("fay", iid, "ReviewFinance", NOW)["id"]
+    ndrc = staff.task("nick", iid, "ReviewNdrc", NOW)["id"]
+    claims.claim(ctx, staff.nick, ndrc, now=NOW)
+    unclaimed = _statements(ctx, lambda: runtime.complete(ctx, staff.fay, finance, APPROVE, now=NOW))
+    claimed = _statements(ctx, lambda: runtime.complete(ctx, staff.nick, ndrc, APPROVE, now=NOW))
+    assert claimed == unclaimed

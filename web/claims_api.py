@@ -14,7 +14,8 @@ bp = Blueprint("claims_api", __name__, url_prefix="/api/v1")
 
 class AssignRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(max=80),
-                             metadata={"description": "转办：同一办理角色（单位角色为本项目申报单位）的人员；委托：本单位同事"})
+                             metadata={"description": "转办：同一办理角色（单位角色为本项目申报单位）的人员；"
+                                                      "委托：本单位同事"})
 
 
 class DraftRequest(Schema):

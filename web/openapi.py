@@ -19,7 +19,7 @@ _SECURED = [{"bearer": []}]
 
 def _components() -> dict:
     """web/schemas.py's components, and the incident schemas of web/admin.py."""
-    return {**schemas.COMPONENTS, **admin.SCHEMAS, **claims_api.SCHEMAS}
+    return {**claims_api.SCHEMAS, **schemas.COMPONENTS, **admin.SCHEMAS}   # Comment before the schemas nesting it
 
 
 def _ref(name: str) -> dict:

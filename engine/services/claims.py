@@ -22,10 +22,10 @@ from sqlalchemy import select, update
 from engine import clock, policy
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
-from engine.models import HumanTask, ProcessInstance, User
+from engine.models import HumanTask, ProcessInstance, User, UserRole
 from engine.services import attachments, runtime
-from engine.services.holding import BACK, OUT, completion_refusal, is_delegate, name_of
 from engine.services.context import Context
+from engine.services.holding import BACK, OUT, completion_refusal, is_delegate, name_of
 from engine.services.projection import audit, lock_instance
 from engine.services.users import Principal
 
@@ -44,7 +44,7 @@ def _task(ctx: Context, session, user, task_id: int) -> HumanTask:
 
 def _ready(row: HumanTask) -> None:
     if row.state == "suspended":
-        raise Conflict(f"“{row.title}”所属项目已暂停办理", suspended=True)
+        raise Conflict(f"“{row.title}”所属项目已暂停办理，暂不能签收、转办或委托")
     if row.state != "ready":
         raise Conflict(f"“{row.title}”已不在待办状态")
 
@@ -78,7 +78,9 @@ def _who(user: User) -> dict:
 
 
 def _held_elsewhere(row: HumanTask) -> str:
-    return f"“{row.title}”已由{name_of(row.assignee)}签收" if row.assignee_id else f"“{row.title}”的状态已变化，请刷新后重试"
+    if row.assignee_id:
+        return f"“{row.title}”已由{name_of(row.assignee)}签收"
+    return f"“{row.title}”的状态已变化，请刷新后重试"
 
 
 def claim(ctx: Context, user_id: int, task_id: int, now: datetime | None = None) -> None:
@@ -93,7 +95,7 @@ def claim(ctx: Context, user_id: int, task_id: int, now: datetime | None = None)
         if row.assignee_id == user.id:
             return
         if row.assignee_id is not None:
-            raise Conflict(_held_elsewhere(row), assignee=row.assignee.username)
+            raise Conflict(_held_elsewhere(row))
         _change(session, row, {"assignee_id": None}, {"assignee_id": user.id, "claimed_at": now},
                 lambda: _held_elsewhere(row))
         _record(session, "task_claimed", row, user, now, holder=_who(user))
@@ -153,7 +155,8 @@ def assign(ctx: Context, user_id: int, task_id: int, username: object, now: date
         if not policy.can_act_on(target, jurisdiction, row.role_key, row.applicant_unit_id):
             role = jurisdiction.role(row.role_key)
             scope = "本项目申报单位" if role and role.unit_scoped else ""
-            raise ValidationFailed(f"{target.display_name}不是{scope}“{jurisdiction.role_label(row.role_key)}”的办理人员，"
+            label = jurisdiction.role_label(row.role_key)
+            raise ValidationFailed(f"{target.display_name}不是{scope}“{label}”的办理人员，"
                                    "只能转办给同一办理角色的人员", errors={"username": "不是该任务办理角色的人员"})
         if target.id == row.assignee_id:
             raise ValidationFailed(f"该任务已由{target.display_name}签收", errors={"username": "已是签收人"})
@@ -283,3 +286,25 @@ def confirm(ctx: Context, who: int | Principal, task_id: int, data: object = Non
             raise Conflict(f"“{row.title}”没有待您确认的委托办理结果")
         answers = row.draft if data is None else data
     return runtime.complete(ctx, who, task_id, answers, now)
+
+
+def candidates(ctx: Context, user_id: int, task_id: int) -> dict[str, list[dict]]:
+    """Whom the caller could name: `assign` the other holders of the task's role (of the instance's unit
+    for a unit role), `delegate` the caller's colleagues of their own unit; each {username, name, unit}."""
+    with ctx.db.transaction() as session:
+        user = session.get(User, user_id)
+        row = session.get(HumanTask, task_id)
+        if row is None or row.jurisdiction != user.jurisdiction:
+            raise NotFound(f"任务不存在：{task_id}")
+        jurisdiction = ctx.registry.get(row.jurisdiction)
+        people = session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                                 .where(User.jurisdiction == row.jurisdiction, User.active.is_(True),
+                                        UserRole.role_key == row.role_key).order_by(User.username)).unique()
+        holders = [u for u in people if u.id not in (user.id, row.assignee_id)
+                   and policy.can_act_on(u, jurisdiction, row.role_key, row.applicant_unit_id)]
+        colleagues = session.scalars(select(User).where(User.unit_id == user.unit_id, User.active.is_(True),
+                                                        User.id != user.id).order_by(User.username))
+
+        def item(u: User) -> dict:
+            return {"username": u.username, "name": u.display_name, "unit": u.unit.name}
+        return {"assign": [item(u) for u in holders], "delegate": [item(u) for u in colleagues]}

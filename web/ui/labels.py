@@ -15,6 +15,10 @@ EVENT_LABELS = {
     "timer_failed": "定时处理失败", "task_cancelled": "任务撤销", "instance_ended": "流程结束",
     "opinion_overridden": "不采纳审查意见（已说明理由）",
     "fact_confirmed": "核实申报事实",
+    # engine/services/claims.py, comments.py
+    "task_claimed": "签收", "task_unclaimed": "退签", "task_assigned": "转办", "task_delegated": "委托",
+    "task_delegation_recalled": "收回委托", "task_delegate_submitted": "受托人提交填报结果", "task_draft_saved": "暂存",
+    "comment_added": "发表意见",
 }
 
 

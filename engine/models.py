@@ -210,6 +210,8 @@ class HumanTask(Base):
               sqlite_where=text("announced_at IS NULL")),
         Index("ix_human_tasks_warn", "warn_at", postgresql_where=text("warned_at IS NULL AND warn_at IS NOT NULL"),
               sqlite_where=text("warned_at IS NULL AND warn_at IS NOT NULL")),
+        Index("ix_human_tasks_assignee", "assignee_id", "state"),      # 我已签收
+        Index("ix_human_tasks_delegate", "delegate_id", "delegation"),  # 委托我的
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -239,8 +241,39 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None]
     data: Mapped[dict | None] = mapped_column(JSON)
+    # 签收 / 委托 / 暂存 (engine/services/claims.py): the holder who claimed it, the colleague it was
+    # last delegated to and where that delegation stands (`out`: with the delegate, `back`: submitted
+    # back for the holder's 确认, None: none open), the saved draft of the form
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None]
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delegation: Mapped[str | None] = mapped_column(String(8))
+    draft: Mapped[dict | None] = mapped_column(JSON)
+    draft_saved_at: Mapped[datetime | None]
 
-    completed_by: Mapped[User | None] = relationship(lazy="joined")
+    completed_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[completed_by_id])
+    # loaded only where shown (queries.with_holders): a completion reads the ids alone
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id])
+
+
+class Comment(Base):
+    """A comment on a project or on one of its tasks (who, when, text, an optional attachment)."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="SET NULL"),
+                                                      index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    attachment: Mapped[Attachment | None] = relationship(lazy="joined")
 
 
 class Timer(Base):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, literal_column, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
+from engine.models import AuditEvent, Comment, HumanTask, ProcessInstance, Timer, User
+
+INBOX_VIEWS = ("all", "unclaimed", "claimed", "delegated")   # 全部 / 待签收 / 我已签收 / 委托我的
 
 
 @dataclass
@@ -17,6 +19,7 @@ class InboxFilter:
     overdue: bool = False
     q: str | None = None
     sort: str = "due"          # "due" (soonest due first) | "new" (newest first)
+    view: str = "all"          # INBOX_VIEWS
     page: int = 1
     per_page: int = 20
 
@@ -37,9 +40,31 @@ def _visible_to(user: User, unit_roles: frozenset[str]):
     return and_(HumanTask.jurisdiction == user.jurisdiction, or_(*clauses))
 
 
+def with_holders(stmt):
+    """Load the holder and the delegate of each task row with it (their roles only if asked for)."""
+    return stmt.options(joinedload(HumanTask.assignee).lazyload(User.roles),
+                        joinedload(HumanTask.delegate).lazyload(User.roles))
+
+
+def _delegated_to(user: User):
+    return and_(HumanTask.delegate_id == user.id, HumanTask.delegation == "out")
+
+
+def _inbox_view(user: User, unit_roles: frozenset[str], view: str):
+    """全部: the user's roles' tasks and those delegated to them; 待签收: of their roles, unclaimed;
+    我已签收: claimed by them; 委托我的: delegated out to them."""
+    if view == "delegated":
+        return _delegated_to(user)
+    if view == "claimed":
+        return HumanTask.assignee_id == user.id
+    if view == "unclaimed":
+        return and_(_visible_to(user, unit_roles), HumanTask.assignee_id.is_(None))
+    return or_(_visible_to(user, unit_roles), _delegated_to(user))
+
+
 def inbox(session: Session, user: User, unit_roles: frozenset[str], flt: InboxFilter,
           now: datetime) -> tuple[list[HumanTask], int]:
-    cond = [HumanTask.state == "ready", _visible_to(user, unit_roles)]
+    cond = [HumanTask.state == "ready", _inbox_view(user, unit_roles, flt.view)]
     if flt.process:
         cond.append(HumanTask.process_key == flt.process)
     if flt.overdue:
@@ -52,7 +77,7 @@ def inbox(session: Session, user: User, unit_roles: frozenset[str], flt: InboxFi
              [HumanTask.due_at.asc().nulls_last(), HumanTask.created_at.asc(), HumanTask.id])
     per_page = max(1, min(flt.per_page, 200))
     page = max(1, flt.page)
-    rows = session.scalars(select(HumanTask).where(*cond).order_by(*order)
+    rows = session.scalars(with_holders(select(HumanTask)).where(*cond).order_by(*order)
                            .offset((page - 1) * per_page).limit(per_page))
     return list(rows), total
 
@@ -73,8 +98,17 @@ def ready_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
 
 
 def tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
-    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+    return list(session.scalars(with_holders(select(HumanTask)).where(HumanTask.instance_id == instance_id)
                                 .order_by(HumanTask.id)))
+
+
+def comments_of(session: Session, instance_id: int, task_id: int | None = None) -> list[Comment]:
+    """A project's comments (or one task's), oldest first."""
+    cond = [Comment.instance_id == instance_id]
+    if task_id is not None:
+        cond.append(Comment.human_task_id == task_id)
+    return list(session.scalars(select(Comment).where(*cond).options(joinedload(Comment.author).lazyload(User.roles))
+                                .order_by(Comment.created_at, Comment.id)))
 
 
 def pending_timers_of(session: Session, instance_id: int) -> list[Timer]:
@@ -91,7 +125,8 @@ def history_of(session: Session, instance_id: int) -> list[AuditEvent]:
 def user_involved(session: Session, user: User, unit_roles: frozenset[str], instance_id: int) -> bool:
     """Has the user a task (ready or done) on this instance through one of their roles?"""
     return session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.instance_id == instance_id, or_(_visible_to(user, unit_roles), HumanTask.completed_by_id == user.id)
+        HumanTask.instance_id == instance_id, or_(_visible_to(user, unit_roles), HumanTask.completed_by_id == user.id,
+                                                  HumanTask.delegate_id == user.id)
     )) > 0
 
 

@@ -137,6 +137,13 @@ def act_task(w: World, p: Persona, task) -> str:
     return NO if view_task(w, p, task) == ALLOW else view_task(w, p, task)
 
 
+def release_task(w: World, p: Persona, task) -> str:
+    """退签 / 转办: its role holders, and the managers of its city (who may release or reassign a claim)."""
+    if acts(p, task) or p.manager or p.admin:
+        return _city(p, task.city, ALLOW)
+    return NO if view_task(w, p, task) == ALLOW else view_task(w, p, task)
+
+
 def view_attachment(w: World, p: Persona, att) -> str:
     return view_instance(w, p, w.instances[att.instance])
 
@@ -272,6 +279,18 @@ ROUTES: dict[str, list[Probe]] = {
     "api.get_task": [P("GET", view_task, "task")],
     "api.complete_task": [P("POST", act_task, "task", body=_json({"data": {}}))],
     "api.upload_attachment": [P("POST", act_task, "task", body=_upload)],
+    # 签收 / 委托 / 暂存 / comments (web/claims_api.py): 退签 first, so the allowed 签收 below leave tasks claimed
+    "claims_api.unclaim": [P("POST", release_task, "task")],
+    "claims_api.assign": [P("POST", release_task, "task", body=_json({"username": ""}))],
+    "claims_api.delegate": [P("POST", act_task, "task", body=_json({"username": ""}))],
+    "claims_api.recall": [P("POST", act_task, "task")],
+    "claims_api.save_draft": [P("PUT", act_task, "task", body=_json({"data": "不是对象"}))],
+    "claims_api.submit": [P("POST", act_task, "task", body=_json({"data": {}}))],
+    "claims_api.confirm": [P("POST", act_task, "task", body=_json({}))],
+    "claims_api.task_comments": [P("GET", view_task, "task"), P("POST", view_task, "task", body=_json({"text": ""}))],
+    "claims_api.instance_comments": [P("GET", view_instance, "instance"),
+                                     P("POST", view_instance, "instance", body=_json({"text": ""}))],
+    "claims_api.claim": [P("POST", act_task, "task")],
     # the API: administration
     "admin.calendar_years": [P("GET", staff), P("GET", staff, query=lambda w, p, t: {"jurisdiction": other_city(p)})],
     "admin.import_calendar_year": [P("POST", local_calendar, "city", body=lambda w, p, t, a: {
@@ -313,6 +332,9 @@ ROUTES: dict[str, list[Probe]] = {
         *[P("POST", create_side_page(key), "instance", body=_side_form(key)) for key in SIDE_STARTERS]],
     "tasks.show": [P("GET", view_task, "task")],
     "tasks.submit": [P("POST", act_task, "task", body=_form({}))],
+    "claims.act": [P("POST", view_task, "task", body=_form({"action": "不存在的操作"}))],
+    "claims.task_comment": [P("POST", view_task, "task", body=_form({"text": ""}))],
+    "claims.project_comment": [P("POST", view_instance, "instance", body=_form({"text": ""}))],
     "attachments.download": [P("GET", view_attachment, "attachment")],
     "documents.download": [P("GET", view_document, "document")],
     "manage.index": [P("GET", staff)],

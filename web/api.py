@@ -216,6 +216,7 @@ def inbox():
                               overdue=params.bool_arg("overdue"),
                               q=params.text_arg("q"),
                               sort=params.choice_arg("sort", ("due", "new"), "due"),
+                              view=params.choice_arg("view", queries.INBOX_VIEWS, "all"),
                               page=_int_arg("page", 1), per_page=_int_arg("per_page", 20, 1, 200))
     tasks, total = views.inbox(ctx(), g.user_id, flt)
     return reply(schemas.TaskSchema(many=True), tasks, 200, {"X-Total-Count": str(total)})

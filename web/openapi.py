@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from web import admin, notices_api, schemas
+from web import admin, claims_api, notices_api, schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -19,7 +19,8 @@ _SECURED = [{"bearer": []}]
 
 def _components() -> dict:
     """web/schemas.py's components, and the incident schemas of web/admin.py."""
-    return {**schemas.COMPONENTS, **admin.SCHEMAS, **notices_api.SCHEMAS}
+    # claims_api first: its Comment comes before the schemas nesting it
+    return {**claims_api.SCHEMAS, **schemas.COMPONENTS, **admin.SCHEMAS, **notices_api.SCHEMAS}
 
 
 def _ref(name: str) -> dict:
@@ -77,7 +78,7 @@ def build_spec() -> dict:
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     paths = {**_core_paths(), **_auth_paths(), **_more_paths(), **_incident_paths(), **_design_paths(),
-             **_notice_paths()}
+             **_notice_paths(), **claims_api.paths(_op, _json, _errors, _body, _path_id)}
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -88,6 +89,7 @@ def _core_paths() -> dict:
     pages = [_query("page", "integer", "页码"), _query("per_page", "integer", "每页条数（≤200）")]
     inbox = [_query("process", "string", "按流程过滤"), _query("overdue", "boolean", "只看逾期"),
              _query("q", "string", "项目名称搜索"), _query("sort", "string", "due（默认，最早到期）或 new（最新）"),
+             _query("view", "string", "all（默认）、unclaimed（待签收）、claimed（我已签收）或 delegated（委托我的）"),
              *pages]
     return {
         "/api/v1/auth/token": {"post": _op(

@@ -101,6 +101,34 @@ class TaskSchema(Schema):
     overdue = _req(fields.Boolean)
     completed_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
     completed_by = _req(fields.String, allow_none=True, metadata={"description": "办理人姓名"})
+    # 签收 / 委托 (engine/services/claims.py): absent only from a completion's answer
+    assignee = fields.String(allow_none=True, metadata={"description": "签收人用户名；未签收为 null"})
+    assignee_name = fields.String(allow_none=True, metadata={"description": "签收人姓名"})
+    claimed_at = fields.String(allow_none=True, metadata=DATE_TIME)
+    delegated_to = fields.String(allow_none=True, metadata={"description": "受托人用户名（委托未结束时）；否则 null"})
+    delegated_to_name = fields.String(allow_none=True, metadata={"description": "受托人姓名"})
+    delegation = fields.String(allow_none=True, metadata={
+        "enum": ["out", "back", None],
+        "description": "out：受托人办理中；back：受托人已提交，待签收人确认；null：无委托"})
+    has_draft = fields.Boolean(metadata={"description": "有暂存的表单"})
+
+
+class CommentAttachmentSchema(Schema):
+    id = _req(fields.Integer)
+    name = _req(fields.String)
+    size = _req(fields.Integer)
+
+
+class CommentSchema(Schema):
+    id = _req(fields.Integer)
+    instance_id = _req(fields.Integer)
+    task_id = _req(fields.Integer, allow_none=True, metadata={"description": "所评论的任务；对项目的评论为 null"})
+    text = _req(fields.String)
+    author = _req(fields.String, metadata={"description": "用户名"})
+    author_name = _req(fields.String)
+    author_unit = _req(fields.String)
+    created_at = _req(fields.String, metadata=DATE_TIME)
+    attachment = _req(fields.Nested, CommentAttachmentSchema, allow_none=True)
 
 
 class FormSchema(Schema):
@@ -217,6 +245,14 @@ class TaskDetailSchema(TaskSchema):
     opinions = _req(fields.List, fields.Nested(OpinionSchema),
                     metadata={"description": "汇总环节：各方审查意见并列（其他任务为空列表）"})
     confirms = _req(fields.List, fields.Nested(ClaimSchema), metadata={"description": "本任务核实的申报事实"})
+    refusal = _req(fields.String, allow_none=True,
+                   metadata={"description": "角色人员此刻不能办理的原因（他人已签收、已委托）"})
+    actions = _req(fields.List, fields.String(), metadata={
+        "description": "调用者此刻可做的操作：claim、unclaim、assign、delegate、recall、save_draft、submit、"
+                       "confirm、complete"})
+    draft = _req(fields.Dict, allow_none=True, metadata={"description": "暂存的表单（或受托人提交待确认的答复）"})
+    draft_saved_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
+    comments = _req(fields.List, fields.Nested(CommentSchema), metadata={"description": "对本任务的评论，时间先后"})
 
 
 class WaitingSchema(Schema):
@@ -287,6 +323,8 @@ class InstanceSchema(Schema):
     completed_elements = _req(fields.List, fields.String(), metadata={"description": "已办理的步骤（元素 id）"})
     waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
     history = _req(fields.List, fields.Nested(HistoryItemSchema))
+    comments = _req(fields.List, fields.Nested(CommentSchema),
+                    metadata={"description": "对项目及其任务的评论，时间先后"})
     overrides = _req(fields.List, fields.Nested(OverrideSchema),
                      metadata={"description": "说明理由后不采纳的审查意见"})
     facts = _req(fields.List, fields.Nested(ConfirmedFactSchema), metadata={"description": "申报事实与核实结果"})

@@ -21,7 +21,8 @@ from sqlalchemy.orm import aliased, lazyload
 
 from engine import clock, policy, queries
 from engine.errors import Conflict, GovflowError, NotFound, PermissionDenied, ValidationFailed
-from engine.models import Attachment, HumanTask, ProcessInstance, User
+from engine.models import Attachment, Comment, HumanTask, ProcessInstance, User
+from engine.services import holding
 from engine.services.context import Context
 
 log = logging.getLogger("govflow.attachments")
@@ -136,7 +137,7 @@ def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str | None)
         task = session.get(HumanTask, task_id)
         if task is None or task.jurisdiction != user.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
-        if not policy.can_act_on(user, ctx.registry.get(task.jurisdiction), task.role_key, task.applicant_unit_id):
+        if not holding.may_fill(user, ctx.registry.get(task.jurisdiction), task):   # a holder, or its delegate
             raise PermissionDenied("该任务不属于您的角色或单位，不能上传附件")
         if task.state != "ready":
             raise Conflict(f"“{task.title}”已不在待办状态，不能再上传附件")
@@ -207,6 +208,13 @@ def store(ctx: Context, user_id: int, task_id: int, field: str | None, filename:
     the user may act on; answers `describe(row)`. The same content uploaded again for the same task
     (a retry after a refused submission) answers the attachment already stored."""
     task = _check_uploader(ctx, user_id, task_id, field)
+    return save(ctx, user_id, task.instance_id, task.id, field, filename, stream)
+
+
+def save(ctx: Context, user_id: int, instance_id: int, task_id: int | None, field: str | None,
+         filename: str | None, stream: BinaryIO) -> dict:
+    """Check an upload's type, size and content and store it for the instance (and task), the caller
+    having checked who may upload it; answers `describe(row)`."""
     key = field or "file"
     name = clean_filename(filename)
     kind = FILE_TYPES.get(extension_of(name))
@@ -219,9 +227,9 @@ def store(ctx: Context, user_id: int, task_id: int, field: str | None, filename:
             raise ValidationFailed(f"“{name}”的内容与扩展名 .{extension_of(name)} 不符",
                                    errors={key: f"文件内容与扩展名 .{extension_of(name)} 不符"})
         with ctx.db.transaction() as session:
-            same = session.scalar(select(Attachment).where(Attachment.human_task_id == task.id,
+            same = session.scalar(select(Attachment).where(Attachment.human_task_id == task_id,
                                                            Attachment.sha256 == sha256)
-                                  .order_by(Attachment.id).limit(1))
+                                  .order_by(Attachment.id).limit(1)) if task_id is not None else None
             if same is not None and (Path(ctx.settings.upload_dir) / same.stored_name).is_file():
                 return describe(same)
         stored_name = secrets.token_hex(20)
@@ -231,7 +239,7 @@ def store(ctx: Context, user_id: int, task_id: int, field: str | None, filename:
         temp.unlink(missing_ok=True)
     try:
         with ctx.db.transaction() as session:
-            row = Attachment(instance_id=task.instance_id, human_task_id=task.id, field=field,
+            row = Attachment(instance_id=instance_id, human_task_id=task_id, field=field,
                              uploaded_by_id=user_id, filename=name, stored_name=stored_name,
                              content_type=kind.content_type, size=size, sha256=sha256, created_at=clock.now())
             session.add(row)
@@ -323,7 +331,8 @@ def invalid_answers(ctx: Context, session, task: HumanTask, answers: dict, actor
             return False
         uploader = actor if actor is not None and actor.id == row.uploaded_by_id else row.uploaded_by
         return (uploader is not None
-                and policy.can_act_on(uploader, jurisdiction, upload_task.role_key, upload_task.applicant_unit_id)
+                and (policy.can_act_on(uploader, jurisdiction, upload_task.role_key, upload_task.applicant_unit_id)
+                     or uploader.id == upload_task.delegate_id)   # the colleague it was delegated to (委托)
                 and (Path(ctx.settings.upload_dir) / row.stored_name).is_file())
 
     return {path: INVALID for path, attachment_id in values if not valid(attachment_id)}
@@ -354,11 +363,12 @@ def clean_orphans(ctx: Context, now: datetime | None = None, batch: int = 200) -
     quoted_id = '"' + cast(Attachment.id, Text) + '"'
     referred = exists().where(referring.instance_id == Attachment.instance_id, referring.state == "completed",
                               cast(referring.data, Text).contains(quoted_id))
+    commented = exists().where(Comment.attachment_id == Attachment.id)   # a comment's file is kept
     with ctx.db.transaction() as session:
         rows = list(session.scalars(
             select(Attachment).outerjoin(upload_task, upload_task.id == Attachment.human_task_id)
             .where(Attachment.created_at < now - ORPHAN_AGE,
-                   or_(upload_task.id.is_(None), upload_task.state != "ready"), ~referred)
+                   or_(upload_task.id.is_(None), upload_task.state != "ready"), ~referred, ~commented)
             .order_by(Attachment.id).limit(batch)))
         names = [row.stored_name for row in rows]
         for row in rows:

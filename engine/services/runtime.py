@@ -21,6 +21,7 @@ from engine.services import (
     calendar_admin,
     confirmed_facts,
     documents,
+    holding,
     opinions,
     orders,
     users,
@@ -210,6 +211,9 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
             raise Conflict(orders.refusal(ctx, session, row), suspended=True)
         if row.state != "ready":
             raise Conflict(_no_longer_ready(row))
+        refusal = holding.completion_refusal(row, user)   # 签收/委托: the row's own columns
+        if refusal:
+            raise Conflict(refusal)
         # the form as deployed with the instance's version (engine.runtime_env.FormSnapshot)
         answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
             if row.form else dict(data or {})
@@ -227,8 +231,11 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))
+        done = {"title": row.title, "role": row.role_key, "answers": answers}
+        if row.delegation == holding.BACK:   # 确认 of what the delegate submitted (engine/services/claims.py)
+            done["confirms_delegate_id"] = row.delegate_id
         audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
-              human_task_id=row.id, data={"title": row.title, "role": row.role_key, "answers": answers}, at=now)
+              human_task_id=row.id, data=done, at=now)
         synced = persist(ctx, session, inst, version, workflow, now, ready_rows=list(rows.values()), flush=False,
                          had_timers=had_timers)
         if failure is not None:
@@ -271,10 +278,13 @@ def _claim(session: Session, row: HumanTask, user, answers: dict, now: datetime)
     """Mark the task completed by the user (a conditional UPDATE: the instance lock already makes it
     the only one, the condition keeps it so should a path ever change a task without that lock)."""
     values = {"state": "completed", "completed_by_id": user.id, "completed_at": now, "data": jsonable(answers)}
-    claimed = session.execute(update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == "ready")
+    # nobody else claimed it, nor delegated it out, since the row was read (engine/services/claims.py)
+    held = or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id)
+    not_out = or_(HumanTask.delegation.is_(None), HumanTask.delegation != holding.OUT)
+    claimed = session.execute(update(HumanTask).where(HumanTask.id == row.id, HumanTask.state == "ready", held, not_out)
                               .values(**values), execution_options={"synchronize_session": False})
     if claimed.rowcount != 1:
-        raise Conflict("该任务已由他人办理")
+        raise Conflict("该任务已由他人签收或办理")
     for key, value in values.items():
         set_committed_value(row, key, value)
 

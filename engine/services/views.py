@@ -4,16 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from engine import clock, policy, queries
 from engine.clocks import local_iso
 from engine.errors import NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
-from engine.services import confirmed_facts, documents, opinions, orders
+from engine.services import confirmed_facts, documents, holding, opinions, orders
 from engine.services.context import Context
 
 
-def task_summary(row: HumanTask, now: datetime) -> dict:
+def holders(row: HumanTask) -> dict:
+    """Who holds the task (签收) and who it is delegated to while a delegation is open (委托), by
+    username and name; `delegation`: `out` (with the delegate), `back` (submitted back for 确认) or None.
+    The rows are read with queries.with_holders."""
+    delegate = row.delegate if row.delegation else None
+    return {"assignee": row.assignee.username if row.assignee else None,
+            "assignee_name": row.assignee.display_name if row.assignee else None,
+            "claimed_at": local_iso(row.claimed_at) if row.assignee_id else None,
+            "delegated_to": delegate.username if delegate else None,
+            "delegated_to_name": delegate.display_name if delegate else None,
+            "delegation": row.delegation if delegate else None,
+            "has_draft": row.draft is not None}
+
+
+def task_summary(row: HumanTask, now: datetime, with_holders: bool = True) -> dict:
+    """A task as lists show it; `with_holders` False where the holders were not read with the row (the
+    answer of a completion, which reads no user)."""
+    return ({**_summary(row, now), **holders(row)} if with_holders else _summary(row, now))
+
+
+def _summary(row: HumanTask, now: datetime) -> dict:
     return {
         "id": row.id, "instance_id": row.instance_id, "name": row.element_id, "title": row.title,
         "role": row.role_key, "lane": row.lane, "process": row.process_key,
@@ -39,7 +61,7 @@ def completed(ctx: Context, user_id: int, page: int = 1, per_page: int = 20):
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         rows, total = queries.completed_by(session, user, page, per_page)
-        return [task_summary(r, now) for r in rows], total
+        return [task_summary(r, now, with_holders=False) for r in rows], total
 
 
 def _returns(history) -> list[dict]:
@@ -59,29 +81,63 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
     now = now or clock.now()
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
-        row = session.get(HumanTask, task_id)
+        row = session.scalar(queries.with_holders(select(HumanTask)).where(HumanTask.id == task_id))
         if row is None or row.jurisdiction != user.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
         jurisdiction = ctx.registry.get(row.jurisdiction)
         mine = policy.can_act_on(user, jurisdiction, row.role_key, row.applicant_unit_id)
         inst = session.get(ProcessInstance, row.instance_id)
-        if not mine and row.completed_by_id != user.id and not policy.can_manage(user, row.jurisdiction):
+        if not mine and row.completed_by_id != user.id and row.delegate_id != user.id \
+                and not policy.can_manage(user, row.jurisdiction):
             raise PermissionDenied("该任务不属于您的角色或单位")
         schema, ui_schema = ctx.forms_for(session, inst.process_version_id).load(row.form) if row.form else ({}, {})
         history = queries.history_of(session, inst.id)
         result = task_summary(row, now)
+        ready = row.state == "ready"
         result.update({
             "form": {"name": row.form, "schema": schema, "ui_schema": ui_schema},
             "legal_basis": jurisdiction.legal_basis(row.legal_basis),
             "facts": inst.facts, "applicant_unit": inst.applicant_unit.name,
-            "can_complete": mine and row.state == "ready",
+            "can_complete": mine and ready and holding.completion_refusal(row, user) is None,
+            "refusal": holding.completion_refusal(row, user) if mine and ready else None,
+            "actions": _actions(user, row, mine) if ready else [],
             "suspension_notice": orders.refusal(ctx, session, row) if row.state == "suspended" else None,
             "data": row.data, "returns": _returns(history),
+            "draft": row.draft if ready and (mine or holding.is_delegate(row, user)) else None,
+            "draft_saved_at": local_iso(row.draft_saved_at) if ready else None,
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
             "opinions": opinions.opinions_for(ctx, session, inst, row, now),
             "confirms": confirmed_facts.to_confirm(ctx, session, inst, row.element_id),
+            "comments": [comment_view(c) for c in queries.comments_of(session, inst.id, row.id)],
         })
         return result
+
+
+def _actions(user, row: HumanTask, mine: bool) -> list[str]:
+    """What the caller may do with the ready task now: claim, unclaim, assign, delegate, recall,
+    save_draft, submit (the delegate hands back), confirm (the holder, after the delegate), complete."""
+    mine_now = row.assignee_id == user.id
+    actions = []
+    if holding.is_delegate(row, user):
+        return ["save_draft", "submit"]
+    if mine and row.assignee_id is None:
+        actions += ["claim", "assign", "delegate", "save_draft", "complete"]
+    elif mine and mine_now and row.delegation == holding.OUT:
+        actions += ["recall"]
+    elif mine and mine_now:
+        actions += ["unclaim", "assign", "delegate", "save_draft"]
+        actions += ["confirm", "complete"] if row.delegation == holding.BACK else ["complete"]
+    if row.assignee_id is not None and not mine_now and policy.can_manage(user, row.jurisdiction):
+        actions += ["unclaim", "assign"]
+    return actions
+
+
+def comment_view(c) -> dict:
+    return {"id": c.id, "instance_id": c.instance_id, "task_id": c.human_task_id, "text": c.text,
+            "author": c.author.username, "author_name": c.author.display_name, "author_unit": c.author.unit.name,
+            "created_at": local_iso(c.created_at),
+            "attachment": {"id": c.attachment.id, "name": c.attachment.filename, "size": c.attachment.size}
+            if c.attachment else None}
 
 
 def _history_item(ev) -> dict:
@@ -130,6 +186,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
         "completed_elements": sorted({t.element_id for t in tasks if t.state == "completed"}),
         "waiting": [_waiting(t) for t in queries.pending_timers_of(session, inst.id)],
         "history": [_history_item(ev) for ev in queries.history_of(session, inst.id)],
+        "comments": [comment_view(c) for c in queries.comments_of(session, inst.id)],
         "overrides": opinions.overrides_of(session, inst.id),
         "documents": documents.listing(session, inst.id),
         "facts": confirmed_facts.facts_view(ctx, session, inst, queries.history_of(session, inst.id)),
@@ -144,8 +201,8 @@ def instance_state(ctx: Context, inst: ProcessInstance, synced, now: datetime) -
     return {
         "id": inst.id, "process": inst.process_key, "status": inst.status, "outcome": inst.outcome,
         "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
-        "active_tasks": [task_summary(t, now) for t in sorted(synced.ready, key=lambda t: (t.created_at, t.title))
-                         if t.state == "ready"],
+        "active_tasks": [task_summary(t, now, with_holders=False)
+                         for t in sorted(synced.ready, key=lambda t: (t.created_at, t.title)) if t.state == "ready"],
         "waiting": [_waiting(t) for t in synced.waiting],
     }
 
@@ -186,7 +243,7 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 "process_name": jurisdiction.processes[inst.process_key].name
                 if inst.process_key in jurisdiction.processes else inst.process_key,
                 "applicant_unit": inst.applicant_unit.name, "created_at": local_iso(inst.created_at),
-                "open_tasks": [task_summary(t, now) for t in tasks[inst.id]],
+                "open_tasks": [task_summary(t, now, with_holders=False) for t in tasks[inst.id]],
                 "waiting": [_waiting(t) for t in timers[inst.id]],
                 "earliest_due": local_iso(earliest),
                 "overdue": sum(1 for t in tasks[inst.id] if t.due_at is not None and t.due_at < now),

@@ -12,6 +12,7 @@ from web.ui import (
     admin_pages,
     attachments,
     auth,
+    claims,
     csrf,
     design,
     documents,
@@ -65,5 +66,5 @@ def register(app: Flask) -> None:
     ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
     app.register_blueprint(ui)
     for blueprint in (auth.bp, inbox.bp, projects.bp, tasks.bp, attachments.bp, documents.bp, vendor.bp, manage.bp,
-                      admin_pages.bp, design.bp, orders.bp, notice_pages.bp):
+                      admin_pages.bp, design.bp, orders.bp, notice_pages.bp, claims.bp):
         app.register_blueprint(blueprint)

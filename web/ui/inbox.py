@@ -26,6 +26,7 @@ def _filters() -> queries.InboxFilter:
                                overdue=params.bool_arg("overdue"),
                                q=params.text_arg("q"),
                                sort=params.choice_arg("sort", ("due", "new"), "due"),
+                               view=params.choice_arg("view", queries.INBOX_VIEWS, "all"),
                                page=_page_arg(), per_page=PER_PAGE)
 
 

@@ -16,6 +16,10 @@ EVENT_LABELS = {
     "opinion_overridden": "不采纳审查意见（已说明理由）",
     "fact_confirmed": "核实申报事实",
     "task_urged": "催办", "task_due_soon": "即将到期预警", "task_overdue": "逾期督办",
+    # engine/services/claims.py, comments.py
+    "task_claimed": "签收", "task_unclaimed": "退签", "task_assigned": "转办", "task_delegated": "委托",
+    "task_delegation_recalled": "收回委托", "task_delegate_submitted": "受托人提交填报结果", "task_draft_saved": "暂存",
+    "comment_added": "发表意见",
 }
 
 

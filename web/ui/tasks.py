@@ -10,7 +10,7 @@ from engine import clock
 from engine.errors import Conflict, PermissionDenied, ValidationFailed
 from engine.forms import validate_against
 from engine.services import attachments as attachment_service
-from engine.services import runtime, views
+from engine.services import claims, runtime, views
 from web.ui import details, formkit
 from web.ui.auth import login_required
 
@@ -24,11 +24,21 @@ def _files(instance_id: int) -> tuple[list[dict], dict[str, dict]]:
         return [], {}
 
 
-def _render(task: dict, values=None, errors=None, detail=None, conflict=None, status=200):
+def render_task(task: dict, notice: str | None = None, status: int = 200):
+    """The task page with a refusal (409/422 of a 签收/转办/委托 button) above it."""
+    return _render(task, notice=notice, status=status)
+
+
+def _render(task: dict, values=None, errors=None, detail=None, conflict=None, status=200, notice=None):
     files, files_by_id = _files(task["instance_id"])
     schema = task["form"]["schema"] or {}
     errors = errors or {}
-    editable = task["can_complete"] and conflict is None
+    # a holder who may complete it, or the colleague it is delegated to (who submits it back)
+    editable = (task["can_complete"] or "submit" in task["actions"]) and conflict is None
+    if values is None:
+        values = task["draft"]   # 暂存 (or what the delegate submitted, for the holder's 确认)
+    people = claims.candidates(details.ctx(), g.user.id, task["id"]) \
+        if {"assign", "delegate"} & set(task["actions"]) else {"assign": [], "delegate": []}
     fields = formkit.group_checkboxes(formkit.build(schema, values, errors, files_by_id)) if editable else []
     forms = details.step_forms(task["instance_id"])
     earlier = [dict(step, details=formkit.describe(forms.get(step["element"], {}),
@@ -37,6 +47,7 @@ def _render(task: dict, values=None, errors=None, detail=None, conflict=None, st
                for step in task["earlier_steps"]]
     return render_template(
         "ui/task.html", task=task, editable=editable, fields=fields, errors=errors, detail=detail, conflict=conflict,
+        notice=notice, people=people,
         unplaced=formkit.unplaced_errors(fields, errors), files=files, earlier=list(reversed(earlier)),
         facts=formkit.describe(details.start_schema(task["process"]), task["facts"], files_by_id),
         answers=formkit.describe(schema, task["data"], files_by_id) if task["data"] else [],
@@ -82,11 +93,17 @@ def _all_errors(task: dict, data: dict, known: dict) -> dict:
 @bp.post("/tasks/<int:task_id>")
 @login_required
 def submit(task_id: int):
+    """提交办理; 暂存 (`_draft`: no validation, claims an unclaimed task); the delegate's 提交签收人确认;
+    the holder's 确认 of what the delegate submitted."""
     ctx = details.ctx()
     task = views.task_detail(ctx, g.user.id, task_id)
     if task["state"] != "ready":
         return _conflict(task_id, task.get("suspension_notice"))
-    if not task["can_complete"]:
+    draft = bool(request.form.get("_draft"))
+    delegated = "submit" in task["actions"]
+    if not (task["can_complete"] or delegated or (draft and "save_draft" in task["actions"])):
+        if task["refusal"]:
+            return _conflict(task_id, task["refusal"])
         raise PermissionDenied("该任务不属于您的角色或单位")
     form = request.form.copy()
     try:
@@ -97,19 +114,35 @@ def submit(task_id: int):
     data, values = formkit.parse(schema, form)
     if formkit.edit_rows(values, form):
         return _render(task, values)
-    # the service's rule (runtime.complete_task checks it too): files of this project and step only
-    problems = {**attachment_service.invalid_for_task(ctx, task_id, data), **problems}
-    if problems:
-        errors = _all_errors(task, data, problems)
-        return _render(task, values, errors, f"表单有 {len(errors)} 处需要修改", status=422)
     try:
-        runtime.complete_task(ctx, g.user.id, task_id, data)
+        if draft:
+            claims.save_draft(ctx, g.user.id, task_id, data)
+            flash(f"已暂存“{task['title']}”，可稍后继续填写。", "success")
+            return redirect(url_for("tasks.show", task_id=task_id), code=303)
+        # the service's rule (runtime.complete_task checks it too): files of this project and step only
+        problems = {**attachment_service.invalid_for_task(ctx, task_id, data), **problems}
+        if problems:
+            errors = _all_errors(task, data, problems)
+            return _render(task, values, errors, f"表单有 {len(errors)} 处需要修改", status=422)
+        _finish(ctx, task, data, delegated)
     except ValidationFailed as exc:
         return _render(task, values, exc.errors, exc.detail, status=422)
     except Conflict as exc:
         return _conflict(task_id, exc.detail)
-    flash(f"已提交“{task['title']}”（{task['project_name']}）。", "success")
     return redirect(url_for("inbox.index"), code=303)
+
+
+def _finish(ctx, task: dict, data: dict, delegated: bool) -> None:
+    """The delegate hands the form back; the holder confirms what the delegate submitted; or a completion."""
+    if delegated:
+        claims.submit_delegated(ctx, g.user.id, task["id"], data)
+        flash(f"已将“{task['title']}”的填报结果提交{task['assignee_name']}确认。", "success")
+    elif task["delegation"] == "back":
+        claims.confirm(ctx, g.user.id, task["id"], data)
+        flash(f"已确认并提交“{task['title']}”（{task['project_name']}）。", "success")
+    else:
+        runtime.complete_task(ctx, g.user.id, task["id"], data)
+        flash(f"已提交“{task['title']}”（{task['project_name']}）。", "success")
 
 
 def _conflict(task_id: int, message: str | None):

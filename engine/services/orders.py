@@ -123,6 +123,7 @@ def resume(ctx: Context, session: Session, inst: ProcessInstance, *, order: str,
         row.state = "ready"
         if row.due_at is not None:
             row.due_at = row.due_at + paused
+            row.warn_at = row.warn_at + paused if row.warn_at is not None else None
             if row.overdue_notified_at is not None and row.due_at >= now:
                 row.overdue_notified_at = None      # no longer overdue: flag it again when it is
     version = ctx.loaded_version(session, inst.process_version_id)

@@ -204,11 +204,12 @@ class ProcessInstance(Base):
 
     def set_waiting(self, ready: list) -> None:
         """The summary of where the instance waits: its ready task rows and their earliest due date,
-        and the phase of the first of them (kept while it waits on a timer or has ended)."""
+        and the phase of the first of them (None: a step of the top level; kept while it waits on a timer
+        or has ended)."""
         dues = [row.due_at for row in ready if row.due_at is not None]
         self.open_tasks, self.earliest_due_at = len(ready), min(dues) if dues else None
         first = min(ready, key=lambda row: (row.created_at, row.id or 0), default=None)
-        if first is not None and first.phase and first.phase != self.phase:
+        if first is not None and (first.phase != self.phase or self.phase_since is None):
             self.phase, self.phase_title, self.phase_since = first.phase, first.phase_title, first.created_at
 
 

@@ -163,15 +163,15 @@ def open_incidents(session: Session, jurisdictions: list[str]) -> int:
 # --- the summary: what the scheduler computes now and then (engine/services/portfolio.py) -----------
 
 def phase_durations(session: Session, jurisdiction: str) -> list[dict]:
-    """Per process and phase: how long the instances that left it stayed (first task ready → last
-    task done), count, mean, median and 90th percentile in seconds."""
+    """Per process and phase: how long the instances that went on from it stayed (first task ready →
+    last task done), count, mean, median and 90th percentile in seconds."""
     per_instance = (select(HumanTask.process_key.label("process_key"), HumanTask.phase.label("phase"),
                            func.min(HumanTask.created_at).label("entered"),
                            func.max(HumanTask.completed_at).label("left"))
-                    .where(HumanTask.jurisdiction == jurisdiction, HumanTask.phase.is_not(None),
-                           HumanTask.state != "cancelled")
+                    .where(HumanTask.jurisdiction == jurisdiction, HumanTask.phase.is_not(None))
                     .group_by(HumanTask.instance_id, HumanTask.process_key, HumanTask.phase)
-                    .having(func.sum(case((HumanTask.state.in_(OPEN_STATES), 1), else_=0)) == 0)
+                    # left by going on, not by being ended inside it (its open tasks then cancelled)
+                    .having(func.sum(case((HumanTask.state.in_((*OPEN_STATES, "cancelled")), 1), else_=0)) == 0)
                     .subquery())
     keys = [per_instance.c.process_key, per_instance.c.phase]
     stats = grouped_stats(session, keys, seconds_between(session, per_instance.c.entered, per_instance.c.left),
@@ -260,11 +260,11 @@ def search_conditions(flt, jurisdictions: list[str], now: datetime) -> list:
 
 def _ranges(flt, now: datetime) -> list:
     """Amount and start date ranges, and overdue (true: a ready task past due; false: none)."""
-    bounds = ((ProcessInstance.investment >= flt.min_investment, flt.min_investment),
-              (ProcessInstance.investment <= flt.max_investment, flt.max_investment),
-              (ProcessInstance.created_at >= flt.started_from, flt.started_from),
-              (ProcessInstance.created_at < flt.started_before, flt.started_before))
-    cond = [clause for clause, value in bounds if value is not None]
+    bounds = ((ProcessInstance.investment.__ge__, flt.min_investment),
+              (ProcessInstance.investment.__le__, flt.max_investment),
+              (ProcessInstance.created_at.__ge__, flt.started_from),
+              (ProcessInstance.created_at.__lt__, flt.started_before))
+    cond = [compare(value) for compare, value in bounds if value is not None]
     if flt.overdue is True:
         cond += [ProcessInstance.status == "running", ProcessInstance.earliest_due_at < now]
     elif flt.overdue is False:

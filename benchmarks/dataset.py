@@ -42,7 +42,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from benchmarks.common import backend_url, context, scratch_database  # noqa: E402
 from engine import clock  # noqa: E402
-from engine.models import HumanTask, ProcessInstance  # noqa: E402
+from engine.models import HumanTask, ProcessInstance, warn_instant  # noqa: E402
 from engine.services.deploy import deploy  # noqa: E402
 from engine.services.users import hash_password, upsert_user  # noqa: E402
 
@@ -60,6 +60,11 @@ STAGES: list[tuple[str, ...]] = [
 ]
 # Where running projects wait: declaring 20 %, in review 40 %, planning 22 %, later 18 %.
 RUNNING_WEIGHTS = [20, 40] + [22 / 5] * 5 + [18 / 12] * 12
+# The phases the dashboard groups by (yeji.bpmn draws its stages without sub-processes; the data set
+# names them as a phased procedure would): (phase id, title, the first stage of it)
+PHASES = [("PhaseDeclaration", "项目申报", 0), ("PhaseReview", "联合审查论证", 1), ("PhasePlan", "计划与资金", 2),
+          ("PhaseImplementation", "采购与实施", 7), ("PhaseAcceptance", "验收", 12),
+          ("PhaseEvaluation", "绩效评价", 17)]
 TOPICS = ("智慧教育云平台", "医保便民服务系统", "市场监管综合执法平台", "数据共享交换平台", "应急指挥调度系统",
           "智慧社区管理平台", "政务服务一网通办", "城市运行管理中心", "视频监控共享平台", "电子证照库")
 ANSWERS = {"decision": "approve", "opinion": "同意，按程序推进。"}
@@ -140,10 +145,15 @@ def _shape(rng: random.Random) -> tuple[str, int]:
     return "running", rng.choices(range(len(STAGES)), weights=RUNNING_WEIGHTS)[0]
 
 
+def phase_of_stage(index: int) -> tuple[str, str]:
+    return next((key, title) for key, title, first in reversed(PHASES) if index >= first)
+
+
 def _task(s: _Setting, rng: random.Random, inst: dict, element_id: str, started: datetime, *,
-          done_by: datetime | None, state: str) -> dict:
+          done_by: datetime | None, state: str, stage: int = 0) -> dict:
     """One task row; `done_by`: the latest it can have been completed (None: not completed)."""
     info = s.elements[element_id]
+    phase, phase_title = phase_of_stage(stage)
     s.next_task += 1
     due = started + timedelta(days=rng.randint(10, 45)) if rng.random() < 0.7 else None
     completed = state == "completed"
@@ -158,6 +168,7 @@ def _task(s: _Setting, rng: random.Random, inst: dict, element_id: str, started:
                 process_key=PROCESS, project_name=inst["project_name"], applicant_unit_id=inst["applicant_unit_id"],
                 form=info.properties.get("form"), legal_basis=info.properties.get("legalBasis"), state=state,
                 created_at=started, due_at=due, due_provisional=rng.random() < 0.05,
+                warn_at=warn_instant(started, due), phase=phase, phase_title=phase_title,
                 overdue_notified_at=due + timedelta(hours=1) if overdue else None,
                 completed_by_id=completed_by if completed else None, completed_at=completed_at,
                 data=dict(ANSWERS) if completed else None)
@@ -196,9 +207,14 @@ def _project(s: _Setting, rng: random.Random, number: int, instance_id: int) -> 
         current = index == last
         done_by = s.now if current and status == "running" else started + spans[index]
         for element_id, state in zip(stage, _stage_states(rng, status, stage, current), strict=True):
-            tasks.append(_task(s, rng, inst, element_id, started, done_by=done_by, state=state))
+            tasks.append(_task(s, rng, inst, element_id, started, done_by=done_by, state=state, stage=index))
         started += spans[index]
     _summarize(s, inst, tasks, status, started)
+    phase, title = phase_of_stage(last)
+    entered = min(t["created_at"] for t in tasks if t["phase"] == phase)
+    portfolio = {"investment": inst["facts"]["total_investment"], "phase": phase, "phase_title": title,
+                 "phase_since": entered}
+    inst.update({k: v for k, v in portfolio.items() if k in s.instance_columns})
     return inst, tasks
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -148,7 +150,12 @@ class ProcessVersion(Base):
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     __table_args__ = (Index("ix_instances_status_jurisdiction", "status", "jurisdiction"),
-                      Index("ix_instances_waiting", "jurisdiction", "status", "earliest_due_at"))
+                      Index("ix_instances_waiting", "jurisdiction", "status", "earliest_due_at"),
+                      # the portfolio (engine/services/portfolio.py): counts by procedure, phase and status;
+                      # the search's amount range and newest-first pages
+                      Index("ix_instances_portfolio", "jurisdiction", "process_key", "status", "phase"),
+                      Index("ix_instances_investment", "jurisdiction", "investment"),
+                      Index("ix_instances_created", "jurisdiction", "created_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -171,6 +178,13 @@ class ProcessInstance(Base):
     # overviews read it instead of aggregating every open task: ready tasks and the earliest due date
     open_tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     earliest_due_at: Mapped[datetime | None]
+    # the phase (a collapsed sub-process of the main diagram: 项目申报, 立项审批 …) of its first ready task
+    # and since when it is there, kept by the same steps in the same UPDATE of this row; the phase it
+    # ended in stays after the end. `investment`: the facts' total_investment (万元), a number to search on
+    phase: Mapped[str | None] = mapped_column(String(120))
+    phase_title: Mapped[str | None] = mapped_column(String(200))
+    phase_since: Mapped[datetime | None]
+    investment: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     # the instance's share of the audit chain (engine/services/audit.py): its row count and last row
     audit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     audit_last_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -190,9 +204,14 @@ class ProcessInstance(Base):
     applicant_unit: Mapped[Unit] = relationship(lazy="joined")
 
     def set_waiting(self, ready: list) -> None:
-        """The summary of where the instance waits: its ready task rows and their earliest due date."""
+        """The summary of where the instance waits: its ready task rows and their earliest due date,
+        and the phase of the first of them (None: a step of the top level; kept while it waits on a timer
+        or has ended)."""
         dues = [row.due_at for row in ready if row.due_at is not None]
         self.open_tasks, self.earliest_due_at = len(ready), min(dues) if dues else None
+        first = min(ready, key=lambda row: (row.created_at, row.id or 0), default=None)
+        if first is not None and (first.phase != self.phase or self.phase_since is None):
+            self.phase, self.phase_title, self.phase_since = first.phase, first.phase_title, first.created_at
 
 
 class HumanTask(Base):
@@ -203,6 +222,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_inbox", "state", "jurisdiction", "role_key", "due_at"),
         Index("ix_human_tasks_applicant", "state", "applicant_unit_id", "role_key"),
         Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
+        Index("ix_human_tasks_due", "jurisdiction", "state", "due_at"),     # the dashboard's overdue list
+        Index("ix_human_tasks_warn_list", "jurisdiction", "state", "warn_at"),   # and its 预警 list
         Index("ix_human_tasks_done", "completed_by_id", "completed_at",   # the 已办 tab's count
               postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
         # the scheduler's outbox of 新任务 notices and its 预警 scan (engine/services/notices.py)
@@ -232,9 +253,13 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     due_at: Mapped[datetime | None]
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    phase: Mapped[str | None] = mapped_column(String(120))        # the phase (sub-process) it belongs to
+    phase_title: Mapped[str | None] = mapped_column(String(200))
     overdue_notified_at: Mapped[datetime | None]
     # notices (engine/services/notices.py): the 新任务 notice written (NULL: the scheduler's to do),
-    # when the configured share of the clock is used, and the 预警 notice written
+    # when the configured share of the clock is used (预警: set with the due date at 80 % of the time,
+    # then in working time at the jurisdiction's share when the task is announced; the dashboard lists
+    # them, engine/services/portfolio.py), and the 预警 notice written
     announced_at: Mapped[datetime | None]
     warn_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
@@ -274,6 +299,31 @@ class Comment(Base):
 
     author: Mapped[User] = relationship(lazy="joined")
     attachment: Mapped[Attachment | None] = relationship(lazy="joined")
+
+    def set_due(self, due_at: datetime | None, provisional: bool = False) -> None:
+        """The due date, and with it the 预警 instant: 80 % of the way from ready to due."""
+        self.due_at, self.due_provisional = due_at, provisional
+        self.warn_at = warn_instant(self.created_at, due_at)
+
+
+def warn_instant(ready_at: datetime | None, due_at: datetime | None) -> datetime | None:
+    if due_at is None or ready_at is None:
+        return None
+    return ready_at + (due_at - ready_at) * WARN_SHARE if due_at > ready_at else due_at
+
+
+WARN_SHARE = 0.8   # 预警 once this share of a task's clock is used
+
+
+class PortfolioSummary(Base):
+    """The slow part of a jurisdiction's dashboard (durations per phase and end to end, months),
+    computed by the scheduler from the task rows and read by the dashboard (engine/services/portfolio.py)."""
+
+    __tablename__ = "portfolio_summaries"
+
+    jurisdiction: Mapped[str] = mapped_column(String(32), primary_key=True)
+    computed_at: Mapped[datetime]
+    data: Mapped[dict] = mapped_column(JSON)
 
 
 class Timer(Base):

@@ -1,18 +1,21 @@
 """Who may do what: the one place every API route, page and service asks. Roles come from the
-jurisdictions (processes/<key>/jurisdiction.json `roles`); `manager`, `designer` and `admin` are
-the only global ones (CONTRACT.md, "Roles that are not a bureau").
+jurisdictions (processes/<key>/jurisdiction.json `roles`); `manager`, `designer`, `admin` and
+`province_viewer` are the only global ones (engine.registry.GLOBAL_ROLES; CONTRACT.md, "Roles that
+are not a bureau").
 
 - a bureau role (not unit-scoped) acts on tasks of its role anywhere in its jurisdiction;
 - a unit-scoped role (`applicant`, a unit's inner roles) only inside the unit that started the
   instance;
 - `manager` sees and manages every project of its jurisdiction; `designer` models, validates, deploys
   and migrates its jurisdiction's processes; `admin` is both, in every jurisdiction, and alone keeps
-  the national holiday calendar."""
+  the national holiday calendar;
+- `province_viewer` (省级项目查看员) sees the portfolio and the projects of every jurisdiction, read
+  only: it terminates, suspends, retries and assigns nothing."""
 from __future__ import annotations
 
 from engine.registry import Jurisdiction, ProcessDef
 
-MANAGER, DESIGNER, ADMIN = "manager", "designer", "admin"
+MANAGER, DESIGNER, ADMIN, PROVINCE_VIEWER = "manager", "designer", "admin", "province_viewer"
 
 
 def _roles(user) -> set[str]:
@@ -35,6 +38,24 @@ def can_manage(user, jurisdiction: str) -> bool:
 def is_manager(user) -> bool:
     """Manages the jurisdiction the user belongs to."""
     return can_manage(user, user.jurisdiction)
+
+
+def sees_every_jurisdiction(user) -> bool:
+    """Reads every jurisdiction's portfolio and projects: an admin, or a province-wide viewer."""
+    return is_admin(user) or PROVINCE_VIEWER in _roles(user)
+
+
+def can_view_portfolio(user, jurisdiction: str) -> bool:
+    """The dashboard, the project search and their exports of a jurisdiction (read only)."""
+    return can_manage(user, jurisdiction) or PROVINCE_VIEWER in _roles(user)
+
+
+def portfolio_scope(user, every: list[str], asked: str | None = None) -> list[str]:
+    """The jurisdictions whose portfolio the user reads: a manager their own; an admin or a
+    province-wide viewer every one, or the one `asked` for. Empty: none (the caller answers 403)."""
+    if sees_every_jurisdiction(user):
+        return [asked] if asked in every else ([] if asked else list(every))
+    return [user.jurisdiction] if can_manage(user, user.jurisdiction) and asked in (None, user.jurisdiction) else []
 
 
 def can_design(user, jurisdiction: str) -> bool:
@@ -67,7 +88,7 @@ def can_view_instance(user, jurisdiction: str, applicant_unit_id: int, involved:
                       started_by_id: int | None = None) -> bool:
     """A project is seen by its managers, by its applicant unit, by whoever started it (a supervising
     bureau's 限期整改 of another unit's project) and by those who acted or may act on it."""
-    if can_manage(user, jurisdiction):
+    if can_manage(user, jurisdiction) or PROVINCE_VIEWER in _roles(user):
         return True
     if not in_jurisdiction(user, jurisdiction):
         return False

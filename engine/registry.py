@@ -40,6 +40,8 @@ GLOBAL_ROLES: dict[str, Role] = {
     "manager": Role("manager", "项目管理员", scope="global"),
     "designer": Role("designer", "流程设计员", scope="global"),
     "admin": Role("admin", "系统管理员", scope="global"),
+    # sees every jurisdiction's portfolio (dashboard, search, exports) and projects, changes nothing
+    "province_viewer": Role("province_viewer", "省级项目查看员", scope="global"),
 }
 
 
@@ -351,7 +353,7 @@ def _cross_check(reader: _Reader, raw: dict, folder: Path, diagrams_dir: Path) -
         reader.fail("key", f"应与文件夹名 {folder.name} 相同")
     roles = set(raw["roles"])
     for role in sorted(roles & set(GLOBAL_ROLES)):
-        reader.fail(f"roles.{role}", "manager、designer、admin 是全局角色，不应在辖区中声明")
+        reader.fail(f"roles.{role}", "manager、designer、admin、province_viewer 是全局角色，不应在辖区中声明")
     for pkey, proc in raw["processes"].items():
         _check_process(reader, key, pkey, proc, roles, diagrams_dir)
     for role in (raw.get("units") or {}):

@@ -36,6 +36,7 @@ HUAIAN = {  # the other city: an applicant, two bureaus (one with the same role 
     "hdan": ("市数据局", ["data_bureau"]),
     "hmona": ("市数据局", ["manager"]),
     "hdesi": ("市数据局", ["designer"]),
+    "pvic": ("省数字政府建设领导小组办公室", ["province_viewer"]),   # every city's portfolio, read only
 }
 NAMES = {"A": "矩阵甲·区教育局智慧课堂", "B": "矩阵乙·区卫健委健康档案", "H": "矩阵丙·淮安热线分析"}
 BIG = 2 ** 31 - 1
@@ -59,6 +60,10 @@ class Persona:
     @property
     def admin(self) -> bool:
         return "admin" in self.roles
+
+    @property
+    def province(self) -> bool:
+        return "province_viewer" in self.roles
 
 
 @dataclass

@@ -31,6 +31,7 @@ from engine.models import AuditEvent, CalendarYear, HumanTask, Incident, Process
 from engine.services import notices, users
 from tests.access_matrix_support import BIG, UNIT_ROLES, Persona, World, build_world
 from tests.web.helpers import PDF, form_token
+from web.exports import TABLES
 
 ALLOW, DENY, NO, ANY = "allow", "deny", "no", "any"   # NO: 403/404/409/422 — nothing done, not necessarily refused
 # who may start each side process: 第二十条 the applicant; 第二十六条 each supervising department it names
@@ -90,7 +91,7 @@ def acts(p: Persona, task) -> bool:
 
 
 def may_view(p: Persona, inst) -> bool:
-    if p.admin:
+    if p.admin or p.province:      # a province-wide viewer reads every city's projects
         return True
     involved = any(acts(p, t) or t.completed_by == p.name for t in inst.tasks)
     return p.city == inst.city and (p.manager or p.unit == inst.unit or p.name == inst.started_by or involved)
@@ -102,6 +103,16 @@ def signed_in(w: World, p: Persona, obj) -> str:
 
 def staff(w: World, p: Persona, obj) -> str:
     return ALLOW if p.manager or p.admin else DENY
+
+
+def portfolio(w: World, p: Persona, obj) -> str:
+    """The dashboard and the project search: managers (their city), admins and province-wide viewers."""
+    return ALLOW if p.manager or p.admin or p.province else DENY
+
+
+def portfolio_of(w: World, p: Persona, city: str) -> str:
+    """…of a named city: its managers, admins and province-wide viewers."""
+    return ALLOW if p.admin or p.province or (p.manager and p.city == city) else DENY
 
 
 def admin(w: World, p: Persona, obj) -> str:
@@ -121,6 +132,8 @@ def applicant_or_nothing(w: World, p: Persona, obj) -> str:
 
 
 def view_instance(w: World, p: Persona, inst) -> str:
+    if p.province:
+        return ALLOW
     return _city(p, inst.city, ALLOW if may_view(p, inst) else DENY)
 
 
@@ -307,6 +320,16 @@ ROUTES: dict[str, list[Probe]] = {
     "notices.preferences": [P("GET", signed_in)],
     "notices.set_preferences": [P("PUT", signed_in, body=_json({"preferences": []}))],
     "openapi.openapi_json": [P("GET", signed_in, public=True)],
+    # the API: the managers' portfolio (dashboard, its tables, the project search)
+    "manage_api.dashboard": [P("GET", portfolio), P("GET", portfolio_of, "city",
+                                                    query=lambda w, p, t: {"jurisdiction": t.values["city"]})],
+    "manage_api.dashboard_table": [
+        P("GET", portfolio, "table", query=lambda w, p, t: {"format": "csv"}),
+        P("GET", portfolio, "table", query=lambda w, p, t: {"format": "xlsx"})],
+    "manage_api.instances": [
+        P("GET", portfolio), P("GET", portfolio_of, "city", query=lambda w, p, t: {"jurisdiction": t.values["city"]}),
+        P("GET", portfolio, query=lambda w, p, t: {"format": "csv"}),
+        P("GET", portfolio, query=lambda w, p, t: {"format": "xlsx"})],
     # the API: designers
     "design_api.versions": [P("GET", design, "process")],
     "design_api.deploy": [P("POST", design, "process", body=_json({**BROKEN_FILES, "note": "矩阵"}))],
@@ -337,7 +360,11 @@ ROUTES: dict[str, list[Probe]] = {
     "claims.project_comment": [P("POST", view_instance, "instance", body=_form({"text": ""}))],
     "attachments.download": [P("GET", view_attachment, "attachment")],
     "documents.download": [P("GET", view_document, "document")],
-    "manage.index": [P("GET", staff)],
+    "manage.index": [P("GET", portfolio), P("GET", portfolio_of, "city",
+                                            query=lambda w, p, t: {"jurisdiction": t.values["city"]})],
+    "manage.running": [P("GET", staff)],
+    "portfolio.search": [P("GET", portfolio), P("GET", portfolio_of, "city",
+                                               query=lambda w, p, t: {"jurisdiction": t.values["city"]})],
     "manage.overrides": [P("GET", staff)],
     "admin_pages.calendar": [P("GET", staff)],
     "admin_pages.calendar_import": [P("POST", staff, body=_form({"text": BAD_NOTICE, "scope": "local"})),
@@ -417,6 +444,7 @@ def targets(w: World) -> dict[str | None, list[Target]]:
         "city": [Target({"city": c}, c) for c in ("yeji", "huaian")] + [Target({"city": "nowhere"}, guess=True)],
         "notice": [Target({"notice_id": i}, owner) for owner, (i, _) in w.notifications.items()]
         + _guesses("notice_id", [i for i, _ in w.notifications.values()]),
+        "table": [Target({"name": name}, name) for name in TABLES] + [Target({"name": "nosuch"}, guess=True)],
         "asset": [Target({"filename": "css/app.css"})],
         "static": [Target({"filename": "matrix.css"})],
         "vendor": [Target({"filename": "assets/diagram-js.css"})],

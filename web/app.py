@@ -52,10 +52,11 @@ def create_app(settings: Settings | None = None, context: Context | None = None,
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(admin.bp)
-    from web import claims_api, design_api, notices_api
+    from web import claims_api, design_api, manage_api, notices_api
     app.register_blueprint(design_api.bp)
     app.register_blueprint(notices_api.bp)
     app.register_blueprint(claims_api.bp)
+    app.register_blueprint(manage_api.bp)
     _register_pages(app)
     params.guard(app)  # after the pages' hooks: a refusal is drawn in the site's error page
     return app

@@ -3,8 +3,10 @@ role of every jurisdiction, and walk a few sample projects to different stages. 
 are upserted, unchanged diagrams are not redeployed, a sample project is created only once.
 
 Demo users are named `<jurisdiction>_<role>` (`yeji_data_bureau`), applicant units
-`<jurisdiction>_applicant1`, `_applicant2` …, plus `<jurisdiction>_manager` and `_designer`; all share
-DEMO_PASSWORD. Sample projects and their steps are demo data, apart from the legal configuration:
+`<jurisdiction>_applicant1`, `_applicant2` …, plus `<jurisdiction>_manager` and `_designer`, and one
+`province_viewer` who sees every jurisdiction's dashboard; all share DEMO_PASSWORD. Each jurisdiction
+also gets a history of projects started over the past months (web/demo_history.py). Sample projects
+and their steps are demo data, apart from the legal configuration:
 `processes/<jurisdiction>/demo.json`, read and checked by `load_demo`."""
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from engine.services.deploy import deploy
 from engine.services.designer import attach_forms
 from engine.services.timers import tick
 from engine.services.users import hash_password, upsert_user
+from web import demo_history
 
 DEMO_PASSWORD = "demo2026"
+PROVINCE_VIEWER = "province_viewer"
 
 
 def demo_users(jurisdiction: registry.Jurisdiction) -> list[tuple[str, str, list[str], str]]:
@@ -51,6 +55,15 @@ def _ensure_users(ctx: Context, jurisdiction) -> dict[str, int]:
                                password_hash=shared_hash)
             ids[username] = user.id
     return ids
+
+
+def _province_viewer(ctx: Context) -> str:
+    """One province-wide viewer (role province_viewer): every jurisdiction's dashboard, read only."""
+    first = sorted(ctx.registry.jurisdictions().values(), key=lambda j: j.key)[0]
+    with ctx.db.transaction() as session:
+        upsert_user(session, PROVINCE_VIEWER, DEMO_PASSWORD, first, "省数字政府建设领导小组办公室",
+                    ["province_viewer"], "省级项目查看员")
+    return f"省级查看员 {PROVINCE_VIEWER}（看各辖区的项目总览与项目查询，只读）"
 
 
 def _run_sample(ctx: Context, jurisdiction, sample: dict, ids: dict[str, int]) -> str:
@@ -100,6 +113,8 @@ def run_demo(ctx: Context):
         yield f"  演示用户 {len(ids)} 个，密码均为 {DEMO_PASSWORD}"
         for sample in samples:
             yield _run_sample(ctx, jurisdiction, sample, ids)
+        yield from demo_history.run_history(ctx, jurisdiction, samples, ids)
+    yield _province_viewer(ctx)
     with ctx.db.transaction() as session:
         total = len(list(session.scalars(select(User.id))))
     yield f"完成：共 {total} 个用户。运行 govflow serve 后用浏览器打开 http://127.0.0.1:5000/"

@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from web import admin, claims_api, notices_api, schemas
+from web import admin, claims_api, manage_schemas, notices_api, schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -18,9 +18,11 @@ _SECURED = [{"bearer": []}]
 
 
 def _components() -> dict:
-    """web/schemas.py's components, and the incident schemas of web/admin.py."""
+    """web/schemas.py's components, the incident schemas of web/admin.py, the notices', the claims' and the
+    portfolio's (web/manage_schemas.py)."""
     # claims_api first: its Comment comes before the schemas nesting it
-    return {**claims_api.SCHEMAS, **schemas.COMPONENTS, **admin.SCHEMAS, **notices_api.SCHEMAS}
+    return {**claims_api.SCHEMAS, **schemas.COMPONENTS, **admin.SCHEMAS, **notices_api.SCHEMAS,
+            **manage_schemas.SCHEMAS}
 
 
 def _ref(name: str) -> dict:
@@ -78,7 +80,7 @@ def build_spec() -> dict:
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     paths = {**_core_paths(), **_auth_paths(), **_more_paths(), **_incident_paths(), **_design_paths(),
-             **_notice_paths(), **claims_api.paths(_op, _json, _errors, _body, _path_id)}
+             **_notice_paths(), **claims_api.paths(_op, _json, _errors, _body, _path_id), **_portfolio_paths()}
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -217,6 +219,45 @@ def _notice_paths() -> dict:
             "put": _op("修改通知设置（未列出的类别不变）",
                        {**_json("NoticePreference", "修改后的全部设置", array=True), **_errors(401, 422)},
                        body=_body("NoticePreferencesRequest"))},
+    }
+
+
+def _files(description: str) -> dict:
+    return {"description": description, "content": {
+        "text/csv": {"schema": {"type": "string", "description": "UTF-8（带 BOM），首行为中文表头"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}}}}
+
+
+def _portfolio_paths() -> dict:
+    """The managers' dashboard, its tables and the project search (web/manage_api.py)."""
+    scope = _query("jurisdiction", "string", "辖区（管理员与省级查看员可选；主管固定为本辖区）")
+    search = [_query("q", "string", "项目名称或编号"), _query("process", "string", "流程标识"),
+              _query("status", "string", "running、completed 或 terminated"),
+              _query("outcome", "string", "办理结果代码"), _query("phase", "string", "当前阶段（子流程 id）"),
+              _query("applicant_unit", "string", "申报单位名称（包含）"),
+              _query("min_investment", "number", "总投资下限（万元）"),
+              _query("max_investment", "number", "总投资上限（万元）"),
+              _query("started_from", "string", "发起日期起（含，YYYY-MM-DD，北京时间）"),
+              _query("started_to", "string", "发起日期止（含）"), _query("overdue", "boolean", "有无逾期待办"),
+              _query("waiting_at", "string", "在某部门（角色标识）有待办"),
+              _query("sort", "string", "created、investment、name、due、ended、id，前加 - 为倒序（默认 -created）"),
+              _query("format", "string", "json（默认）、csv 或 xlsx（整个查询结果）"),
+              _query("page", "integer", "页码"), _query("per_page", "integer", "每页条数（≤200）"), scope]
+    answers = {**_json("ProjectRow", "项目（JSON）", array=True, headers=_TOTAL)}
+    answers["200"]["content"].update(_files("")["content"])
+    return {
+        "/api/v1/manage/dashboard": {"get": _op(
+            "项目总览：按流程、阶段、状态统计，各部门待办与等待时间，逾期与预警，办理结果，各阶段与全流程用时，月度趋势",
+            {**_json("Dashboard", "总览"), **_errors(401, 403, 422)}, params=[scope])},
+        "/api/v1/manage/dashboard/{name}": {"get": _op(
+            "总览中的一张表导出为文件（by_process、by_phase、bureaus、overdue、warning、outcomes、phase_durations、"
+            "end_to_end、clocked_steps、months）",
+            {"200": _files("CSV 或 Excel 文件"), **_errors(401, 403, 404, 422)},
+            params=[_path_id("name", "string"), _query("format", "string", "csv（默认）或 xlsx"), scope])},
+        "/api/v1/manage/instances": {"get": _op(
+            "项目查询（可排序、分页，X-Total-Count 为总数；format=csv/xlsx 导出）",
+            {**answers, **_errors(401, 403, 422)}, params=search)},
     }
 
 

@@ -1,5 +1,6 @@
 """The in-process scheduler of `govflow serve`: one APScheduler job that runs `tick` every N seconds
-(timers, yearly cycles, overdue deadlines, e-mail). Claims are atomic in the database, so a second
+(timers, yearly cycles, overdue deadlines, e-mail), one that recomputes the dashboards' summaries.
+Claims are atomic in the database, so a second
 server, or `govflow tick` from cron, may run beside it safely."""
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.services import calendar_admin
+from engine.services import calendar_admin, portfolio
 from engine.services.context import Context
 from engine.services.timers import tick
 
 log = logging.getLogger("govflow.scheduler")
+PORTFOLIO_EVERY = 300     # seconds between two computations of the dashboards' summaries
 
 
 def run_once(ctx: Context) -> None:
@@ -23,10 +25,20 @@ def run_once(ctx: Context) -> None:
         log.exception("tick failed")
 
 
+def refresh_portfolio(ctx: Context) -> None:
+    """The dashboards' summaries (durations, months: engine/services/portfolio.py), recomputed."""
+    try:
+        portfolio.refresh_all(ctx)
+    except Exception:  # noqa: BLE001 - as a tick: logged, the next run tries again
+        log.exception("portfolio summary failed")
+
+
 def start_scheduler(ctx: Context, interval_seconds: int = 30) -> BackgroundScheduler:
     calendar_admin.install(ctx)
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(run_once, "interval", args=[ctx], seconds=interval_seconds, id="govflow-tick",
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(refresh_portfolio, "interval", args=[ctx], seconds=PORTFOLIO_EVERY, id="govflow-portfolio",
                       max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

@@ -248,7 +248,7 @@ def _recompute_tasks(ctx: Context, year: int, jurisdiction: str | None, now: dat
             audit(session, "due_recomputed", instance_id=row.instance_id, element_id=row.element_id,
                   human_task_id=row.id, data={"title": row.title, "before": row.due_at, "after": due_at,
                                               "provisional": provisional, "year": year}, at=now)
-            row.due_at, row.due_provisional = due_at, provisional
+            row.set_due(due_at, provisional)
             if due_at is None or due_at >= now:
                 row.overdue_notified_at = None   # no longer overdue under the official calendar
             changed += 1

@@ -131,7 +131,9 @@ def resume(ctx: Context, session: Session, inst: ProcessInstance, *, order: str,
         row.state = "ready"
         if row.due_at is not None:
             info = version.element(row.element_id)
-            row.due_at = clocks.extended(row.due_at, clocks.unit_of(info.properties if info else {}), since, now, cal)
+            unit = clocks.unit_of(info.properties if info else {})
+            row.due_at = clocks.extended(row.due_at, unit, since, now, cal)
+            row.warn_at = clocks.extended(row.warn_at, unit, since, now, cal) if row.warn_at is not None else None
             if row.overdue_notified_at is not None and row.due_at >= now:
                 row.overdue_notified_at = None      # no longer overdue: flag it again when it is
     workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))

@@ -95,6 +95,7 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             # The task waits, unoffered, with an incident; a retry creates its row (engine.services.incidents).
             record_incident(session, inst, failure, now)
             continue
+        phase, phase_title = phase_of(version, task)
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
                         title=title,
                         role_key=orders.acting_role(ctx, session, inst, info.role), lane=info.lane,
@@ -102,7 +103,8 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
                         legal_basis=info.properties.get("legalBasis"), state=state, created_at=now,
-                        due_at=due_at, due_provisional=provisional)
+                        phase=phase, phase_title=phase_title)
+        row.set_due(due_at, provisional)
         created.append(row)
     _insert_tasks(session, created)
     for guid, row in existing.items():
@@ -111,6 +113,21 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             audit(session, "task_cancelled", instance_id=inst.id, element_id=row.element_id,
                   human_task_id=row.id, at=now)
     return created, [row for guid, row in existing.items() if guid in ready_guids]
+
+
+def phase_of(version, task) -> tuple[str | None, str | None]:
+    """(id, title) of the phase a task belongs to: the sub-process (or call activity) of the top-level
+    diagram it runs inside, however deep (a reused 集体研究 inside 立项审批 belongs to 立项审批); none
+    for a task of the top level itself."""
+    workflow, phase = task.workflow, None
+    top = getattr(workflow, "top_workflow", None)
+    while top is not None and getattr(workflow, "parent_task_id", None) is not None:
+        parent = top.get_task_from_id(workflow.parent_task_id)
+        phase, workflow = parent.task_spec.name, parent.workflow
+    if phase is None:
+        return None, None
+    info = version.element(phase)
+    return phase, (info.title if info else phase)[:200]
 
 
 _TASK_COLUMNS = [c.key for c in HumanTask.__table__.columns if c.key != "id"]

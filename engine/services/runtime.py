@@ -4,6 +4,7 @@ saves state and projection together."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -70,6 +71,14 @@ def check_plan_year(jurisdiction: Jurisdiction, facts: dict, now: datetime,
             errors={"plan_year": f"已过申报截止日期（{closes.isoformat()}），可申报 {next_open} 年度"},
             deadline=closes.isoformat(), next_open_year=next_open)
     return result
+
+
+def investment_of(facts: dict) -> Decimal | None:
+    """总投资 (万元) of the facts as the number the portfolio searches on."""
+    value = facts.get("total_investment")
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _lock_instance(session: Session, instance_id: int) -> ProcessInstance:
@@ -155,7 +164,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                                applicant_unit_id=applicant_unit.id, started_by_id=user.id,
                                parent_instance_id=parent.id if parent else None, status="running",
                                facts=jsonable(facts), state="", serializer_version=wfx.SERIALIZER_VERSION,
-                               created_at=now, updated_at=now)
+                               created_at=now, updated_at=now, investment=investment_of(facts))
         session.add(inst)
         session.flush()
         audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,

@@ -156,7 +156,7 @@ def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime 
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         inst = session.get(ProcessInstance, instance_id)
-        if inst is None or inst.jurisdiction != user.jurisdiction:
+        if inst is None or not (inst.jurisdiction == user.jurisdiction or policy.sees_every_jurisdiction(user)):
             raise NotFound(f"项目不存在：{instance_id}")
         jurisdiction = ctx.registry.get(inst.jurisdiction)
         involved = queries.user_involved(session, user, jurisdiction.unit_roles, inst.id)

@@ -15,7 +15,7 @@ def test_it_shows_managers_where_each_project_waits_overdue_first(sign_in, peopl
     assert [p["id"] for p in board["projects"]] == [fresh, late] and declaration_due < "2026-12-31"
     assert [p["overdue"] for p in board["projects"]] == [1, 6] and board["overdue_tasks"] == 7
     assert board["counts"] == {"running": 2}
-    page = text(sign_in("mona").get("/manage"))
+    page = text(sign_in("mona").get("/manage/running"))
     assert "项目监控" in page and "医保便民系统" in page and "区财政局：概算合理性审查" in page
     assert "区财政局" in page  # the role the review waits on
 

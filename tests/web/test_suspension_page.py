@@ -46,5 +46,5 @@ def test_the_task_page_of_a_suspended_project_says_why_it_cannot_be_done(sign_in
 def test_the_managers_overview_marks_a_suspended_project(sign_in, people, ctx):
     iid = contracted(people, ctx)
     orders.suspend_instance(ctx, people.mona, iid, "资金来源待核实", now=at("2027-01-05 10:00"))
-    page = sign_in("mona").get("/manage").get_data(as_text=True)
+    page = sign_in("mona").get("/manage/running").get_data(as_text=True)
     assert "已暂停：管理者暂停项目（2027年1月5日起）" in page

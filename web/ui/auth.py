@@ -40,6 +40,11 @@ class CurrentUser:
         return policy.is_manager(self)
 
     @property
+    def sees_portfolio(self) -> bool:
+        """The dashboard and the project search: a manager, an admin or a province-wide viewer."""
+        return policy.is_manager(self) or policy.sees_every_jurisdiction(self)
+
+    @property
     def is_designer(self) -> bool:
         return policy.can_design(self, self.jurisdiction)
 

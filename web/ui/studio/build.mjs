@@ -1,5 +1,6 @@
 // Bundles the designer's studio (web/ui/studio/src/studio.js) with esbuild into
-// web/ui/static/build/studio.js + studio.css (+ fonts under build/assets/). Run by `npm run build`
+// web/ui/static/build/studio.js + studio.css (+ fonts under build/assets/), and the managers'
+// dashboard charts (src/dashboard.js, ECharts) into build/dashboard.js. Run by `npm run build`
 // (scripts/setup after `npm ci`); the output is not committed.
 //
 // `import lintConfig from 'bpmnlint-config'` in the sources is the project's .bpmnlintrc compiled
@@ -35,7 +36,7 @@ const bpmnlintConfig = {
 };
 
 const result = await esbuild.build({
-  entryPoints: { studio: path.join(here, 'src', 'studio.js') },
+  entryPoints: { studio: path.join(here, 'src', 'studio.js'), dashboard: path.join(here, 'src', 'dashboard.js') },
   outdir,
   bundle: true,
   format: 'iife',

@@ -1,0 +1,285 @@
+"""The queries of the managers' portfolio (engine/services/portfolio.py): counts, waiting times,
+overdue and 预警 lists, durations and months — on the instance summary columns and the task rows,
+with their indexes, never by loading workflows. Durations and percentiles are computed in SQL on
+PostgreSQL and from the rows on SQLite (which has no percentile), with the same answers."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import case, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from engine.models import HumanTask, Incident, ProcessInstance, Unit
+
+DAY = 86_400.0
+OPEN_STATES = ("ready", "suspended")
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def seconds_between(session: Session, start, end):
+    """`end - start` in seconds, as SQL of the session's database."""
+    if _postgres(session):
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * DAY
+
+
+def month_of(session: Session, column):
+    """The month (YYYY-MM) of an instant in Asia/Shanghai, as SQL."""
+    if _postgres(session):
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column, "+8 hours")
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """The continuous percentile (PostgreSQL's percentile_cont) of `values`."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = share * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def grouped_stats(session: Session, keys: list, elapsed, source_where: list, *, from_=None,
+                  extra: dict | None = None) -> list[dict]:
+    """Per group of `keys`: count, mean and 90th percentile of `elapsed` seconds (and the `extra`
+    sums), over the rows `source_where` selects (from `from_`, a subquery, when given)."""
+    extra = extra or {}
+    if _postgres(session):
+        stmt = select(*keys, func.count().label("count"), func.avg(elapsed).label("avg"),
+                      func.percentile_cont(0.9).within_group(elapsed).label("p90"),
+                      func.percentile_cont(0.5).within_group(elapsed).label("p50"),
+                      *[func.sum(v).label(k) for k, v in extra.items()])
+        if from_ is not None:
+            stmt = stmt.select_from(from_)
+        rows = session.execute(stmt.where(*source_where).group_by(*keys)).mappings()
+        return [{**dict(row), "avg": _float(row["avg"]), "p90": _float(row["p90"]), "p50": _float(row["p50"])}
+                for row in rows]
+    stmt = select(*keys, elapsed.label("elapsed"), *[v.label(k) for k, v in extra.items()])
+    if from_ is not None:
+        stmt = stmt.select_from(from_)
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in session.execute(stmt.where(*source_where)).mappings():
+        groups[tuple(row[k.key] for k in keys)].append(row)
+    result = []
+    for key, rows in groups.items():
+        values = [float(r["elapsed"]) for r in rows if r["elapsed"] is not None]
+        item = {k.key: v for k, v in zip(keys, key, strict=True)}
+        item.update(count=len(rows), avg=sum(values) / len(values) if values else None,
+                    p90=percentile(values, 0.9), p50=percentile(values, 0.5))
+        item.update({k: sum(int(r[k] or 0) for r in rows) for k in extra})
+        result.append(item)
+    return result
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- live: what the dashboard reads on every view --------------------------------------------------
+
+def counts_by_process(session: Session, jurisdictions: list[str]) -> list[tuple]:
+    """(jurisdiction, process, status, count) of every instance."""
+    return list(session.execute(
+        select(ProcessInstance.jurisdiction, ProcessInstance.process_key, ProcessInstance.status, func.count())
+        .where(ProcessInstance.jurisdiction.in_(jurisdictions))
+        .group_by(ProcessInstance.jurisdiction, ProcessInstance.process_key, ProcessInstance.status)))
+
+
+def running_by_phase(session: Session, jurisdictions: list[str], now: datetime) -> list[tuple]:
+    """(jurisdiction, process, phase, phase title, running, overdue) of the running instances."""
+    overdue = func.sum(case((ProcessInstance.earliest_due_at < now, 1), else_=0))
+    return list(session.execute(
+        select(ProcessInstance.jurisdiction, ProcessInstance.process_key, ProcessInstance.phase,
+               func.max(ProcessInstance.phase_title), func.count(), overdue)
+        .where(ProcessInstance.jurisdiction.in_(jurisdictions), ProcessInstance.status == "running")
+        .group_by(ProcessInstance.jurisdiction, ProcessInstance.process_key, ProcessInstance.phase)))
+
+
+def outcomes(session: Session, jurisdictions: list[str]) -> list[tuple]:
+    """(jurisdiction, process, outcome, count) of the instances that ended."""
+    return list(session.execute(
+        select(ProcessInstance.jurisdiction, ProcessInstance.process_key, ProcessInstance.outcome, func.count())
+        .where(ProcessInstance.jurisdiction.in_(jurisdictions), ProcessInstance.status != "running")
+        .group_by(ProcessInstance.jurisdiction, ProcessInstance.process_key, ProcessInstance.outcome)))
+
+
+def waiting_by_bureau(session: Session, jurisdictions: list[str], now: datetime) -> list[dict]:
+    """Per jurisdiction and role: ready tasks, overdue ones, the oldest and the median ready instant."""
+    ready = [HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'")]
+    keys = [HumanTask.jurisdiction, HumanTask.role_key]
+    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
+    if _postgres(session):
+        rows = session.execute(
+            select(*keys, func.count().label("waiting"), overdue.label("overdue"),
+                   func.min(HumanTask.created_at).label("oldest"),
+                   func.percentile_disc(0.5).within_group(HumanTask.created_at.desc()).label("median"))
+            .where(*ready).group_by(*keys)).mappings()
+        return [dict(row) for row in rows]
+    groups: dict[tuple, list] = defaultdict(list)
+    for jurisdiction, role, created, due in session.execute(
+            select(*keys, HumanTask.created_at, HumanTask.due_at).where(*ready)):
+        groups[(jurisdiction, role)].append((created, due))
+    result = []
+    for (jurisdiction, role), rows in groups.items():
+        created = sorted((c for c, _ in rows), reverse=True)
+        result.append({"jurisdiction": jurisdiction, "role_key": role, "waiting": len(rows),
+                       "overdue": sum(1 for _, due in rows if due is not None and due < now),
+                       "oldest": created[-1], "median": created[(len(created) - 1) // 2]})
+    return result
+
+
+def _task_list(session: Session, cond: list, order, limit: int) -> tuple[list, int]:
+    total = session.scalar(select(func.count()).select_from(HumanTask).where(*cond))
+    rows = session.execute(select(HumanTask, Unit.name).join(Unit, Unit.id == HumanTask.applicant_unit_id)
+                           .where(*cond).order_by(*order).limit(limit)).all()
+    return rows, total
+
+
+def overdue_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int) -> tuple[list, int]:
+    """Ready tasks past their due date, the longest overdue first: ([(task, applicant unit)], total)."""
+    cond = [HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'"),
+            HumanTask.due_at < now]
+    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit)
+
+
+def warning_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int) -> tuple[list, int]:
+    """预警: ready tasks not yet due that have used 80 % of their clock, the soonest due first."""
+    cond = [HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'"),
+            HumanTask.warn_at <= now, HumanTask.due_at >= now]
+    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit)
+
+
+def open_incidents(session: Session, jurisdictions: list[str]) -> int:
+    return session.scalar(select(func.count()).select_from(Incident).where(
+        Incident.jurisdiction.in_(jurisdictions), Incident.state == "open"))
+
+
+# --- the summary: what the scheduler computes now and then (engine/services/portfolio.py) -----------
+
+def phase_durations(session: Session, jurisdiction: str) -> list[dict]:
+    """Per process and phase: how long the instances that went on from it stayed (first task ready →
+    last task done), count, mean, median and 90th percentile in seconds."""
+    per_instance = (select(HumanTask.process_key.label("process_key"), HumanTask.phase.label("phase"),
+                           func.min(HumanTask.created_at).label("entered"),
+                           func.max(HumanTask.completed_at).label("left"))
+                    .where(HumanTask.jurisdiction == jurisdiction, HumanTask.phase.is_not(None))
+                    .group_by(HumanTask.instance_id, HumanTask.process_key, HumanTask.phase)
+                    # left by going on, not by being ended inside it (its open tasks then cancelled)
+                    .having(func.sum(case((HumanTask.state.in_((*OPEN_STATES, "cancelled")), 1), else_=0)) == 0)
+                    .subquery())
+    keys = [per_instance.c.process_key, per_instance.c.phase]
+    stats = grouped_stats(session, keys, seconds_between(session, per_instance.c.entered, per_instance.c.left),
+                          [per_instance.c.left.is_not(None)], from_=per_instance)
+    titles = {(process, phase): title for process, phase, title in session.execute(
+        select(HumanTask.process_key, HumanTask.phase, func.max(HumanTask.phase_title))
+        .where(HumanTask.jurisdiction == jurisdiction, HumanTask.phase.is_not(None))
+        .group_by(HumanTask.process_key, HumanTask.phase))}
+    for item in stats:
+        item["title"] = titles.get((item["process_key"], item["phase"])) or item["phase"]
+    return stats
+
+
+def end_to_end(session: Session, jurisdiction: str) -> list[dict]:
+    """Per process and status (completed / terminated): start → end of the instances that ended."""
+    keys = [ProcessInstance.process_key, ProcessInstance.status]
+    return grouped_stats(session, keys, seconds_between(session, ProcessInstance.created_at,
+                                                        ProcessInstance.ended_at),
+                         [ProcessInstance.jurisdiction == jurisdiction, ProcessInstance.ended_at.is_not(None)])
+
+
+def clocked_steps(session: Session, jurisdiction: str) -> list[dict]:
+    """Per process and task with a clock: completed ones, how long they took and how many in time."""
+    keys = [HumanTask.process_key, HumanTask.element_id, HumanTask.phase_title]
+    in_time = case((HumanTask.completed_at <= HumanTask.due_at, 1), else_=0)
+    return grouped_stats(session, keys, seconds_between(session, HumanTask.created_at, HumanTask.completed_at),
+                         [HumanTask.jurisdiction == jurisdiction, HumanTask.state == literal_column("'completed'"),
+                          HumanTask.due_at.is_not(None)], extra={"in_time": in_time})
+
+
+def months(session: Session, jurisdiction: str, since: datetime) -> dict[str, dict[str, int]]:
+    """{YYYY-MM: {started, completed, terminated}} from `since` on (Asia/Shanghai months)."""
+    result: dict[str, dict[str, int]] = defaultdict(lambda: {"started": 0, "completed": 0, "terminated": 0})
+    started = month_of(session, ProcessInstance.created_at)
+    for month, count in session.execute(
+            select(started, func.count()).where(ProcessInstance.jurisdiction == jurisdiction,
+                                                ProcessInstance.created_at >= since,
+                                                ProcessInstance.parent_instance_id.is_(None)).group_by(started)):
+        result[month]["started"] = count
+    ended = month_of(session, ProcessInstance.ended_at)
+    for month, status, count in session.execute(
+            select(ended, ProcessInstance.status, func.count())
+            .where(ProcessInstance.jurisdiction == jurisdiction, ProcessInstance.ended_at >= since,
+                   ProcessInstance.parent_instance_id.is_(None))
+            .group_by(ended, ProcessInstance.status)):
+        if status in ("completed", "terminated"):
+            result[month][status] = count
+    return dict(result)
+
+
+
+# --- the project search (engine/services/search.py) ------------------------------------------------
+
+SORTS = {
+    "created": (ProcessInstance.created_at, ProcessInstance.id),
+    "investment": (ProcessInstance.investment, ProcessInstance.id),
+    "name": (ProcessInstance.project_name, ProcessInstance.id),
+    "due": (ProcessInstance.earliest_due_at, ProcessInstance.id),
+    "ended": (ProcessInstance.ended_at, ProcessInstance.id),
+    "id": (ProcessInstance.id,),
+}
+
+
+def search_conditions(flt, jurisdictions: list[str], now: datetime) -> list:
+    """The WHERE of a search (engine.services.search.SearchFilter)."""
+    cond = [ProcessInstance.jurisdiction.in_(jurisdictions)]
+    if flt.q:
+        text = flt.q.strip()
+        name = ProcessInstance.project_name.contains(text, autoescape=True)
+        cond.append(name | (ProcessInstance.id == int(text)) if text.isdigit() and len(text) < 12 else name)
+    for column, value in ((ProcessInstance.process_key, flt.process), (ProcessInstance.status, flt.status),
+                          (ProcessInstance.outcome, flt.outcome), (ProcessInstance.phase, flt.phase)):
+        if value:
+            cond.append(column == value)
+    if flt.applicant_unit:
+        units = select(Unit.id).where(Unit.jurisdiction.in_(jurisdictions),
+                                      Unit.name.contains(flt.applicant_unit.strip(), autoescape=True))
+        cond.append(ProcessInstance.applicant_unit_id.in_(units))
+    if flt.waiting_at:
+        at_bureau = select(HumanTask.instance_id).where(
+            HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'"),
+            HumanTask.role_key == flt.waiting_at)
+        cond.append(ProcessInstance.id.in_(at_bureau))
+    return cond + _ranges(flt, now)
+
+
+def _ranges(flt, now: datetime) -> list:
+    """Amount and start date ranges, and overdue (true: a ready task past due; false: none)."""
+    bounds = ((ProcessInstance.investment.__ge__, flt.min_investment),
+              (ProcessInstance.investment.__le__, flt.max_investment),
+              (ProcessInstance.created_at.__ge__, flt.started_from),
+              (ProcessInstance.created_at.__lt__, flt.started_before))
+    cond = [compare(value) for compare, value in bounds if value is not None]
+    if flt.overdue is True:
+        cond += [ProcessInstance.status == "running", ProcessInstance.earliest_due_at < now]
+    elif flt.overdue is False:
+        cond.append((ProcessInstance.earliest_due_at >= now) | ProcessInstance.earliest_due_at.is_(None)
+                    | (ProcessInstance.status != "running"))
+    return cond
+
+
+def search(session: Session, flt, jurisdictions: list[str], now: datetime, *, offset: int, limit: int,
+           count: bool = True) -> tuple[list[tuple], int | None]:
+    """([(instance, applicant unit name)], total) of a page of the search."""
+    cond = search_conditions(flt, jurisdictions, now)
+    total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*cond)) if count else None
+    columns = SORTS[flt.sort]
+    order = [c.desc().nulls_last() if flt.descending else c.asc().nulls_last() for c in columns]
+    # (the instance's applicant unit and version are many-to-one, joined eagerly by the model)
+    rows = session.scalars(select(ProcessInstance).where(*cond).order_by(*order).offset(offset).limit(limit)).all()
+    return [(inst, inst.applicant_unit.name) for inst in rows], total

@@ -26,10 +26,11 @@ HAPPY_CHOICES = ("approve", "approved", "pass", "passed", "agree", "yes", "quali
 DEFAULT_UNIT = "比对试算申报单位"
 # A box a reviewer ticks: the passing answer is "yes" when it attests compliance (材料齐全, 符合要求, 已落实,
 # 具备条件 …) and "no" when it records a failing (存在…情形, 不合格, 被淘汰 …) or a neutral circumstance.
-_ATTESTS = re.compile(r"^已|已按|已附|已在|已实现|已纳入|已核查|已执行|已落实|已征求|齐全|符合|具备|达到|一致|完整|满足|同意|"
-                      r"采用安全可靠|基于全市统一政务云|依托政务|未超出|不变|安排项目预算|整体招标|全程参加|无明显")
-_FLAGS = re.compile(r"^（[一二三四五六七八九十]+）|不合格|不符合|存在|淘汰|需整改|原因导致|确需|例外|终止|暂停|申请分散|"
-                    r"涉及新建|一家供应商|合并编制|同时申报|不得|违规|逾期|迟缓")
+_ATTESTS = re.compile(r"^已|已按|已附|已在|已实现|已纳入|已核查|已执行|已落实|已征求|齐全|符合|具备|达到|一致|"
+                      r"完整|满足|同意|采用安全可靠|基于全市统一政务云|依托政务|未超出|不变|安排项目预算|整体招标|"
+                      r"全程参加|无明显")
+_FLAGS = re.compile(r"^（[一二三四五六七八九十]+）|不合格|不符合|存在|淘汰|需整改|原因导致|确需|例外|终止|暂停|"
+                    r"申请分散|涉及新建|一家供应商|合并编制|同时申报|不得|违规|逾期|迟缓")
 _DUE_UNITS = {"wd": "个工作日", "d": "日", "m": "个月"}
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import clock, policy
-from engine import dryrun
+from engine import clock, dryrun, policy
 from engine.errors import PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import User
@@ -34,7 +33,8 @@ def compare(ctx: Context, user_id: int, facts: object, now: datetime | None = No
         if user is None or not policy.is_manager(user):
             raise PermissionDenied("只有项目管理员可以比对各地流程")
         results = [_column(ctx, session, jurisdiction, facts, now)
-                   for jurisdiction in ctx.registry.jurisdictions().values() if jurisdiction.key in jurisdiction.processes]
+                   for jurisdiction in ctx.registry.jurisdictions().values()
+                   if jurisdiction.key in jurisdiction.processes]
         session.rollback()
     return {"results": results, "computed_at": now}
 
@@ -77,8 +77,9 @@ def _start_data(ctx: Context, session, jurisdiction: Jurisdiction, forms, form_n
     data.setdefault("project_name", DEFAULT_NAME)
     for name in schema.get("required") or []:
         if name not in data:
-            data[name] = dryrun.happy_value(name, props.get(name) or {}, {})
-            notes.append(f"未提供：{props.get(name, {}).get('title', name)}，按默认值“{_shown(props.get(name) or {}, data[name])}”试算")
+            prop = props.get(name) or {}
+            data[name] = dryrun.happy_value(name, prop, {})
+            notes.append(f"未提供：{prop.get('title', name)}，按默认值“{_shown(prop, data[name])}”试算")
     try:
         cleaned = forms.validate(form_name, data)
     except ValidationFailed as exc:

@@ -52,8 +52,9 @@ def create_app(settings: Settings | None = None, context: Context | None = None,
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(admin.bp)
-    from web import design_api
+    from web import design_api, manage_api
     app.register_blueprint(design_api.bp)
+    app.register_blueprint(manage_api.bp)
     _register_pages(app)
     params.guard(app)  # after the pages' hooks: a refusal is drawn in the site's error page
     return app

@@ -25,13 +25,20 @@ FACT_LIMIT = 60
 def compare(ctx: Context, user_id: int, facts: object, now: datetime | None = None) -> dict:
     """{results: [one column per jurisdiction]}; 403 unless manager or admin, 422 unless `facts` is an
     object of at most FACT_LIMIT entries."""
-    now = now or clock.now()
-    if not isinstance(facts, dict) or len(facts) > FACT_LIMIT:
-        raise ValidationFailed("项目信息应为 JSON 对象（facts）", errors={"facts": "应为对象"})
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         if user is None or not policy.is_manager(user):
             raise PermissionDenied("只有项目管理员可以比对各地流程")
+    return compare_facts(ctx, facts, now)
+
+
+def compare_facts(ctx: Context, facts: object, now: datetime | None = None) -> dict:
+    """The comparison itself, for whoever may ask (the API checks first; the command line is the
+    operator's)."""
+    now = now or clock.now()
+    if not isinstance(facts, dict) or len(facts) > FACT_LIMIT:
+        raise ValidationFailed("项目信息应为 JSON 对象（facts）", errors={"facts": "应为对象"})
+    with ctx.db.transaction() as session:
         results = [_column(ctx, session, jurisdiction, facts, now)
                    for jurisdiction in ctx.registry.jurisdictions().values()
                    if jurisdiction.key in jurisdiction.processes]

@@ -273,8 +273,9 @@ def _step_on(proc: Procedure, workflow, facts: dict, walk: Walk, seen: set, done
         walk.recurring = timer["title"]
         return False, now
     walk.fired.add(timer["element_id"])
-    fires = max(timer["fires_at"] + timedelta(seconds=1), now)    # a deadline passes once it lies behind now
-    walk.clocks.append(_clock(proc, timer, now, fires))
+    deadline = max(timer["fires_at"], now)
+    walk.clocks.append(_clock(proc, timer, now, deadline))
+    fires = deadline + timedelta(seconds=1)     # a deadline passes once it lies behind now
     walk.steps.append({"element": timer["element_id"], "title": timer["title"], "role": None, "role_label": "",
                        "kind": "timer", "time_limit": None})
     with clock.frozen_at(fires):

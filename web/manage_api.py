@@ -137,7 +137,7 @@ class CompareResultSchema(Schema):
 
 class CompareResponse(Schema):
     results = fields.List(fields.Nested(CompareResultSchema), required=True)
-    computed_at = fields.DateTime(metadata={"description": "试算的起始时间"})
+    computed_at = fields.String(metadata={"description": "试算的起始时间（ISO-8601，北京时间）"})
 
 
 SCHEMAS = {"ElementCount": ElementCountSchema, "WaitingProject": WaitingProjectSchema,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from engine import clock, dryrun, policy
 from engine.errors import PermissionDenied, ValidationFailed
-from engine.jsonable import jsonable
+from engine.clocks import local_iso
 from engine.models import User
 from engine.registry import Jurisdiction
 from engine.services import orders
@@ -43,7 +43,7 @@ def compare_facts(ctx: Context, facts: object, now: datetime | None = None) -> d
                    for jurisdiction in ctx.registry.jurisdictions().values()
                    if jurisdiction.key in jurisdiction.processes]
         session.rollback()
-    return {"results": results, "computed_at": now}
+    return {"results": results, "computed_at": local_iso(now)}
 
 
 def _column(ctx: Context, session, jurisdiction: Jurisdiction, facts: dict, now: datetime) -> dict:
@@ -124,7 +124,7 @@ def _fill(column: dict, jurisdiction: Jurisdiction, walk: dryrun.Walk, start: da
         if step["role_label"] and step["role_label"] not in bureaus:
             bureaus.append(step["role_label"])
     column["bureaus"] = bureaus
-    column["clocks"] = [jsonable(c) for c in walk.clocks]
+    column["clocks"] = [dict(c, **{"from": local_iso(c["from"]), "to": local_iso(c["to"])}) for c in walk.clocks]
     column["notes"] += walk.notes
     column["finished"] = walk.finished or bool(walk.recurring)
     column["stopped"] = walk.stopped

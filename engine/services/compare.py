@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine import clock, dryrun, policy
-from engine.errors import PermissionDenied, ValidationFailed
 from engine.clocks import local_iso
+from engine.errors import PermissionDenied, ValidationFailed
 from engine.models import User
 from engine.registry import Jurisdiction
 from engine.services import orders
@@ -135,3 +135,57 @@ def _fill(column: dict, jurisdiction: Jurisdiction, walk: dryrun.Walk, start: da
     if walk.ended_at is not None:
         column["min_duration_days"] = dryrun.elapsed_days(start, walk.ended_at)
         column["min_duration_workdays"] = walk.workdays
+
+
+def fact_fields(ctx: Context) -> list[dict]:
+    """The project facts the compare form offers: the union of the start forms of every jurisdiction's
+    main procedure as deployed (forms/ when not deployed yet), each with the cities that ask for it:
+    [{name, title, type, enum, enum_names, default, description, required, cities}]."""
+    fields: dict[str, dict] = {}
+    with ctx.db.transaction() as session:
+        for jurisdiction in ctx.registry.jurisdictions().values():
+            pdef = jurisdiction.processes.get(jurisdiction.key)
+            if pdef is None:
+                continue
+            row = latest_version(session, jurisdiction.key)
+            forms = ctx.forms_for(session, row.id) if row else ctx.forms
+            schema, _ui = forms.load(pdef.start_form or DEFAULT_START_FORM)
+            required = set(schema.get("required") or [])
+            for name, prop in (schema.get("properties") or {}).items():
+                entry = fields.setdefault(name, {
+                    "name": name, "title": prop.get("title", name), "type": prop.get("type", "string"),
+                    "enum": prop.get("enum"), "enum_names": prop.get("x-enumNames") or prop.get("enum"),
+                    "default": prop.get("default"), "description": prop.get("description"),
+                    "unit": prop.get("x-unit"), "required": False, "cities": []})
+                entry["cities"].append(jurisdiction.name)
+                entry["required"] = entry["required"] or name in required
+    return list(fields.values())
+
+
+def facts_from_form(fields: list[dict], form) -> tuple[dict, dict]:
+    """(facts, errors) from the compare form's values (`form.get(name)`): numbers parsed, a ticked box
+    true and an unticked one false, empty fields left out (the procedures then note their default)."""
+    facts, errors = {}, {}
+    for field in fields:
+        name, raw = field["name"], form.get(field["name"])
+        if field["type"] == "boolean":
+            facts[name] = raw in ("1", "on", "true")
+            continue
+        if raw is None or not str(raw).strip():
+            continue
+        raw = str(raw).strip()[:200]
+        if field["type"] in ("number", "integer"):
+            try:
+                number = float(raw) if field["type"] == "number" else int(raw)
+            except ValueError:
+                errors[name] = "应为数字" if field["type"] == "number" else "应为整数"
+                continue
+            if not -1e9 < number < 1e9:
+                errors[name] = "数值超出范围"
+                continue
+            facts[name] = int(number) if field["type"] == "number" and number == int(number) else number
+        elif field["enum"] and raw not in field["enum"]:
+            errors[name] = "请选择有效的选项"
+        else:
+            facts[name] = raw
+    return facts, errors

@@ -8,7 +8,21 @@ import logging
 from flask import Blueprint, Flask, g, render_template, request
 
 from web import errors
-from web.ui import admin_pages, attachments, auth, csrf, design, inbox, labels, manage, orders, projects, tasks, vendor
+from web.ui import (
+    admin_pages,
+    attachments,
+    auth,
+    csrf,
+    design,
+    inbox,
+    labels,
+    manage,
+    orders,
+    portfolio,
+    projects,
+    tasks,
+    vendor,
+)
 
 log = logging.getLogger("govflow.web.ui")
 
@@ -50,5 +64,5 @@ def register(app: Flask) -> None:
     ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
     app.register_blueprint(ui)
     for blueprint in (auth.bp, inbox.bp, projects.bp, tasks.bp, attachments.bp, vendor.bp, manage.bp,
-                      admin_pages.bp, design.bp, orders.bp):
+                      admin_pages.bp, design.bp, orders.bp, portfolio.bp):
         app.register_blueprint(blueprint)

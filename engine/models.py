@@ -204,6 +204,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
         Index("ix_human_tasks_done", "completed_by_id", "completed_at",   # the 已办 tab's count
               postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
+        Index("ix_human_tasks_ready_element", "process_key", "element_id", "instance_id", "due_at",  # diagram counts
+              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -276,6 +276,10 @@ ROUTES: dict[str, list[Probe]] = {
     "admin.notification_list": [P("GET", signed_in)],
     "admin.notifications_read": [P("POST", signed_in, body=_foreign_notices, check=_nothing_marked)],
     "openapi.openapi_json": [P("GET", signed_in, public=True)],
+    # the API: the portfolio on the diagram, the cities compared
+    "manage_api.statistics": [P("GET", manage, "process")],
+    "manage_api.waiting": [P("GET", manage, "process")],
+    "manage_api.compare_cities": [P("POST", staff, body=_json({"facts": []}))],
     # the API: designers
     "design_api.versions": [P("GET", design, "process")],
     "design_api.deploy": [P("POST", design, "process", body=_json({**BROKEN_FILES, "note": "矩阵"}))],
@@ -304,6 +308,9 @@ ROUTES: dict[str, list[Probe]] = {
     "attachments.download": [P("GET", view_attachment, "attachment")],
     "manage.index": [P("GET", staff)],
     "manage.overrides": [P("GET", staff)],
+    "portfolio.diagram": [P("GET", manage, "process")],
+    "portfolio.waiting": [P("GET", manage, "process")],
+    "portfolio.compare_page": [P("GET", staff)],
     "admin_pages.calendar": [P("GET", staff)],
     "admin_pages.calendar_import": [P("POST", staff, body=_form({"text": BAD_NOTICE, "scope": "local"})),
                                     P("POST", admin, body=_form({"text": BAD_NOTICE, "scope": "national"}))],

@@ -119,3 +119,26 @@ def test_a_terminated_project_no_longer_counts(ctx, people, portfolio):
     runtime.terminate_instance(ctx, people.mona, portfolio["writing"][0], "申报单位撤回", now=at("2026-10-10 10:00"))
     result = counts(overlay.statistics(ctx, people.mona, "jiujiang", now=at("2026-10-16 09:00")))
     assert result["PrepareProposal"] == (1, 1) and result["PhaseApproval"] == (2, 2)
+
+
+def test_each_version_counts_only_its_own_projects(ctx):
+    from pathlib import Path
+
+    from engine.services.deploy import deploy
+    from tests.support import Personas
+    from tests.yeji_walk import FACTS
+    yeji = Personas(ctx)
+    first = yeji.start("alice", "yeji", FACTS, now=at("2026-08-01 10:00"))
+    source = Path("bpmn_diagrams/yeji/yeji.bpmn").read_text(encoding="utf-8")
+    changed = source.replace('name="项目申报"', 'name="项目申报（新版）"', 1)
+    with ctx.db.transaction() as session:
+        deploy(ctx.runtime, session, "yeji", extra={"yeji.bpmn": changed.encode("utf-8")})
+    second, third = (yeji.start(who, "yeji", FACTS, now=at("2026-08-02 10:00")) for who in ("alice", "bob"))
+    assert first and second and third
+    old = overlay.statistics(ctx, yeji.mona, "yeji", version=1, now=at("2026-08-03 10:00"))
+    new = overlay.statistics(ctx, yeji.mona, "yeji", now=at("2026-08-03 10:00"))
+    assert counts(old)["Declare"] == (1, 0) and counts(new)["Declare"] == (2, 0)
+    assert new["version"] == 2 and new["versions"] == [2, 1]
+    assert {e["title"] for e in new["elements"] if e["element"] == "Declare"} == {"项目申报（新版）"}
+    listed = overlay.waiting_projects(ctx, yeji.mona, "yeji", 1, "Declare", now=at("2026-08-03 10:00"))
+    assert [p["id"] for p in listed["projects"]] == [first]

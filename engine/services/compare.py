@@ -25,11 +25,16 @@ FACT_LIMIT = 60
 def compare(ctx: Context, user_id: int, facts: object, now: datetime | None = None) -> dict:
     """{results: [one column per jurisdiction]}; 403 unless manager or admin, 422 unless `facts` is an
     object of at most FACT_LIMIT entries."""
+    ensure_may_compare(ctx, user_id)
+    return compare_facts(ctx, facts, now)
+
+
+def ensure_may_compare(ctx: Context, user_id: int) -> None:
+    """403 unless the user manages a jurisdiction (or is an admin): checked before the facts are read."""
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         if user is None or not policy.is_manager(user):
             raise PermissionDenied("只有项目管理员可以比对各地流程")
-    return compare_facts(ctx, facts, now)
 
 
 def compare_facts(ctx: Context, facts: object, now: datetime | None = None) -> dict:

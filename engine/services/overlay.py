@@ -10,7 +10,7 @@ from datetime import datetime
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, literal_column, select, union_all
 
 from engine import clock, policy
 from engine import workflow as wfx
@@ -86,6 +86,15 @@ def shapes(version: wfx.LoadedVersion, files: dict) -> list[Shape]:
     return list(found.values())
 
 
+def version_shapes(ctx: Context, session, row: ProcessVersion) -> list[Shape]:
+    """The counted shapes of a deployed version, worked out once per runtime (a version never changes):
+    the files are read and parsed only the first time."""
+    def loader():
+        files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == row.id))
+        return shapes(ctx.loaded_version(session, row.id), files)
+    return ctx.versions.get(f"{row.process_key}:{row.checksum}:overlay-shapes", loader)
+
+
 def _ancestors(shape_map: dict[str, Shape], element: str) -> list[str]:
     chain, phase = [], shape_map[element].phase
     while phase:
@@ -94,25 +103,30 @@ def _ancestors(shape_map: dict[str, Shape], element: str) -> list[str]:
     return chain
 
 
-def _waiting(process_version_id: int, now: datetime):
-    """Rows (instance_id, element_id, late) of what projects of the version wait at."""
+def _waiting(row: ProcessVersion, now: datetime, only_version: bool):
+    """Rows (instance_id, element_id, late) of what projects of the version wait at. The ready task rows
+    are read from ix_human_tasks_ready_element (the state a literal, so SQLite uses the partial index);
+    when the process has no other deployed version they need no join to their instances."""
     tasks = (select(HumanTask.instance_id.label("instance_id"), HumanTask.element_id.label("element_id"),
                     case((HumanTask.due_at < now, 1), else_=0).label("late"))
-             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-             .where(HumanTask.state == "ready", ProcessInstance.process_version_id == process_version_id))
+             .where(HumanTask.state == literal_column("'ready'"), HumanTask.process_key == row.process_key))
+    if not only_version:
+        tasks = (tasks.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                 .where(ProcessInstance.process_version_id == row.id))
     timers = (select(Timer.instance_id, Timer.element_id,
                      case((Timer.state == "failed", 1), (Timer.run_at < now, 1), else_=0))
               .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-              .where(Timer.state.in_(WAITING_TIMERS), ProcessInstance.process_version_id == process_version_id,
+              .where(Timer.state.in_(WAITING_TIMERS), ProcessInstance.process_version_id == row.id,
                      ProcessInstance.status == "running"))
     return union_all(tasks, timers).subquery("waiting")
 
 
-def _counts(session, process_version_id: int, all_shapes: list[Shape], now: datetime) -> dict[str, tuple[int, int]]:
+def _counts(session, row: ProcessVersion, all_shapes: list[Shape], now: datetime,
+            only_version: bool) -> dict[str, tuple[int, int]]:
     """{element or phase: (active projects, overdue projects)} in one statement: per element, and per
     phase through a CASE mapping each element to its ancestor at every nesting depth."""
     shape_map = {s.element: s for s in all_shapes}
-    waiting = _waiting(process_version_id, now)
+    waiting = _waiting(row, now, only_version)
     per_element = (select(waiting.c.element_id.label("key"), func.count(func.distinct(waiting.c.instance_id)),
                           func.count(func.distinct(case((waiting.c.late == 1, waiting.c.instance_id)))))
                    .group_by(waiting.c.element_id))
@@ -129,17 +143,20 @@ def _counts(session, process_version_id: int, all_shapes: list[Shape], now: date
     return {key: (active, overdue) for key, active, overdue in rows if key is not None}
 
 
+def _versions(session, process_key: str) -> list[int]:
+    return list(session.scalars(select(ProcessVersion.version).where(ProcessVersion.process_key == process_key)
+                                .order_by(ProcessVersion.version.desc())))
+
+
 def statistics(ctx: Context, user_id: int, process_key: str, version: int | None = None,
                now: datetime | None = None) -> dict:
     """{process, name, version, versions, elements: [{element, title, kind, phase, active, overdue}]}."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
         row = _version(ctx, session, user_id, process_key, version)
-        loaded = ctx.loaded_version(session, row.id)
-        all_shapes = shapes(loaded, row.files)
-        counts = _counts(session, row.id, all_shapes, now)
-        versions = list(session.scalars(select(ProcessVersion.version).where(ProcessVersion.process_key == process_key)
-                                        .order_by(ProcessVersion.version.desc())))
+        all_shapes = version_shapes(ctx, session, row)
+        versions = _versions(session, process_key)
+        counts = _counts(session, row, all_shapes, now, versions == [row.version])
         elements = [{"element": s.element, "title": s.title, "kind": s.kind, "phase": s.phase,
                      "active": counts.get(s.element, (0, 0))[0], "overdue": counts.get(s.element, (0, 0))[1]}
                     for s in all_shapes]
@@ -154,14 +171,13 @@ def waiting_projects(ctx: Context, user_id: int, process_key: str, version: int 
     now = now or clock.now()
     with ctx.db.transaction() as session:
         row = _version(ctx, session, user_id, process_key, version)
-        loaded = ctx.loaded_version(session, row.id)
-        all_shapes = {s.element: s for s in shapes(loaded, row.files)}
+        all_shapes = {s.element: s for s in version_shapes(ctx, session, row)}
         if element is not None and element not in all_shapes:
             raise NotFound(f"流程图中没有任务或定时器：{element}")
         members = None if element is None else sorted(
             e for e, s in all_shapes.items()
             if s.kind != "phase" and (e == element or element in _ancestors(all_shapes, e)))
-        waiting = _waiting(row.id, now)
+        waiting = _waiting(row, now, _versions(session, process_key) == [row.version])
         inner = select(waiting.c.instance_id, func.max(waiting.c.late).label("late"))
         if members is not None:
             inner = inner.where(waiting.c.element_id.in_(members))

@@ -51,6 +51,7 @@ def waiting(key: str):
 @authenticated
 def compare_cities():
     """The path one project would take under each jurisdiction's newest deployed procedure (a dry run)."""
+    compare.ensure_may_compare(ctx(), g.user_id)     # 403 before 422
     body = schemas.load(CompareRequest(), request.get_json(silent=True))
     return reply(CompareResponse(), compare.compare(ctx(), g.user_id, body["facts"]))
 

@@ -233,6 +233,8 @@ class HumanTask(Base):
               sqlite_where=text("warned_at IS NULL AND warn_at IS NOT NULL")),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),      # 我已签收
         Index("ix_human_tasks_delegate", "delegate_id", "delegation"),  # 委托我的
+        Index("ix_human_tasks_ready_element", "process_key", "element_id", "instance_id", "due_at",  # diagram counts
+              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

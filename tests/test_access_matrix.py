@@ -330,6 +330,10 @@ ROUTES: dict[str, list[Probe]] = {
         P("GET", portfolio), P("GET", portfolio_of, "city", query=lambda w, p, t: {"jurisdiction": t.values["city"]}),
         P("GET", portfolio, query=lambda w, p, t: {"format": "csv"}),
         P("GET", portfolio, query=lambda w, p, t: {"format": "xlsx"})],
+    # the API: the portfolio on the diagram, the cities compared
+    "overlay_api.statistics": [P("GET", manage, "process")],
+    "overlay_api.waiting": [P("GET", manage, "process")],
+    "overlay_api.compare_cities": [P("POST", staff, body=_json({"facts": []}))],
     # the API: designers
     "design_api.versions": [P("GET", design, "process")],
     "design_api.deploy": [P("POST", design, "process", body=_json({**BROKEN_FILES, "note": "矩阵"}))],
@@ -366,6 +370,9 @@ ROUTES: dict[str, list[Probe]] = {
     "portfolio.search": [P("GET", portfolio), P("GET", portfolio_of, "city",
                                                query=lambda w, p, t: {"jurisdiction": t.values["city"]})],
     "manage.overrides": [P("GET", staff)],
+    "portfolio.diagram": [P("GET", manage, "process")],
+    "portfolio.waiting": [P("GET", manage, "process")],
+    "portfolio.compare_page": [P("GET", staff)],
     "admin_pages.calendar": [P("GET", staff)],
     "admin_pages.calendar_import": [P("POST", staff, body=_form({"text": BAD_NOTICE, "scope": "local"})),
                                     P("POST", admin, body=_form({"text": BAD_NOTICE, "scope": "national"}))],

@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, context: Context | None = None,
     app.register_blueprint(design_api.bp)
     app.register_blueprint(notices_api.bp)
     app.register_blueprint(claims_api.bp)
+    from web import overlay_api
+    app.register_blueprint(overlay_api.bp)
     app.register_blueprint(manage_api.bp)
     _register_pages(app)
     params.guard(app)  # after the pages' hooks: a refusal is drawn in the site's error page

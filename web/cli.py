@@ -222,6 +222,47 @@ def cmd_audit_verify(_args) -> int:
     return 1
 
 
+def cmd_compare(args) -> int:
+    """The five procedures on one project's facts: per jurisdiction the path, approvals and duration."""
+    import json
+
+    from engine.services import compare
+    try:
+        facts = json.loads(Path(args.facts).read_text(encoding="utf-8-sig"))
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"错误：无法读取项目信息文件 {args.facts}：{exc}", file=sys.stderr)
+        return 1
+    now = clock.parse_instant(args.now) if args.now else None
+    result = compare.compare_facts(_ctx(), facts, now)
+    for column in result["results"]:
+        _print_column(column)
+    return 0
+
+
+def _print_column(column: dict) -> None:
+    version = f"第 {column['version']} 版" if column["version"] else "未部署"
+    print(f"== {column['jurisdiction_name']}（{column['jurisdiction']}）· {column['process_name']} · {version}")
+    for note in column["notes"]:
+        print(f"  说明：{note}")
+    for number, step in enumerate(column["steps"], 1):
+        who = step["role_label"] or "定时"
+        limit = f"（时限 {step['time_limit']}）" if step["time_limit"] else ""
+        print(f"  {number:>3}. {step['title']} —— {who}{limit}")
+    if column["parallel"]:
+        print("  并联办理：" + "；".join("、".join(group) for group in column["parallel"]))
+    print("  审批环节：" + ("、".join(column["approvals"]) or "无"))
+    for c in column["clocks"]:
+        print(f"  时间节点：{c['title']} {c['days']} 日（工作日 {c['workdays']} 天）")
+    if column["min_duration_days"] is not None:
+        print(f"  最短法定用时：{column['min_duration_days']} 日（工作日 {column['min_duration_workdays']} 天）")
+    if column["outcome_label"]:
+        reason = f"：{column['outcome_reason']}" if column["outcome_reason"] else ""
+        print(f"  结果：{column['outcome_label']}{reason}")
+    if column["stopped"]:
+        print(f"  未完成：{column['stopped']}")
+    print()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govflow", description="政务信息化项目审批流程引擎")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -264,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     lst = cal_sub.add_parser("list", help="列出已载入的年度")
     lst.add_argument("--jurisdiction", help="同时列出该辖区的地方安排")
     lst.set_defaults(func=cmd_calendar_list)
+    cmp_ = sub.add_parser("compare", help="各地流程比对：同一项目在五地已部署流程上的路径、审批与最短用时"
+                                          "（不保存数据）")
+    cmp_.add_argument("--facts", required=True, help="项目信息 JSON 文件，如 {\"total_investment\": 450, …}")
+    cmp_.add_argument("--now", help="试算的起始时刻（ISO-8601，缺省为现在）")
+    cmp_.set_defaults(func=cmd_compare)
     aud = sub.add_parser("audit", help="审计记录")
     aud_sub = aud.add_subparsers(dest="audit_command", required=True)
     aud_sub.add_parser("verify", help="校验审计哈希链（完整退出码 0，否则 1 并指出第一条异常记录）") \

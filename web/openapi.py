@@ -6,7 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from web import admin, claims_api, manage_schemas, notices_api, schemas
+from web import admin, claims_api, manage_schemas, notices_api, overlay_api, schemas
 
 bp = Blueprint("openapi", __name__)
 
@@ -22,7 +22,8 @@ def _components() -> dict:
     portfolio's (web/manage_schemas.py)."""
     # claims_api first: its Comment comes before the schemas nesting it
     return {**claims_api.SCHEMAS, **schemas.COMPONENTS, **admin.SCHEMAS, **notices_api.SCHEMAS,
-            **manage_schemas.SCHEMAS}
+            **manage_schemas.SCHEMAS,
+            **overlay_api.SCHEMAS}
 
 
 def _ref(name: str) -> dict:
@@ -80,7 +81,8 @@ def build_spec() -> dict:
         spec.components.schema(name, schema=schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     paths = {**_core_paths(), **_auth_paths(), **_more_paths(), **_incident_paths(), **_design_paths(),
-             **_notice_paths(), **claims_api.paths(_op, _json, _errors, _body, _path_id), **_portfolio_paths()}
+             **_notice_paths(), **claims_api.paths(_op, _json, _errors, _body, _path_id), **_portfolio_paths(),
+             **_overlay_paths()}
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -319,6 +321,28 @@ def _design_paths() -> dict:
             "把运行中的项目迁移到另一版本（dry_run 只检查）：待办任务与等待中的定时器须在目标版本中有同类元素",
             {**_json("MigrationResponse", "每个项目能否迁移、原因、是否已迁移"), **_errors(401, 403, 404, 422)},
             body=_body("MigrationRequest"))},
+    }
+
+
+def _overlay_paths() -> dict:
+    """The portfolio on the diagram and the cities compared (CONTRACT.md: managers)."""
+    key = _path_id("key", "string")
+    version = _query("version", "integer", "版本，默认最新部署的版本")
+    return {
+        "/api/v1/manage/processes/{key}/statistics": {"get": _op(
+            "流程图上的在办统计：每个用户任务、定时器和阶段（折叠子流程）上等待的项目数与逾期数",
+            {**_json("ElementCount", "各元素的在办与逾期项目数（X-Process-Version 为统计的版本）", array=True,
+                     headers={"X-Process-Version": {"description": "统计的版本", "schema": {"type": "integer"}}}),
+             **_errors(401, 403, 404, 422)}, params=[key, version])},
+        "/api/v1/manage/processes/{key}/waiting": {"get": _op(
+            "在某一环节（或阶段内）等待的项目，逾期在前，每页 50 个",
+            {**_json("WaitingProject", "项目", array=True, headers=_TOTAL), **_errors(401, 403, 404, 422)},
+            params=[key, version, _query("element", "string", "元素 id；省略则为该版本所有在办项目"),
+                    _query("page", "integer", "页码")])},
+        "/api/v1/manage/compare": {"post": _op(
+            "各地流程比对：同一组项目信息在五地最新部署的流程上试算（内存中运行，不保存任何数据）",
+            {**_json("CompareResponse", "每个辖区的路径、审批环节、并联审查与最短法定用时"), **_errors(401, 403, 422)},
+            body=_body("CompareRequest"))},
     }
 
 

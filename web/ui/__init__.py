@@ -21,6 +21,7 @@ from web.ui import (
     manage,
     notice_pages,
     orders,
+    overlay_pages,
     portfolio,
     projects,
     tasks,
@@ -67,5 +68,5 @@ def register(app: Flask) -> None:
     ui = Blueprint("ui", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
     app.register_blueprint(ui)
     for blueprint in (auth.bp, inbox.bp, projects.bp, tasks.bp, attachments.bp, documents.bp, vendor.bp, manage.bp,
-                      admin_pages.bp, design.bp, orders.bp, notice_pages.bp, claims.bp, portfolio.bp):
+                      admin_pages.bp, design.bp, orders.bp, notice_pages.bp, claims.bp, portfolio.bp, overlay_pages.bp):
         app.register_blueprint(blueprint)

@@ -8,15 +8,15 @@ in-app and e-mail apart; notifications say which of the two channels a notice go
 Existing tasks count as announced and the cursor starts at the chain's head, so an upgrade sends
 nothing about the past.
 
-Revision ID: 0009_notices
-Revises: 0010_documents
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 16:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009_notices'
-down_revision = "0010_documents"
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

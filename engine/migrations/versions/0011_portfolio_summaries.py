@@ -4,15 +4,15 @@ process_instances gain the phase they are in (id, title, since when) and the inv
 human_tasks the phase they belong to and their 预警 instant (80 % of the clock used); portfolio_summaries
 keeps the slow part of each jurisdiction's dashboard, computed by the scheduler.
 
-Revision ID: 0012_dashboard
-Revises: 0008_claims
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01 16:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_dashboard'
-down_revision = '0008_claims'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,15 @@ human_tasks gain the holder who claimed the task (assignee_id, claimed_at), the 
 delegated to and where that delegation stands (delegate_id, delegation: `out` | `back` | NULL), and the
 saved draft of its form (draft, draft_saved_at); `comments` holds comments on a project or a task.
 
-Revision ID: 0008_claims
-Revises: 0009_notices
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 16:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_claims'
-down_revision = "0009_notices"
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """official documents: the documents a step issues (受理通知书, 不予受理通知书, 补正通知, 联合审查意见汇总,
 批复), numbered per jurisdiction, series (the number's prefix) and year (document_counters), with the frozen snapshot and the PDF.
 
-Revision ID: 0010_documents
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 16:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_documents'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -79,8 +79,26 @@ class Jurisdiction:
     outcomes: dict[str, str]
     declaration: dict = field(default_factory=dict)
     schedules: tuple[dict, ...] = ()
+    level: str = "city"                 # "city" (市级) or "county" (县区级: 叶集区, 瑶海区)
     folder: Path | None = None
     diagrams_dir: Path | None = None
+
+    def fact_defaults(self, schema: dict) -> dict:
+        """Facts the jurisdiction itself answers unless the applicant says otherwise — its level
+        (`level`: a district declares 县区级 projects) — for the start form properties that take them."""
+        props = (schema or {}).get("properties") or {}
+        level = props.get("level") or {}
+        return {"level": self.level} if self.level in (level.get("enum") or ()) else {}
+
+    def start_form_defaults(self, schema: dict) -> dict:
+        """The start form with the jurisdiction's own defaults (a copy; the form itself is left alone)."""
+        defaults = self.fact_defaults(schema)
+        if not defaults:
+            return schema
+        props = dict(schema["properties"])
+        for key, value in defaults.items():
+            props[key] = {**props[key], "default": value}
+        return {**schema, "properties": props}
 
     def outcome_label(self, code: str | None) -> str | None:
         if code is None:
@@ -158,7 +176,7 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "jurisdiction": {"key": ("key", True), "name": ("text", True), "document": ("text", True),
                      "roles": ("roles", True), "units": ("units", False), "processes": ("processes", True),
                      "outcomes": ("labels", False), "declaration": ("declaration", False),
-                     "schedules": ("schedules", False)},
+                     "schedules": ("schedules", False), "level": ("level", False)},
     "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
                 "start_form": ("text", False), "parent": ("parent", False), "declaration": ("declaration", False)},
@@ -171,6 +189,7 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "instances": {"process": ("text", False), "status": ("text", False)},
 }
 _PARENTS = ("required", "ended", "optional")
+_LEVELS = ("city", "county")
 
 
 class _Reader:
@@ -214,6 +233,9 @@ class _Reader:
             pattern, example = (_MONTH_DAY, "09-30") if kind == "month_day" else (_ISO_DAY, "2026-08-20")
             if not isinstance(value, str) or not pattern.match(value):
                 self.fail(path, f"应为日期，例如 {example}")
+        elif kind == "level":
+            if value not in _LEVELS:
+                self.fail(path, f"应为 {'、'.join(_LEVELS)} 之一")
         elif kind == "parent":
             if value not in _PARENTS:
                 self.fail(path, f"应为 {'、'.join(_PARENTS)} 之一")
@@ -334,7 +356,8 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
     return Jurisdiction(key=raw["key"], name=raw["name"], document=raw["document"], processes=processes,
                         roles=roles, units=raw.get("units", {}), citations=citations,
                         outcomes=raw.get("outcomes", {}), declaration=raw.get("declaration", {}),
-                        schedules=tuple(raw.get("schedules") or ()), folder=folder, diagrams_dir=diagrams_dir)
+                        schedules=tuple(raw.get("schedules") or ()), level=raw.get("level", "city"), folder=folder,
+                        diagrams_dir=diagrams_dir)
 
 
 class Registry:

@@ -125,7 +125,9 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if row is None:
             raise NotFound(f"流程尚未部署：{process_key}")
         # the start form as deployed with the version the instance will run on
-        facts = ctx.forms_for(session, row.id).validate(pdef.start_form or DEFAULT_START_FORM, data)
+        forms = ctx.forms_for(session, row.id)
+        start_form = pdef.start_form or DEFAULT_START_FORM
+        facts = forms.validate(start_form, _with_defaults(jurisdiction, forms.load(start_form)[0], data))
         calendar_admin.sync(ctx, session)
         if parent is None or pdef.declaration is not None:
             facts = check_plan_year(jurisdiction, facts, now, process_key)
@@ -157,6 +159,15 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
         return inst.id
+
+
+def _with_defaults(jurisdiction, schema: dict, data):
+    """The facts with what the jurisdiction answers itself where the applicant left it out (a district's
+    projects are 县区级 unless declared otherwise: Jurisdiction.fact_defaults)."""
+    if not isinstance(data, dict):
+        return data
+    missing = {k: v for k, v in jurisdiction.fact_defaults(schema).items() if data.get(k) in (None, "")}
+    return {**data, **missing} if missing else data
 
 
 def stepping(run) -> tuple:

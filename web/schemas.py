@@ -125,6 +125,17 @@ class ReturnSchema(Schema):
     at = _req(fields.String, metadata=DATE_TIME)
 
 
+class PassedStepSchema(Schema):
+    """An automatic step the engine went through after the event (engine/steps_passed.py)."""
+    element = _req(fields.String, metadata={"description": "BPMN 元素 id"})
+    title = _req(fields.String)
+    kind = _req(fields.String, metadata={"enum": ["script", "decision", "timer"],
+                                         "description": "script 系统处理、decision 自动判断、timer 时间节点"})
+    to = fields.List(fields.String(), metadata={"description": "自动判断选择的去向（网关）"})
+    armed_at = fields.String(allow_none=True, metadata={**DATE_TIME, "description": "开始等待的时间（时间节点）"})
+    fires_at = fields.String(allow_none=True, metadata={**DATE_TIME, "description": "等待至（时间节点）"})
+
+
 class HistoryItemSchema(Schema):
     event = _req(fields.String, metadata={"description": "如 instance_started、task_completed"})
     at = _req(fields.String, metadata=DATE_TIME)
@@ -135,6 +146,8 @@ class HistoryItemSchema(Schema):
     decision = _req(fields.String, allow_none=True)
     comment = _req(fields.String, allow_none=True)
     data = _req(fields.Dict, allow_none=True, metadata={"description": "办理时填写的数据，或事件数据"})
+    passed = _req(fields.List, fields.Nested(PassedStepSchema),
+                  metadata={"description": "该事件之后流程自动经过的环节（系统处理、自动判断、时间节点），按先后"})
 
 
 class OpinionSchema(Schema):

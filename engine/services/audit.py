@@ -75,6 +75,12 @@ def append(session: Session, event: str, *, instance_id=None, actor_id=None, ele
     return row
 
 
+def extend(row: AuditEvent, **data) -> None:
+    """More data on a row this transaction appended, before the commit chains it (what a step went
+    through is known only once the engine has run: engine/services/projection.py)."""
+    row.data = _normalized({**(row.data or {}), **data})
+
+
 def holds_lock(session: Session, instance_id: int) -> None:
     """The transaction holds the instance's row lock (and read the row after taking it): its audit
     count can be advanced on the object, in the step's own UPDATE of the row."""

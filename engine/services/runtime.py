@@ -150,12 +150,12 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                                created_at=now, updated_at=now)
         session.add(inst)
         session.flush()
-        audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,
-              data={"process": process_key, "version": row.version, "facts": facts}, at=now)
+        started = audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,
+                        data={"process": process_key, "version": row.version, "facts": facts}, at=now)
         if parent is not None:
             audit(session, "child_started", instance_id=parent.id, actor_id=user.id,
                   data={"title": pdef.name, "child_instance_id": inst.id, "process": process_key}, at=now)
-        persist(ctx, session, inst, version, workflow, now)
+        persist(ctx, session, inst, version, workflow, now, step=started)
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
         return inst.id
@@ -229,10 +229,11 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))
-        audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
-              human_task_id=row.id, data={"title": row.title, "role": row.role_key, "answers": answers}, at=now)
+        done = audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
+                     human_task_id=row.id, data={"title": row.title, "role": row.role_key, "answers": answers},
+                     at=now)
         synced = persist(ctx, session, inst, version, workflow, now, ready_rows=list(rows.values()), flush=False,
-                         had_timers=had_timers)
+                         had_timers=had_timers, step=done)
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
         return views.instance_state(ctx, inst, synced, now)

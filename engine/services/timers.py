@@ -131,7 +131,7 @@ def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[T
         return []
     wfx.fire_timers(workflow)
     after = {t["task_guid"]: t["fires_at"] for t in wfx.pending_timers(workflow)}
-    result = []
+    result, fired = [], None
     for row in due:
         outcome = _outcome(workflow, row.task_guid, before[row.task_guid], after)
         if outcome is None:
@@ -139,10 +139,11 @@ def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[T
         row.state, row.fired_at, row.last_error = outcome, now, None
         row.attempts, row.claimed_by, row.claimed_at = row.attempts + 1, worker, now
         if outcome == "fired":
-            audit(session, "timer_fired", instance_id=inst.id, element_id=row.element_id,
-                  data={"timer_id": row.id, "title": row.title, "run_at": row.run_at, "worker": worker}, at=now)
+            fired = audit(session, "timer_fired", instance_id=inst.id, element_id=row.element_id,
+                          data={"timer_id": row.id, "title": row.title, "run_at": row.run_at, "worker": worker},
+                          at=now)
             result.append(Fired("timer", inst.id, row.element_id, row.title))
-    persist(ctx, session, inst, version, workflow, now)
+    persist(ctx, session, inst, version, workflow, now, step=fired)
     return result
 
 

@@ -92,7 +92,8 @@ def _history_item(ev) -> dict:
             "unit": ev.actor.unit.name if ev.actor else None,
             "decision": (data.get("answers") or {}).get("decision"),
             "comment": (data.get("answers") or {}).get("comment"),
-            "data": data.get("answers") if ev.event == "task_completed" else data}
+            "data": data.get("answers") if ev.event == "task_completed" else data,
+            "passed": data.get("passed") or []}
 
 
 def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime | None = None) -> dict:

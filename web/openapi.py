@@ -118,7 +118,7 @@ def _core_paths() -> dict:
             body=_body("TerminateRequest"), params=[_path_id()])},
         "/api/v1/tasks": {"get": _op("我的待办", {**_json("Task", "待办", array=True, headers=_TOTAL),
                                                 **_errors(401, 422)}, params=inbox)},
-        "/api/v1/tasks/completed": {"get": _op("我已办理的任务", {**_json("Task", "已办", array=True, headers=_TOTAL),
+        "/api/v1/tasks/completed": {"get": _op("我已办理的任务", {**_json("CompletedTask", "已办", array=True, headers=_TOTAL),
                                                               **_errors(401, 422)}, params=pages)},
         "/api/v1/tasks/{id}": {"get": _op("任务详情（含表单与法律依据）", {**_json("TaskDetail", "任务"),
                                                                   **_errors(401, 403, 404)}, params=[_path_id()])},

@@ -103,6 +103,17 @@ class TaskSchema(Schema):
     completed_by = _req(fields.String, allow_none=True, metadata={"description": "办理人姓名"})
 
 
+class CompletedTaskSchema(TaskSchema):
+    """A task the user completed (GET /tasks/completed): what they decided and where the project stands."""
+    decision = _req(fields.String, allow_none=True,
+                    metadata={"description": "办理决定（approve 通过、return 退回修改、reject 不通过…）；无决定的环节为 null（已提交）"})
+    decision_label = _req(fields.String, allow_none=True, metadata={"description": "办理决定的中文（按表单，如 予以受理）"})
+    project_status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"],
+                                                   "description": "项目当前状态"})
+    project_outcome = _req(fields.String, allow_none=True, metadata={"description": "项目办结结果代码"})
+    project_outcome_label = _req(fields.String, allow_none=True, metadata={"description": "项目办结结果"})
+
+
 class FormSchema(Schema):
     name = _req(fields.String, allow_none=True, metadata={"description": "表单名，如 yeji/review；无表单为 null"})
     schema = _req(fields.Dict, metadata={"description": "JSON Schema"})
@@ -434,6 +445,7 @@ COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
     CompleteResponse, NotificationSchema, NotificationsReadResponse, CalendarYearsSchema, CalendarImportResponse,
     TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, AttachmentUploadResponse, ProblemSchema)}
 COMPONENTS["TokenInfo"] = TokenInfoSchema
+COMPONENTS["CompletedTask"] = CompletedTaskSchema
 
 
 # --- process designers (web/design_api.py, engine/services/designer.py) -----------------------------

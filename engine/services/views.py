@@ -6,7 +6,7 @@ from datetime import datetime
 
 from engine import clock, policy, queries
 from engine.clocks import local_iso
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import GovflowError, NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.services import confirmed_facts, opinions, orders
@@ -39,7 +39,37 @@ def completed(ctx: Context, user_id: int, page: int = 1, per_page: int = 20):
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         rows, total = queries.completed_by(session, user, page, per_page)
-        return [task_summary(r, now) for r in rows], total
+        jurisdiction = ctx.registry.get(user.jurisdiction)
+        return [completed_summary(jurisdiction, row, status, outcome,
+                                  _decision_label(ctx, session, version_id, row), now)
+                for row, status, outcome, version_id in rows], total
+
+
+DECISION_WORDS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
+
+
+def _decision_label(ctx: Context, session, version_id: int, row: HumanTask) -> str | None:
+    """What the task's form calls the decision taken (予以受理, 验收通过 …; the form as deployed with the
+    project's version, cached), else the usual words; None for a task without a decision."""
+    decision = (row.data or {}).get("decision")
+    if not isinstance(decision, str):
+        return None
+    try:
+        prop = ctx.forms_for(session, version_id).load(row.form)[0]["properties"]["decision"] if row.form else {}
+    except (GovflowError, KeyError, TypeError):   # a form since removed or changed: the usual words
+        prop = {}
+    choices = dict(zip(prop.get("enum") or (), prop.get("x-enumNames") or (), strict=False))
+    return choices.get(decision) or DECISION_WORDS.get(decision) or decision
+
+
+def completed_summary(jurisdiction, row: HumanTask, status: str, outcome: str | None, decision_label: str | None,
+                      now: datetime) -> dict:
+    """A completed task with what its holder decided (通过 / 退回修改 / 不通过 …, None: only submitted) and
+    where its project stands now."""
+    decision = (row.data or {}).get("decision")
+    return {**task_summary(row, now), "decision": decision if isinstance(decision, str) else None,
+            "decision_label": decision_label, "project_status": status, "project_outcome": outcome,
+            "project_outcome_label": jurisdiction.outcome_label(outcome)}
 
 
 def _returns(history) -> list[dict]:

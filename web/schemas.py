@@ -129,6 +129,7 @@ class LegalBasisSchema(Schema):
 class ReturnSchema(Schema):
     """A return or rejection of material on the instance (newest first)."""
     by = _req(fields.String, allow_none=True)
+    mine = _req(fields.Boolean, metadata={"description": "是否为当前用户本人（上一轮）提出的意见"})
     unit = _req(fields.String, allow_none=True)
     step = _req(fields.String, allow_none=True)
     decision = _req(fields.String, metadata={"enum": ["return", "reject"]})
@@ -154,6 +155,7 @@ class HistoryItemSchema(Schema):
     title = _req(fields.String, allow_none=True)
     by = _req(fields.String, allow_none=True)
     unit = _req(fields.String, allow_none=True)
+    role = _req(fields.String, allow_none=True, metadata={"description": "办理身份（task_completed）"})
     decision = _req(fields.String, allow_none=True)
     comment = _req(fields.String, allow_none=True)
     data = _req(fields.Dict, allow_none=True, metadata={"description": "办理时填写的数据，或事件数据"})

@@ -72,13 +72,15 @@ def completed_summary(jurisdiction, row: HumanTask, status: str, outcome: str | 
             "project_outcome_label": jurisdiction.outcome_label(outcome)}
 
 
-def _returns(history) -> list[dict]:
-    """Comments of whoever returned or rejected material on this instance, newest first."""
+def _returns(history, user_id: int | None = None) -> list[dict]:
+    """Comments of whoever returned or rejected material on this instance, newest first; `mine`: the
+    reader's own (a reviewer seeing the objection they made in the round before)."""
     result = []
     for ev in history:
         answers = (ev.data or {}).get("answers") or {}
         if ev.event == "task_completed" and answers.get("decision") in ("return", "reject"):
             result.append({"by": ev.actor.display_name if ev.actor else None,
+                           "mine": user_id is not None and ev.actor_id == user_id,
                            "unit": ev.actor.unit.name if ev.actor else None, "step": ev.data.get("title"),
                            "decision": answers["decision"], "comment": answers.get("comment"),
                            "at": local_iso(ev.at)})
@@ -106,7 +108,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "facts": inst.facts, "applicant_unit": inst.applicant_unit.name,
             "can_complete": mine and row.state == "ready",
             "suspension_notice": orders.refusal(ctx, session, row) if row.state == "suspended" else None,
-            "data": row.data, "returns": _returns(history),
+            "data": row.data, "returns": _returns(history, user.id),
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
             "opinions": opinions.opinions_for(ctx, session, inst, row, now),
             "confirms": confirmed_facts.to_confirm(ctx, session, inst, row.element_id),
@@ -120,6 +122,7 @@ def _history_item(ev) -> dict:
             "title": data.get("title") or data.get("outcome_label") or ev.element_id,
             "by": ev.actor.display_name if ev.actor else None,
             "unit": ev.actor.unit.name if ev.actor else None,
+            "role": data.get("role") if ev.event == "task_completed" else None,
             "decision": (data.get("answers") or {}).get("decision"),
             "comment": (data.get("answers") or {}).get("comment"),
             "data": data.get("answers") if ev.event == "task_completed" else data,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock, policy
+from engine.cn_dates import cn_date
 from engine import workflow as wfx
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
@@ -57,7 +58,7 @@ def check_plan_year(jurisdiction: Jurisdiction, facts: dict, now: datetime,
         raise ValidationFailed(
             f"{plan_year}年度的申报截止日期为{closes.year}年{closes.month}月{closes.day}日，已过期；"
             f"可申报{next_open}年度（{text}）。确需当年实施的紧急项目请勾选“{exempt}”按增列程序报批。",
-            errors={"plan_year": f"已过申报截止日期（{closes.isoformat()}），可申报 {next_open} 年度"},
+            errors={"plan_year": f"已过申报截止日期（{cn_date(closes)}），可申报 {next_open} 年度"},
             deadline=closes.isoformat(), next_open_year=next_open)
     return result
 

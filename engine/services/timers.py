@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, lazyload, undefer
 from engine import clock
 from engine import workflow as wfx
 from engine.clocks import local_iso
+from engine.cn_dates import cn_datetime
 from engine.errors import Conflict, GovflowError, NotFound
 from engine.models import HumanTask, ProcessInstance, Timer
 from engine.services import attachments, calendar_admin, notifications, schedules
@@ -135,7 +136,7 @@ def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[T
     for row in due:
         outcome = _outcome(workflow, row.task_guid, before[row.task_guid], after)
         if outcome is None:
-            raise TimerNotFired(f"定时器“{row.title}”已到期（{before[row.task_guid].isoformat()}）但流程未触发它")
+            raise TimerNotFired(f"定时器“{row.title}”已到期（{cn_datetime(before[row.task_guid])}）但流程未触发它")
         row.state, row.fired_at, row.last_error = outcome, now, None
         row.attempts, row.claimed_by, row.claimed_at = row.attempts + 1, worker, now
         if outcome == "fired":

@@ -159,7 +159,7 @@ def test_it_lists_completed_tasks_in_the_done_tab(sign_in, people, ctx):
     iid = in_review(people, ctx)
     people.do("dora", iid, "ReviewDataBureau", {"decision": "approve"})
     page = text(sign_in("dora").get("/?tab=done"))
-    assert "区数管局：规划科学性、资源共享性审查" in page and "查看项目" in page
+    assert "区数管局：规划科学性、资源共享性审查" in page and "项目办理中" in page
 
 
 def start_form(client):

@@ -9,8 +9,10 @@ from web.demo import demo_users, run_demo
 
 # What each demo applicant unit builds: a word of its field that the project's name carries.
 FIELDS = {
-    "区教育局": ("教育",), "区卫生健康委员会": ("健康", "卫生", "医生"), "区市场监督管理局": ("市场监管",),
-    "市政务服务管理办公室": ("12345", "政务服务"), "市市场监督管理局": ("市场监管",), "市人力资源和社会保障局": ("人社",),
+    "区教育局": ("教育",), "区卫生健康委员会": ("健康", "卫生", "医生"),
+    "区市场监督管理局": ("市场监管",),
+    "市政务服务管理办公室": ("12345", "政务服务"), "市市场监督管理局": ("市场监管",),
+    "市人力资源和社会保障局": ("人社",),
     "市公安局": ("警务", "公安"), "市卫生健康委员会": ("健康", "卫生"), "市第一人民医院": ("医院",),
     "九江市教育局": ("教育",), "九江市卫生健康委员会": ("健康", "卫生"), "九江市交通运输局": ("交通",),
     "修水县": ("修水县",), "九江市城市管理局": ("城市运行", "城市管理"),
@@ -27,7 +29,7 @@ def test_every_sample_project_belongs_to_an_applicant_unit_of_its_field(ctx):
                                .where(ProcessInstance.parent_instance_id.is_(None))).all()
     units = {username: unit for j in ctx.registry.jurisdictions().values() for username, unit, _r, _d in demo_users(j)}
     misfits = []
-    for jurisdiction, name, process, username in rows:
+    for jurisdiction, name, _process, username in rows:
         unit = units[username]
         if username.split("_", 1)[1].startswith("applicant") and not any(w in name for w in FIELDS[unit]):
             misfits.append((jurisdiction, name, username, unit))

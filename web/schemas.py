@@ -105,9 +105,10 @@ class TaskSchema(Schema):
 
 class CompletedTaskSchema(TaskSchema):
     """A task the user completed (GET /tasks/completed): what they decided and where the project stands."""
-    decision = _req(fields.String, allow_none=True,
-                    metadata={"description": "办理决定（approve 通过、return 退回修改、reject 不通过…）；无决定的环节为 null（已提交）"})
-    decision_label = _req(fields.String, allow_none=True, metadata={"description": "办理决定的中文（按表单，如 予以受理）"})
+    decision = _req(fields.String, allow_none=True, metadata={
+        "description": "办理决定（approve 通过、return 退回修改、reject 不通过…）；无决定的环节为 null（已提交）"})
+    decision_label = _req(fields.String, allow_none=True,
+                          metadata={"description": "办理决定的中文（按表单，如 予以受理）"})
     project_status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"],
                                                    "description": "项目当前状态"})
     project_outcome = _req(fields.String, allow_none=True, metadata={"description": "项目办结结果代码"})

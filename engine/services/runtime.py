@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock, policy
-from engine.cn_dates import cn_date
 from engine import workflow as wfx
+from engine.cn_dates import cn_date
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User

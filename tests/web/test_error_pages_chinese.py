@@ -52,10 +52,11 @@ def test_not_found_conflict_too_large_and_invalid_pages_are_all_chinese(app, sig
                                        "contact": "李四", "phone": "0564-1234567"}, now=at("2026-08-02 10:00"))
     conflict = alice.post(f"/tasks/{declare['id']}", data={"csrf_token": _token(alice)})
     assert conflict.status_code == 409
-    html = text(conflict)   # the task page again, its message on top (the page names the people by login)
+    html = text(conflict)   # the task page again, its message on top (it names people by their login)
     alert = html[html.index('class="alert alert-warning"') + 30:]
     alert = alert[:alert.index("</div>")]
-    assert "未被保存" in alert and LATIN_WORD.findall(re.sub(r"<[^>]*>|alice", " ", alert.split(">", 1)[1])) == [], alert
+    words = LATIN_WORD.findall(re.sub(r"<[^>]*>|alice", " ", alert.split(">", 1)[1]))
+    assert "未被保存" in alert and words == [], alert
 
 
 

@@ -11,7 +11,8 @@ from engine.services.timers import tick
 from tests.conftest import at
 from tests.web.test_pages import DECLARE, FACTS
 
-NAMES = ("叶集区智慧教育云平台暨中小学教育资源公共服务与教育管理一体化平台建设项目（一期：数据中台、统一身份认证与移动端）",
+NAMES = ("叶集区智慧教育云平台暨中小学教育资源公共服务与教育管理一体化平台建设项目"
+         "（一期：数据中台、统一身份认证与移动端）",
          "叶集区全民健康信息平台二期（区域医疗数据共享、家庭医生签约服务、基层医疗卫生机构信息系统一体化改造）",
          "叶集区市场监管智慧执法系统", "叶集区12345政务服务便民热线智能分析系统升级改造项目")
 IMAGE = Path(__file__).resolve().parents[2] / "docs" / "images" / "inbox-layout.png"

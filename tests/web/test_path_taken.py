@@ -21,7 +21,8 @@ def _diagram(page: str) -> dict:
 
 
 def _item(detail: dict, event: str, element: str | None = None) -> dict:
-    return next(ev for ev in detail["history"] if ev["event"] == event and (element is None or ev["element"] == element))
+    return next(ev for ev in detail["history"]
+                if ev["event"] == event and (element is None or ev["element"] == element))
 
 
 def test_a_timer_already_due_and_the_script_after_it_are_recorded_with_the_declaration(ctx, people):

@@ -37,7 +37,8 @@ def _render(task: dict, values=None, errors=None, detail=None, conflict=None, st
                for step in task["earlier_steps"]]
     returns = _with_replies(task["returns"], earlier, details.ctx().registry.get(task["jurisdiction"]).unit_roles)
     return render_template(
-        "ui/task.html", task=task, returns=returns, editable=editable, fields=fields, errors=errors, detail=detail, conflict=conflict,
+        "ui/task.html", task=task, returns=returns, editable=editable, fields=fields, errors=errors, detail=detail,
+        conflict=conflict,
         unplaced=formkit.unplaced_errors(fields, errors), files=files, earlier=list(reversed(earlier)),
         facts=formkit.describe(details.start_schema(task["process"]), task["facts"], files_by_id),
         answers=formkit.describe(schema, task["data"], files_by_id) if task["data"] else [],

@@ -83,11 +83,17 @@ def inbox(session: Session, user: User, unit_roles: frozenset[str], flt: InboxFi
 
 
 def completed_by(session: Session, user: User, page: int = 1, per_page: int = 20):
+    """(task row, its project's status, outcome and version id) of the tasks the user completed, newest
+    first, and how many there are."""
     # the state as a literal, not a bound parameter: SQLite uses the partial index ix_human_tasks_done
     # (WHERE state = 'completed') only when the query itself says so (the count: 160 ms → 6 ms at 74,000 rows)
     cond = [HumanTask.completed_by_id == user.id, HumanTask.state == literal_column("'completed'")]
     total = session.scalar(select(func.count()).select_from(HumanTask).where(*cond))
-    rows = session.scalars(select(HumanTask).where(*cond).order_by(HumanTask.completed_at.desc())
+    # each with its project's state now (the 已办 tab's 状态 column), joined by primary key: one query still
+    rows = session.execute(select(HumanTask, ProcessInstance.status, ProcessInstance.outcome,
+                                  ProcessInstance.process_version_id)
+                           .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                           .where(*cond).order_by(HumanTask.completed_at.desc())
                            .offset((max(1, page) - 1) * per_page).limit(per_page))
     return list(rows), total
 

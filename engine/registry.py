@@ -122,9 +122,27 @@ class Jurisdiction:
     declaration: dict = field(default_factory=dict)
     schedules: tuple[dict, ...] = ()
     notices: dict = field(default_factory=dict)   # {"due_soon_percent": 80} (engine/services/notices.py)
+    level: str = "city"                 # "city" (市级) or "county" (县区级: 叶集区, 瑶海区)
     folder: Path | None = None
     diagrams_dir: Path | None = None
     documents: DocumentRules | None = None     # processes/<key>/documents.json (engine/services/documents.py)
+
+    def fact_defaults(self, schema: dict) -> dict:
+        """Facts the jurisdiction itself answers unless the applicant says otherwise — its level
+        (`level`: a district declares 县区级 projects) — for the start form properties that take them."""
+        props = (schema or {}).get("properties") or {}
+        level = props.get("level") or {}
+        return {"level": self.level} if self.level in (level.get("enum") or ()) else {}
+
+    def start_form_defaults(self, schema: dict) -> dict:
+        """The start form with the jurisdiction's own defaults (a copy; the form itself is left alone)."""
+        defaults = self.fact_defaults(schema)
+        if not defaults:
+            return schema
+        props = dict(schema["properties"])
+        for key, value in defaults.items():
+            props[key] = {**props[key], "default": value}
+        return {**schema, "properties": props}
 
     def outcome_label(self, code: str | None) -> str | None:
         if code is None:
@@ -202,7 +220,8 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "jurisdiction": {"key": ("key", True), "name": ("text", True), "document": ("text", True),
                      "roles": ("roles", True), "units": ("units", False), "processes": ("processes", True),
                      "outcomes": ("labels", False), "declaration": ("declaration", False),
-                     "schedules": ("schedules", False), "notices": ("notices", False)},
+                     "schedules": ("schedules", False), "notices": ("notices", False),
+                     "level": ("level", False)},
     "notices": {"due_soon_percent": ("percent", False)},
     "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
@@ -222,6 +241,7 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
                       "omit": ("text_list", False)},
 }
 _PARENTS = ("required", "ended", "optional")
+_LEVELS = ("city", "county")
 
 
 class _Reader:
@@ -265,6 +285,9 @@ class _Reader:
             pattern, example = (_MONTH_DAY, "09-30") if kind == "month_day" else (_ISO_DAY, "2026-08-20")
             if not isinstance(value, str) or not pattern.match(value):
                 self.fail(path, f"应为日期，例如 {example}")
+        elif kind == "level":
+            if value not in _LEVELS:
+                self.fail(path, f"应为 {'、'.join(_LEVELS)} 之一")
         elif kind == "parent":
             if value not in _PARENTS:
                 self.fail(path, f"应为 {'、'.join(_PARENTS)} 之一")
@@ -442,7 +465,7 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
                         roles=roles, units=raw.get("units", {}), citations=citations,
                         outcomes=raw.get("outcomes", {}), declaration=raw.get("declaration", {}),
                         schedules=tuple(raw.get("schedules") or ()), notices=raw.get("notices") or {},
-                        folder=folder, diagrams_dir=diagrams_dir)
+                        level=raw.get("level", "city"), folder=folder, diagrams_dir=diagrams_dir)
 
 
 class Registry:

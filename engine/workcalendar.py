@@ -54,6 +54,34 @@ class YearArrangement:
             raise ValueError(f"{both[0].isoformat()} 既是休息日又是工作日")
 
 
+# The document numbers of the State Council General Office's yearly notices (国办发明电〔year before〕n号)
+# whose arrangements chinese-calendar carries; a year whose number is not listed is cited by its title.
+NOTICE_NUMBERS = {
+    2010: "国办发明电〔2009〕27号", 2014: "国办发明电〔2013〕28号", 2015: "国办发明电〔2014〕28号",
+    2016: "国办发明电〔2015〕18号", 2017: "国办发明电〔2016〕17号", 2018: "国办发明电〔2017〕12号",
+    2019: "国办发明电〔2018〕15号", 2020: "国办发明电〔2019〕16号", 2021: "国办发明电〔2020〕27号",
+    2022: "国办发明电〔2021〕11号", 2023: "国办发明电〔2022〕16号", 2024: "国办发明电〔2023〕7号",
+    2025: "国办发明电〔2024〕12号", 2026: "国办发明电〔2025〕7号",
+}
+# Arrangements changed during the year by a later notice, which the built-in data already follows.
+LATER_NOTICES = {
+    2015: "国务院关于中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日调休放假的通知",
+    2020: "国务院办公厅关于延长2020年春节假期的通知（国办发明电〔2020〕1号）",
+}
+LIBRARY_SOURCE = re.compile(r"^chinese-calendar\b")
+
+
+def state_council_notice(year: int) -> str:
+    """The official notice a built-in year follows: 国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号）,
+    with the later notice that changed it, if any."""
+    title = f"国务院办公厅关于{year}年部分节假日安排的通知"
+    if year in NOTICE_NUMBERS:
+        title += f"（{NOTICE_NUMBERS[year]}）"
+    if year in LATER_NOTICES:
+        title += f"；{LATER_NOTICES[year]}"
+    return title
+
+
 @lru_cache(maxsize=None)
 def builtin_arrangement(year: int) -> YearArrangement | None:
     """The arrangement chinese-calendar knows for ``year``, or None (outside 2004-2026 for 1.11.0).
@@ -73,8 +101,7 @@ def builtin_arrangement(year: int) -> YearArrangement | None:
         elif d.weekday() >= 5 and work:
             workdays.add(d)
         d += ONE_DAY
-    return YearArrangement(year, frozenset(holidays), frozenset(workdays),
-                           f"chinese-calendar {chinese_calendar.__version__}")
+    return YearArrangement(year, frozenset(holidays), frozenset(workdays), state_council_notice(year))
 
 
 def end_of_day(d: date, tz: ZoneInfo = SHANGHAI) -> datetime:

@@ -25,6 +25,7 @@ from engine.spiff_ext import SERIALIZER_CONFIG, GovflowBpmnParser
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN_NS}
 INNER_ROLE_PREFIX = "lane_"
+PASSED = "_govflow_passed"   # attribute of a workflow object: the automatic tasks its runs completed
 
 
 class _CompactJSONEncoder(json.JSONEncoder):
@@ -174,14 +175,20 @@ def run_engine(workflow: BpmnWorkflow) -> None:
     the element, with the workflow as the failure left it: the failed task in ERROR (or, failing while
     it was being reached, not yet ready), everything before it done — the caller saves that and
     records an incident, or rolls back."""
+    passed = workflow.__dict__.setdefault(PASSED, [])   # what the run went through (engine.steps_passed)
+
     with EngineRun(workflow) as run:
-        workflow.do_engine_steps(will_complete_task=run.step)
+        def step(task) -> None:
+            run.step(task)
+            passed.append(task)
+
+        workflow.do_engine_steps(will_complete_task=step)
         # A timer reached with a deadline already past becomes ready only in refresh_timers(), which
         # do_engine_steps calls last; run again so such a timer passes at once.
         for _ in range(100):
             if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
                 break
-            workflow.do_engine_steps(will_complete_task=run.step)
+            workflow.do_engine_steps(will_complete_task=step)
 
 
 def start(version: LoadedVersion, data: dict, helpers: dict) -> BpmnWorkflow:

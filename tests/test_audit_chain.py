@@ -87,7 +87,7 @@ def test_an_edited_decision_is_found_naming_its_row(walked, ctx, capsys):
     assert not result.intact and result.broken.id == row.id and "内容被改动" in result.broken.reason
     code, out = cli_verify(capsys)
     assert code == 1
-    assert f"记录 id={row.id}，事件 task_completed，时间 2026-10-10 10:00:00" in out
+    assert f"记录 id={row.id}，事件 task_completed，时间 2026年10月10日 10:00:00" in out
 
 
 def test_an_edited_actor_or_time_is_found_too(walked, ctx):

@@ -226,7 +226,7 @@ def inbox():
 @authenticated
 def completed_tasks():
     tasks, total = views.completed(ctx(), g.user_id, _int_arg("page", 1), _int_arg("per_page", 20, 1, 200))
-    return reply(schemas.TaskSchema(many=True), tasks, 200, {"X-Total-Count": str(total)})
+    return reply(schemas.CompletedTaskSchema(many=True), tasks, 200, {"X-Total-Count": str(total)})
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -31,10 +31,10 @@ _HTTP_DETAILS = {400: "请求格式有误，服务器无法处理。", 401: "请
                  503: "服务暂不可用，请稍后再试。"}
 
 _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }} - govflow</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ title }} - 政务信息化项目审批系统</title>
 <style>body{font-family:system-ui,"PingFang SC","Microsoft YaHei",sans-serif;max-width:40rem;margin:4rem auto;
 padding:0 1rem;color:#222}h1{font-size:1.5rem}a{color:#0b5cad}</style></head><body>
-<h1>{{ status }} · {{ title }}</h1><p>{{ detail }}</p><p><a href="/">返回待办</a></p></body></html>"""
+<h1>{{ status }} · {{ title }}</h1><p>{{ detail }}</p><p><a href="/">返回待办事项</a></p></body></html>"""
 
 
 def _chinese(text) -> bool:

@@ -55,8 +55,19 @@ class IdConverter(IntegerConverter):
 
 # --- query parameters -----------------------------------------------------------------------------
 
-def _refuse(name: str, message: str):
-    raise ValidationFailed(f"参数 {name} {message}", errors={name: message})
+# What a page calls each query parameter, so a browser's error page names it in Chinese (the
+# `errors` member of the problem keeps the parameter's own name for API clients).
+PARAMETER_LABELS = {"page": "页码", "per_page": "每页条数", "q": "搜索关键字", "process": "流程", "status": "办理状态",
+                    "sort": "排序方式", "tab": "页签", "overdue": "“只看已逾期”", "parent": "所属项目",
+                    "parent_instance_id": "所属项目", "from": "起始版本", "to": "对比版本", "version": "版本",
+                    "jurisdiction": "辖区", "unread": "“只看未读”", "all": "“显示全部”", "field": "字段"}
+
+
+def _refuse(name: str, message: str, detail: str | None = None):
+    label = PARAMETER_LABELS.get(name)
+    if label is None:
+        raise ValidationFailed(f"参数 {name} {detail or message}", errors={name: message})
+    raise ValidationFailed(f"{label}{detail or message}", errors={name: message})
 
 
 def int_arg(name: str, default: int, low: int = 1, high: int = 10_000, source=None) -> int:
@@ -93,7 +104,7 @@ def bool_arg(name: str, source=None) -> bool:
         return True
     if value in _FALSE:
         return False
-    _refuse(name, "应为 true 或 false（1 或 0）")
+    _refuse(name, "应为 true 或 false（1 或 0）", "应为“是”或“否”")
 
 
 def choice_arg(name: str, choices: Iterable[str], default: str | None = None, source=None) -> str | None:
@@ -102,7 +113,7 @@ def choice_arg(name: str, choices: Iterable[str], default: str | None = None, so
         return default
     allowed = list(choices)
     if raw not in allowed:
-        _refuse(name, "取值应为 " + "、".join(allowed))
+        _refuse(name, "取值应为 " + "、".join(allowed), "的取值无效，请从页面提供的选项中选择")
     return raw
 
 

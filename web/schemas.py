@@ -131,6 +131,18 @@ class CommentSchema(Schema):
     attachment = _req(fields.Nested, CommentAttachmentSchema, allow_none=True)
 
 
+class CompletedTaskSchema(TaskSchema):
+    """A task the user completed (GET /tasks/completed): what they decided and where the project stands."""
+    decision = _req(fields.String, allow_none=True, metadata={
+        "description": "办理决定（approve 通过、return 退回修改、reject 不通过…）；无决定的环节为 null（已提交）"})
+    decision_label = _req(fields.String, allow_none=True,
+                          metadata={"description": "办理决定的中文（按表单，如 予以受理）"})
+    project_status = _req(fields.String, metadata={"enum": ["running", "completed", "terminated"],
+                                                   "description": "项目当前状态"})
+    project_outcome = _req(fields.String, allow_none=True, metadata={"description": "项目办结结果代码"})
+    project_outcome_label = _req(fields.String, allow_none=True, metadata={"description": "项目办结结果"})
+
+
 class FormSchema(Schema):
     name = _req(fields.String, allow_none=True, metadata={"description": "表单名，如 yeji/review；无表单为 null"})
     schema = _req(fields.Dict, metadata={"description": "JSON Schema"})
@@ -146,11 +158,23 @@ class LegalBasisSchema(Schema):
 class ReturnSchema(Schema):
     """A return or rejection of material on the instance (newest first)."""
     by = _req(fields.String, allow_none=True)
+    mine = _req(fields.Boolean, metadata={"description": "是否为当前用户本人（上一轮）提出的意见"})
     unit = _req(fields.String, allow_none=True)
     step = _req(fields.String, allow_none=True)
     decision = _req(fields.String, metadata={"enum": ["return", "reject"]})
     comment = _req(fields.String, allow_none=True)
     at = _req(fields.String, metadata=DATE_TIME)
+
+
+class PassedStepSchema(Schema):
+    """An automatic step the engine went through after the event (engine/steps_passed.py)."""
+    element = _req(fields.String, metadata={"description": "BPMN 元素 id"})
+    title = _req(fields.String)
+    kind = _req(fields.String, metadata={"enum": ["script", "decision", "timer"],
+                                         "description": "script 系统处理、decision 自动判断、timer 时间节点"})
+    to = fields.List(fields.String(), metadata={"description": "自动判断选择的去向（网关）"})
+    armed_at = fields.String(allow_none=True, metadata={**DATE_TIME, "description": "开始等待的时间（时间节点）"})
+    fires_at = fields.String(allow_none=True, metadata={**DATE_TIME, "description": "等待至（时间节点）"})
 
 
 class HistoryItemSchema(Schema):
@@ -160,9 +184,12 @@ class HistoryItemSchema(Schema):
     title = _req(fields.String, allow_none=True)
     by = _req(fields.String, allow_none=True)
     unit = _req(fields.String, allow_none=True)
+    role = _req(fields.String, allow_none=True, metadata={"description": "办理身份（task_completed）"})
     decision = _req(fields.String, allow_none=True)
     comment = _req(fields.String, allow_none=True)
     data = _req(fields.Dict, allow_none=True, metadata={"description": "办理时填写的数据，或事件数据"})
+    passed = _req(fields.List, fields.Nested(PassedStepSchema),
+                  metadata={"description": "该事件之后流程自动经过的环节（系统处理、自动判断、时间节点），按先后"})
 
 
 class OpinionSchema(Schema):
@@ -472,6 +499,7 @@ COMPONENTS = {cls.__name__.removesuffix("Schema"): cls for cls in (
     CompleteResponse, NotificationSchema, NotificationsReadResponse, CalendarYearsSchema, CalendarImportResponse,
     TimerIncidentSchema, TimerRetryResponse, ScheduleSchema, AttachmentUploadResponse, ProblemSchema)}
 COMPONENTS["TokenInfo"] = TokenInfoSchema
+COMPONENTS["CompletedTask"] = CompletedTaskSchema
 
 
 # --- process designers (web/design_api.py, engine/services/designer.py) -----------------------------

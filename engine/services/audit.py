@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine import clock
+from engine.cn_dates import cn_datetime
 from engine.jsonable import jsonable
 from engine.models import AuditEvent, AuditHead, ProcessInstance, User
 
@@ -73,6 +74,12 @@ def append(session: Session, event: str, *, instance_id=None, actor_id=None, ele
     session.add(row)
     session.info.setdefault(_PENDING, []).append(row)
     return row
+
+
+def extend(row: AuditEvent, **data) -> None:
+    """More data on a row this transaction appended, before the commit chains it (what a step went
+    through is known only once the engine has run: engine/services/projection.py)."""
+    row.data = _normalized({**(row.data or {}), **data})
 
 
 def holds_lock(session: Session, instance_id: int) -> None:
@@ -192,7 +199,7 @@ class Break:
     reason: str           # Chinese
 
     def describe(self) -> str:
-        when = self.at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if self.at else "—"
+        when = cn_datetime(self.at, seconds=True) if self.at else "—"
         row = f"记录 id={self.id}" if self.id is not None else f"第 {self.seq} 条记录"
         return f"{row}，事件 {self.event or '—'}，时间 {when}：{self.reason}"
 

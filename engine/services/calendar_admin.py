@@ -27,7 +27,13 @@ from engine.script_helpers import rearm
 from engine.services.audit import actor_id_of
 from engine.services.context import Context
 from engine.services.projection import audit, due_for, lock_instance, persist, refresh_waiting
-from engine.workcalendar import BusinessCalendar, YearArrangement, builtin_arrangement, parse_notice
+from engine.workcalendar import (
+    BusinessCalendar,
+    YearArrangement,
+    builtin_arrangement,
+    parse_notice,
+    state_council_notice,
+)
 
 log = logging.getLogger("govflow.calendar")
 BUILTIN_LOADED_BY = "chinese-calendar"
@@ -54,6 +60,7 @@ def builtin_years() -> list[int]:
 def seed(ctx: Context) -> int:
     """Insert chinese-calendar's years as national rows where none exists (safe to run concurrently)."""
     with ctx.db.transaction() as session:
+        _cite_notices(session)
         have = set(session.scalars(select(CalendarYear.year).where(CalendarYear.jurisdiction == "")))
         missing = [y for y in builtin_years() if y not in have]
         if not missing:
@@ -68,6 +75,15 @@ def seed(ctx: Context) -> int:
         session.execute(insert(CalendarYear).values(values).on_conflict_do_nothing(
             index_elements=["jurisdiction", "year"]))
         return len(missing)
+
+
+def _cite_notices(session) -> None:
+    """Built-in rows seeded before they cited the State Council's notice (they named the library
+    chinese-calendar) cite it now."""
+    for row in session.scalars(select(CalendarYear).where(CalendarYear.jurisdiction == "",
+                                                          CalendarYear.loaded_by == BUILTIN_LOADED_BY,
+                                                          CalendarYear.source.like("chinese-calendar%"))):
+        row.source = state_council_notice(row.year)
 
 
 def signature_columns() -> tuple:

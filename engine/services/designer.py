@@ -82,7 +82,7 @@ def _designable(ctx: Context, session: Session, user: User, process_key: str) ->
     except NotFound:
         raise NotFound(f"流程不存在：{process_key}") from None
     if not policy.can_design(user, jurisdiction.key):
-        raise PermissionDenied(f"只有{jurisdiction.name}的流程设计人员（designer）或管理员可以设计该流程")
+        raise PermissionDenied(f"只有{jurisdiction.name}的流程设计员或系统管理员可以设计该流程")
     if process_key not in jurisdiction.processes and deploy_service.latest_version(session, process_key) is None:
         raise NotFound(f"流程不存在：{process_key}")
     return jurisdiction

@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached, undefer
 
+from engine import steps_passed
 from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
 from engine.errors import ScriptError
-from engine.models import HumanTask, Incident, ProcessInstance, Timer
+from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer
 from engine.sandbox import StepFailed
 from engine.services import audit as audit_chain
 from engine.services import notifications, orders
@@ -23,10 +24,10 @@ log = logging.getLogger("govflow.incidents")
 
 
 def audit(session: Session, event: str, *, instance_id=None, actor_id=None, element_id=None,
-          human_task_id=None, data=None, at: datetime) -> None:
+          human_task_id=None, data=None, at: datetime) -> AuditEvent:
     """An audit row, appended to the hash chain when the transaction commits (engine/services/audit.py)."""
-    audit_chain.append(session, event, instance_id=instance_id, actor_id=actor_id, element_id=element_id,
-                       human_task_id=human_task_id, data=data, at=at)
+    return audit_chain.append(session, event, instance_id=instance_id, actor_id=actor_id, element_id=element_id,
+                              human_task_id=human_task_id, data=data, at=at)
 
 
 def due_for(ctx: Context, session, inst: ProcessInstance, version, workflow, task, info: wfx.ElementInfo,
@@ -283,11 +284,15 @@ class Synced:
 
 
 def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, now,
-            ready_rows: list[HumanTask] | None = None, flush: bool = True, had_timers: bool = True) -> Synced:
+            ready_rows: list[HumanTask] | None = None, flush: bool = True, had_timers: bool = True,
+            step: AuditEvent | None = None) -> Synced:
     """Save the workflow and sync everything derived from it. `ready_rows`: the instance's ready task
     rows, when the caller read them under the instance lock; `had_timers=False`: the workflow waited
     on no timer before the step; `flush=False` leaves the writes to the commit (one flush: the audit
-    rows go out already chained, engine.services.audit)."""
+    rows go out already chained, engine.services.audit). `step`: the audit row of what moved the
+    workflow (a completion, a start, a timer): the automatic steps the engine then went through are
+    recorded in its data (`passed`, engine.steps_passed) — in a row of their own when there is none."""
+    _record_passed(session, inst, workflow, now, step)
     with session.no_autoflush:   # a due date's query must not flush half-made rows one by one
         created, kept = _sync_tasks(ctx, session, inst, version, workflow, now, ready_rows)
         waiting = _sync_timers(session, inst, workflow, now, had_timers)
@@ -302,6 +307,16 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
     if flush:
         session.flush()
     return Synced(created, kept + created, waiting if inst.status == "running" else [])
+
+
+def _record_passed(session: Session, inst: ProcessInstance, workflow, now, step: AuditEvent | None) -> None:
+    passed = steps_passed.take(workflow)
+    if not passed:
+        return
+    if step is not None:
+        audit_chain.extend(step, passed=passed)   # folded into the step's own row: no statement more
+    else:
+        audit(session, "steps_passed", instance_id=inst.id, data={"passed": passed}, at=now)
 
 
 def refresh_waiting(session: Session, instance_ids) -> None:

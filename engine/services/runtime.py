@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import clock, policy
 from engine import workflow as wfx
+from engine.cn_dates import cn_date
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
@@ -68,7 +69,7 @@ def check_plan_year(jurisdiction: Jurisdiction, facts: dict, now: datetime,
         raise ValidationFailed(
             f"{plan_year}年度的申报截止日期为{closes.year}年{closes.month}月{closes.day}日，已过期；"
             f"可申报{next_open}年度（{text}）。确需当年实施的紧急项目请勾选“{exempt}”按增列程序报批。",
-            errors={"plan_year": f"已过申报截止日期（{closes.isoformat()}），可申报 {next_open} 年度"},
+            errors={"plan_year": f"已过申报截止日期（{cn_date(closes)}），可申报 {next_open} 年度"},
             deadline=closes.isoformat(), next_open_year=next_open)
     return result
 
@@ -144,7 +145,9 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if row is None:
             raise NotFound(f"流程尚未部署：{process_key}")
         # the start form as deployed with the version the instance will run on
-        facts = ctx.forms_for(session, row.id).validate(pdef.start_form or DEFAULT_START_FORM, data)
+        forms = ctx.forms_for(session, row.id)
+        start_form = pdef.start_form or DEFAULT_START_FORM
+        facts = forms.validate(start_form, _with_defaults(jurisdiction, forms.load(start_form)[0], data))
         calendar_admin.sync(ctx, session)
         if parent is None or pdef.declaration is not None:
             facts = check_plan_year(jurisdiction, facts, now, process_key)
@@ -167,15 +170,24 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                                created_at=now, updated_at=now, investment=investment_of(facts))
         session.add(inst)
         session.flush()
-        audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,
-              data={"process": process_key, "version": row.version, "facts": facts}, at=now)
+        started = audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,
+                        data={"process": process_key, "version": row.version, "facts": facts}, at=now)
         if parent is not None:
             audit(session, "child_started", instance_id=parent.id, actor_id=user.id,
                   data={"title": pdef.name, "child_instance_id": inst.id, "process": process_key}, at=now)
-        persist(ctx, session, inst, version, workflow, now)
+        persist(ctx, session, inst, version, workflow, now, step=started)
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
         return inst.id
+
+
+def _with_defaults(jurisdiction, schema: dict, data):
+    """The facts with what the jurisdiction answers itself where the applicant left it out (a district's
+    projects are 县区级 unless declared otherwise: Jurisdiction.fact_defaults)."""
+    if not isinstance(data, dict):
+        return data
+    missing = {k: v for k, v in jurisdiction.fact_defaults(schema).items() if data.get(k) in (None, "")}
+    return {**data, **missing} if missing else data
 
 
 def stepping(run) -> tuple:
@@ -240,13 +252,13 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,
                                                    info.properties.get("outputKey") if info else None))
-        done = {"title": row.title, "role": row.role_key, "answers": answers}
+        completed = {"title": row.title, "role": row.role_key, "answers": answers}
         if row.delegation == holding.BACK:   # 确认 of what the delegate submitted (engine/services/claims.py)
-            done["confirms_delegate_id"] = row.delegate_id
-        audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
-              human_task_id=row.id, data=done, at=now)
+            completed["confirms_delegate_id"] = row.delegate_id
+        done = audit(session, "task_completed", instance_id=inst.id, actor_id=user.id, element_id=row.element_id,
+                     human_task_id=row.id, data=completed, at=now)
         synced = persist(ctx, session, inst, version, workflow, now, ready_rows=list(rows.values()), flush=False,
-                         had_timers=had_timers)
+                         had_timers=had_timers, step=done)
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
         # official documents the step issues: rows in the commit's flush, numbered after it (services/documents.py)

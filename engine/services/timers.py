@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, lazyload, undefer
 from engine import clock
 from engine import workflow as wfx
 from engine.clocks import local_iso
+from engine.cn_dates import cn_datetime
 from engine.errors import Conflict, GovflowError, NotFound
 from engine.models import HumanTask, ProcessInstance, Timer
 from engine.services import attachments, calendar_admin, documents, notices, notifications, schedules
@@ -131,18 +132,19 @@ def _advance(ctx: Context, session: Session, inst: ProcessInstance, rows: list[T
         return []
     wfx.fire_timers(workflow)
     after = {t["task_guid"]: t["fires_at"] for t in wfx.pending_timers(workflow)}
-    result = []
+    result, fired = [], None
     for row in due:
         outcome = _outcome(workflow, row.task_guid, before[row.task_guid], after)
         if outcome is None:
-            raise TimerNotFired(f"定时器“{row.title}”已到期（{before[row.task_guid].isoformat()}）但流程未触发它")
+            raise TimerNotFired(f"定时器“{row.title}”已到期（{cn_datetime(before[row.task_guid])}）但流程未触发它")
         row.state, row.fired_at, row.last_error = outcome, now, None
         row.attempts, row.claimed_by, row.claimed_at = row.attempts + 1, worker, now
         if outcome == "fired":
-            audit(session, "timer_fired", instance_id=inst.id, element_id=row.element_id,
-                  data={"timer_id": row.id, "title": row.title, "run_at": row.run_at, "worker": worker}, at=now)
+            fired = audit(session, "timer_fired", instance_id=inst.id, element_id=row.element_id,
+                          data={"timer_id": row.id, "title": row.title, "run_at": row.run_at, "worker": worker},
+                          at=now)
             result.append(Fired("timer", inst.id, row.element_id, row.title))
-    synced = persist(ctx, session, inst, version, workflow, now)
+    synced = persist(ctx, session, inst, version, workflow, now, step=fired)
     # documents a firing issues (叶集 第七条 受理), numbered at the end of the tick
     documents.issue_on_timers(ctx, session, inst, [f.element_id for f in result], synced.created, now)
     return result

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine import clock, policy, queries
 from engine.clocks import local_iso
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import GovflowError, NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
 from engine.services import confirmed_facts, documents, holding, opinions, orders
@@ -61,16 +61,48 @@ def completed(ctx: Context, user_id: int, page: int = 1, per_page: int = 20):
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         rows, total = queries.completed_by(session, user, page, per_page)
-        return [task_summary(r, now, with_holders=False) for r in rows], total
+        jurisdiction = ctx.registry.get(user.jurisdiction)
+        return [completed_summary(jurisdiction, row, status, outcome,
+                                  _decision_label(ctx, session, version_id, row), now)
+                for row, status, outcome, version_id in rows], total
 
 
-def _returns(history) -> list[dict]:
-    """Comments of whoever returned or rejected material on this instance, newest first."""
+DECISION_WORDS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
+
+
+def _decision_label(ctx: Context, session, version_id: int, row: HumanTask) -> str | None:
+    """What the task's form calls the decision taken (予以受理, 验收通过 …; the form as deployed with the
+    project's version, cached), else the usual words; None for a task without a decision."""
+    decision = (row.data or {}).get("decision")
+    if not isinstance(decision, str):
+        return None
+    try:
+        prop = ctx.forms_for(session, version_id).load(row.form)[0]["properties"]["decision"] if row.form else {}
+    except (GovflowError, KeyError, TypeError):   # a form since removed or changed: the usual words
+        prop = {}
+    choices = dict(zip(prop.get("enum") or (), prop.get("x-enumNames") or (), strict=False))
+    return choices.get(decision) or DECISION_WORDS.get(decision) or decision
+
+
+def completed_summary(jurisdiction, row: HumanTask, status: str, outcome: str | None, decision_label: str | None,
+                      now: datetime) -> dict:
+    """A completed task with what its holder decided (通过 / 退回修改 / 不通过 …, None: only submitted) and
+    where its project stands now."""
+    decision = (row.data or {}).get("decision")
+    return {**task_summary(row, now), "decision": decision if isinstance(decision, str) else None,
+            "decision_label": decision_label, "project_status": status, "project_outcome": outcome,
+            "project_outcome_label": jurisdiction.outcome_label(outcome)}
+
+
+def _returns(history, user_id: int | None = None) -> list[dict]:
+    """Comments of whoever returned or rejected material on this instance, newest first; `mine`: the
+    reader's own (a reviewer seeing the objection they made in the round before)."""
     result = []
     for ev in history:
         answers = (ev.data or {}).get("answers") or {}
         if ev.event == "task_completed" and answers.get("decision") in ("return", "reject"):
             result.append({"by": ev.actor.display_name if ev.actor else None,
+                           "mine": user_id is not None and ev.actor_id == user_id,
                            "unit": ev.actor.unit.name if ev.actor else None, "step": ev.data.get("title"),
                            "decision": answers["decision"], "comment": answers.get("comment"),
                            "at": local_iso(ev.at)})
@@ -102,7 +134,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "refusal": holding.completion_refusal(row, user) if mine and ready else None,
             "actions": _actions(user, row, mine) if ready else [],
             "suspension_notice": orders.refusal(ctx, session, row) if row.state == "suspended" else None,
-            "data": row.data, "returns": _returns(history),
+            "data": row.data, "returns": _returns(history, user.id),
             "draft": row.draft if ready and (mine or holding.is_delegate(row, user)) else None,
             "draft_saved_at": local_iso(row.draft_saved_at) if ready else None,
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
@@ -146,9 +178,11 @@ def _history_item(ev) -> dict:
             "title": data.get("title") or data.get("outcome_label") or ev.element_id,
             "by": ev.actor.display_name if ev.actor else None,
             "unit": ev.actor.unit.name if ev.actor else None,
+            "role": data.get("role") if ev.event == "task_completed" else None,
             "decision": (data.get("answers") or {}).get("decision"),
             "comment": (data.get("answers") or {}).get("comment"),
-            "data": data.get("answers") if ev.event == "task_completed" else data}
+            "data": data.get("answers") if ev.event == "task_completed" else data,
+            "passed": data.get("passed") or []}
 
 
 def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime | None = None) -> dict:

@@ -152,14 +152,14 @@ def test_it_filters_sorts_and_pages_the_inbox(sign_in, people):
     assert "共 <strong>24</strong> 项" in text(client.get("/?process=yeji"))
     assert "共 <strong>24</strong> 项" in text(client.get("/?process=unknown"))
     malformed = client.get("/?page=abc")  # a page number that is none: said so (tests/test_input_hardening.py)
-    assert malformed.status_code == 422 and "参数 page 应为整数" in text(malformed)
+    assert malformed.status_code == 422 and "页码应为整数" in text(malformed)
 
 
 def test_it_lists_completed_tasks_in_the_done_tab(sign_in, people, ctx):
     iid = in_review(people, ctx)
     people.do("dora", iid, "ReviewDataBureau", {"decision": "approve"})
     page = text(sign_in("dora").get("/?tab=done"))
-    assert "区数管局：规划科学性、资源共享性审查" in page and "查看项目" in page
+    assert "区数管局：规划科学性、资源共享性审查" in page and "项目办理中" in page
 
 
 def start_form(client):

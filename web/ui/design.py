@@ -52,7 +52,7 @@ def _asset(filename: str) -> str:
 
 def _may_design_somewhere() -> None:
     if not policy.can_design(g.user, g.user.jurisdiction):
-        raise PermissionDenied("流程设计仅向本辖区的流程设计人员（designer）和系统管理员开放。")
+        raise PermissionDenied("流程设计仅向本辖区的流程设计员和系统管理员开放。")
 
 
 def _jurisdiction_of(key: str) -> Jurisdiction:
@@ -61,7 +61,7 @@ def _jurisdiction_of(key: str) -> Jurisdiction:
     except GovflowError:
         raise NotFound(f"流程不存在：{key}") from None
     if not policy.can_design(g.user, jurisdiction.key):
-        raise PermissionDenied(f"只有{jurisdiction.name}的流程设计人员（designer）或系统管理员可以设计该流程。")
+        raise PermissionDenied(f"只有{jurisdiction.name}的流程设计员或系统管理员可以设计该流程。")
     if key not in jurisdiction.processes:   # a key of the city's prefix that no process has (as the API answers)
         with _ctx().db.transaction() as session:
             if deploy_service.latest_version(session, key) is None:

@@ -38,7 +38,8 @@ def start_schema(process_key: str) -> dict:
     with ctx().db.transaction() as session:
         row = latest_version(session, process_key)
         forms = ctx().forms_for(session, row.id) if row is not None else ctx().forms
-    return forms.load(pdef.start_form or DEFAULT_START_FORM)[0]
+    schema = forms.load(pdef.start_form or DEFAULT_START_FORM)[0]
+    return ctx().registry.jurisdiction_of(process_key).start_form_defaults(schema)
 
 
 def attachments_of(user_id: int, instance_id: int) -> tuple[list[dict], dict[str, dict]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import clock
+from engine import clock, cn_dates
 
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "terminated": "已终止"}
@@ -46,22 +46,8 @@ def _as_local(value) -> datetime | None:
     return value.astimezone(clock.SHANGHAI)
 
 
-def cn_date(value) -> str:
-    """2026年11月23日 (an ISO string, a datetime or a date)."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str) and len(value) == 10:
-        year, month, day = (int(p) for p in value.split("-"))
-        return f"{year}年{month}月{day}日"
-    if not isinstance(value, datetime) and hasattr(value, "year"):
-        return f"{value.year}年{value.month}月{value.day}日"
-    local = _as_local(value)
-    return f"{local.year}年{local.month}月{local.day}日"
-
-
-def cn_datetime(value) -> str:
-    local = _as_local(value)
-    return f"{cn_date(local)} {local:%H:%M}" if local else ""
+# the one way dates are written (engine/cn_dates.py), shared with the engine's notices and refusals
+cn_date, cn_datetime = cn_dates.cn_date, cn_dates.cn_datetime
 
 
 def waited(since, now: datetime | None = None) -> str:

@@ -109,6 +109,8 @@ def _diagram_state(detail: dict) -> dict:
     visited = set(detail["completed_elements"])
     visited.update(ev["element"] for ev in detail["history"]
                    if ev["event"] in ("timer_fired", "instance_ended", "task_completed") and ev["element"])
+    # the timers, scripts and decisions each step went through (recorded with the step: engine/steps_passed.py)
+    visited.update(step["element"] for ev in detail["history"] for step in ev.get("passed") or [])
     return {"url": url_for("api.diagram", key=detail["process"], version=detail["version"]),
             "completed": detail["completed_elements"], "visited": sorted(visited),
             "active": [{"name": t["name"], "title": t["title"], "overdue": t["overdue"]}

@@ -45,13 +45,26 @@ def _render(task: dict, values=None, errors=None, detail=None, conflict=None, st
                                                    {k: v for k, v in (step.get("data") or {}).items()
                                                     if k not in ("decision", "comment")}, files_by_id))
                for step in task["earlier_steps"]]
+    returns = _with_replies(task["returns"], earlier, details.ctx().registry.get(task["jurisdiction"]).unit_roles)
     return render_template(
-        "ui/task.html", task=task, editable=editable, fields=fields, errors=errors, detail=detail, conflict=conflict,
-        notice=notice, people=people,
+        "ui/task.html", task=task, returns=returns, editable=editable, fields=fields, errors=errors, detail=detail,
+        conflict=conflict, notice=notice, people=people,
         unplaced=formkit.unplaced_errors(fields, errors), files=files, earlier=list(reversed(earlier)),
         facts=formkit.describe(details.start_schema(task["process"]), task["facts"], files_by_id),
         answers=formkit.describe(schema, task["data"], files_by_id) if task["data"] else [],
         max_upload_mb=details.ctx().settings.max_upload_mb, now=clock.now()), status
+
+
+def _with_replies(returns: list[dict], earlier: list[dict], unit_roles: frozenset[str]) -> list[dict]:
+    """Each return with the applicant's answer to it: the first step of the applicant unit's roles
+    completed after it (修改申报材料 and its 修改说明), which the page shows open beside the objection."""
+    result = []
+    for item in returns:
+        reply = next((step for step in earlier if step["at"] > item["at"] and step.get("role") in unit_roles), None)
+        if reply is not None:
+            reply["reply"] = True
+        result.append(dict(item, reply=reply))
+    return result
 
 
 @bp.get("/tasks/<int:task_id>")

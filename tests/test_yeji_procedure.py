@@ -37,6 +37,8 @@ def _local(value: datetime) -> tuple:
 def test_it_leaves_projects_of_exactly_10_wan_out_of_scope(people):
     iid = people.start("alice", "yeji", {**FACTS, "total_investment": 10, "in_department_budget": True},
                        now=at("2026-08-01 10:00"))
+    people.do("fay", iid, "ConfirmDepartmentBudget", {"in_department_budget_holds": "yes", "comment": "已列入部门预算"},
+              now=at("2026-08-03 10:00"))   # 区财政局 confirms the 部门预算 (第二条)
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"]) == ("terminated", "out_of_scope")
     assert "不适用本办法" in inst["outcome_label"]

@@ -268,6 +268,8 @@ def test_it_draws_the_instance_page_with_its_timeline_and_active_steps(sign_in, 
 def test_it_shows_the_outcome_when_the_project_ended(sign_in, people):
     iid = people.start("alice", "yeji", dict(FACTS, total_investment=5, in_department_budget=True),
                        now=at("2026-08-01 10:00"))
+    people.do("fay", iid, "ConfirmDepartmentBudget", {"in_department_budget_holds": "yes", "comment": "已列入部门预算"},
+              now=at("2026-08-03 10:00"))
     page = text(sign_in("alice").get(f"/instances/{iid}"))
     assert "办理结果：10万元以下，不适用本办法（分散采购）" in page and "已终止" in page
 

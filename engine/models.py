@@ -283,6 +283,11 @@ class HumanTask(Base):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id])
 
+    def set_due(self, due_at: datetime | None, provisional: bool = False) -> None:
+        """The due date, and with it the 预警 instant: 80 % of the way from ready to due."""
+        self.due_at, self.due_provisional = due_at, provisional
+        self.warn_at = warn_instant(self.created_at, due_at)
+
 
 class Comment(Base):
     """A comment on a project or on one of its tasks (who, when, text, an optional attachment)."""
@@ -301,11 +306,6 @@ class Comment(Base):
 
     author: Mapped[User] = relationship(lazy="joined")
     attachment: Mapped[Attachment | None] = relationship(lazy="joined")
-
-    def set_due(self, due_at: datetime | None, provisional: bool = False) -> None:
-        """The due date, and with it the 预警 instant: 80 % of the way from ready to due."""
-        self.due_at, self.due_provisional = due_at, provisional
-        self.warn_at = warn_instant(self.created_at, due_at)
 
 
 def warn_instant(ready_at: datetime | None, due_at: datetime | None) -> datetime | None:

@@ -45,6 +45,12 @@ def sees_every_jurisdiction(user) -> bool:
     return is_admin(user) or PROVINCE_VIEWER in _roles(user)
 
 
+def only_reads(user) -> bool:
+    """A province-wide viewer with no other role: reads, writes nothing (not even a comment)."""
+    roles = set(_roles(user))
+    return PROVINCE_VIEWER in roles and roles <= {PROVINCE_VIEWER}
+
+
 def can_view_portfolio(user, jurisdiction: str) -> bool:
     """The dashboard, the project search and their exports of a jurisdiction (read only)."""
     return can_manage(user, jurisdiction) or PROVINCE_VIEWER in _roles(user)

@@ -50,9 +50,21 @@ def _describe(task, kind: str) -> dict:
         item["armed_at"] = local_iso(datetime.fromisoformat(armed)) if isinstance(armed, str) else None
         item["fires_at"] = _iso(task.internal_data.get("event_value"))
     elif spec.name and type(spec).__name__.endswith("Gateway"):
-        item["to"] = [child.task_spec.bpmn_name for child in task.children
-                      if child.state & _SHOWN_STATES and child.task_spec.bpmn_name]
+        item["to"] = _named_next(task)
     return item
+
+
+def _named_next(task, depth: int = 3) -> list[str]:
+    """The named steps a gateway's branch went to, looking through unnamed (merging) gateways."""
+    names: list[str] = []
+    for child in task.children:
+        if not child.state & _SHOWN_STATES:
+            continue
+        if child.task_spec.bpmn_name:
+            names.append(child.task_spec.bpmn_name)
+        elif depth and type(child.task_spec).__name__.endswith("Gateway"):
+            names += _named_next(child, depth - 1)
+    return names
 
 
 def take(workflow) -> list[dict]:

@@ -161,6 +161,11 @@ def view_attachment(w: World, p: Persona, att) -> str:
     return view_instance(w, p, w.instances[att.instance])
 
 
+def comment_instance(w: World, p: Persona, inst) -> str:
+    """Comments: whoever may view the project, except a province-wide viewer, who only reads."""
+    return DENY if p.province and not p.admin else view_instance(w, p, inst)
+
+
 def view_document(w: World, p: Persona, doc) -> str:
     return view_instance(w, p, w.instances[doc.instance])
 
@@ -302,7 +307,7 @@ ROUTES: dict[str, list[Probe]] = {
     "claims_api.confirm": [P("POST", act_task, "task", body=_json({}))],
     "claims_api.task_comments": [P("GET", view_task, "task"), P("POST", view_task, "task", body=_json({"text": ""}))],
     "claims_api.instance_comments": [P("GET", view_instance, "instance"),
-                                     P("POST", view_instance, "instance", body=_json({"text": ""}))],
+                                     P("POST", comment_instance, "instance", body=_json({"text": ""}))],
     "claims_api.claim": [P("POST", act_task, "task")],
     # the API: administration
     "admin.calendar_years": [P("GET", staff), P("GET", staff, query=lambda w, p, t: {"jurisdiction": other_city(p)})],
@@ -361,7 +366,7 @@ ROUTES: dict[str, list[Probe]] = {
     "tasks.submit": [P("POST", act_task, "task", body=_form({}))],
     "claims.act": [P("POST", view_task, "task", body=_form({"action": "不存在的操作"}))],
     "claims.task_comment": [P("POST", view_task, "task", body=_form({"text": ""}))],
-    "claims.project_comment": [P("POST", view_instance, "instance", body=_form({"text": ""}))],
+    "claims.project_comment": [P("POST", comment_instance, "instance", body=_form({"text": ""}))],
     "attachments.download": [P("GET", view_attachment, "attachment")],
     "documents.download": [P("GET", view_document, "document")],
     "manage.index": [P("GET", portfolio), P("GET", portfolio_of, "city",
@@ -370,9 +375,9 @@ ROUTES: dict[str, list[Probe]] = {
     "portfolio.search": [P("GET", portfolio), P("GET", portfolio_of, "city",
                                                query=lambda w, p, t: {"jurisdiction": t.values["city"]})],
     "manage.overrides": [P("GET", staff)],
-    "portfolio.diagram": [P("GET", manage, "process")],
-    "portfolio.waiting": [P("GET", manage, "process")],
-    "portfolio.compare_page": [P("GET", staff)],
+    "overlay.diagram": [P("GET", manage, "process")],
+    "overlay.waiting": [P("GET", manage, "process")],
+    "overlay.compare_page": [P("GET", staff)],
     "admin_pages.calendar": [P("GET", staff)],
     "admin_pages.calendar_import": [P("POST", staff, body=_form({"text": BAD_NOTICE, "scope": "local"})),
                                     P("POST", admin, body=_form({"text": BAD_NOTICE, "scope": "national"}))],

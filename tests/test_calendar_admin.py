@@ -39,7 +39,7 @@ def test_it_seeds_the_years_chinese_calendar_knows_and_lists_the_provisional_one
     listing = calendar_admin.list_years(ctx, now=at("2026-11-23 10:00"))
     years = {y["year"]: y for y in listing["years"]}
     assert set(years) == set(range(2004, 2027))
-    assert years[2025]["builtin"] and "chinese-calendar" in years[2025]["source"]
+    assert years[2025]["builtin"] and years[2025]["source"].startswith("国务院办公厅关于2025年部分节假日安排的通知")
     assert "2025-10-08" in years[2025]["holidays"] and "2025-10-11" in years[2025]["workdays"]
     assert listing["provisional_years"] == [2027, 2028]
     assert "暂定" in listing["provisional_rule"]

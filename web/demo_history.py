@@ -24,9 +24,6 @@ from engine.services.context import Context
 COPIES = 40                  # history projects per jurisdiction (200 in all; with the samples ~220)
 MAX_STEPS = 8                # a copy walks at most this far (the demo stays a matter of seconds)
 SPREAD_DAYS = 330            # started over the past eleven months
-TOPICS = ("智慧教育云平台", "医保便民服务系统", "市场监管综合执法平台", "数据共享交换平台", "应急指挥调度系统",
-          "智慧社区管理平台", "政务服务一网通办平台", "城市运行管理中心", "视频监控共享平台", "电子证照库",
-          "公共信用信息平台", "不动产登记信息系统", "智慧交通管理平台", "生态环境监测系统", "养老服务信息平台")
 PHASES = ("一期", "二期", "升级改造", "运维", "扩容")
 REJECT = {"decision": "reject", "comment": "建设必要性论证不充分，与已建系统功能重复，不予通过。"}
 
@@ -38,7 +35,7 @@ def run_history(ctx: Context, jurisdiction, samples: list[dict], ids: dict[str, 
     if not walks:
         return
     rng = random.Random(f"govflow-demo-{jurisdiction.key}")
-    names = [_name(jurisdiction, rng, i) for i in range(COPIES)]
+    names = [_name(walks[i % len(walks)], i) for i in range(COPIES)]
     with ctx.db.transaction() as session:
         if session.scalar(select(ProcessInstance.id).where(ProcessInstance.jurisdiction == jurisdiction.key,
                                                            ProcessInstance.project_name == names[0])):
@@ -55,8 +52,11 @@ def run_history(ctx: Context, jurisdiction, samples: list[dict], ids: dict[str, 
     yield f"  历史项目 {made} 个（近 {SPREAD_DAYS} 天发起，其中 {ended} 个已不予通过或终止）"
 
 
-def _name(jurisdiction, rng: random.Random, index: int) -> str:
-    return f"{jurisdiction.name}{TOPICS[index % len(TOPICS)]}{PHASES[(index // len(TOPICS)) % len(PHASES)]}"
+def _name(sample: dict, index: int) -> str:
+    """A copy keeps its sample's project name (so it stays in its applicant's field: 教育局 builds
+    education systems), told apart by a phase and a number: 叶集区智慧教育云平台（二期·7）."""
+    base = (sample.get("facts") or {}).get("project_name") or "示例项目"
+    return f"{base}（{PHASES[index % len(PHASES)]}·{index + 1}）"
 
 
 def _replay(ctx: Context, jurisdiction, sample: dict, ids: dict[str, int], name: str, started: datetime,

@@ -30,7 +30,7 @@ def _instance_for(ctx: Context, session, user: User, instance_id: int | None, ta
             raise PermissionDenied("该任务不属于您的角色或单位")
         instance_id = task.instance_id
     inst = session.get(ProcessInstance, instance_id)
-    if inst is None or inst.jurisdiction != user.jurisdiction:
+    if inst is None or not (inst.jurisdiction == user.jurisdiction or policy.sees_every_jurisdiction(user)):
         raise NotFound(f"项目不存在：{instance_id}")
     if task is None:
         involved = queries.user_involved(session, user, ctx.registry.get(inst.jurisdiction).unit_roles, inst.id)
@@ -55,6 +55,8 @@ def add(ctx: Context, user_id: int, text: object, *, instance_id: int | None = N
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         inst, task = _instance_for(ctx, session, user, instance_id, task_id)
+        if policy.only_reads(user) or (inst.jurisdiction != user.jurisdiction and not policy.is_admin(user)):
+            raise PermissionDenied("省级项目查看员只能查看项目，不能发表意见")
         body = _text(text)
         inst_id, task_key = inst.id, task.id if task else None
     stored = attachments.save(ctx, user_id, inst_id, task_key, "comment", file[0], file[1]) if file else None

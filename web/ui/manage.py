@@ -36,9 +36,11 @@ def index():
     asked = params.text_arg("jurisdiction", 32)
     board = portfolio.dashboard(current_app.extensions["govflow"], g.user.id, asked)
     every = sorted(current_app.extensions["govflow"].registry.jurisdictions().values(), key=lambda j: j.key)
+    known = current_app.extensions["govflow"].registry.jurisdictions()
+    processes = known[g.user.jurisdiction].processes if g.user.is_manager and g.user.jurisdiction in known else {}
     return render_template("ui/dashboard.html", board=board, tables=exports.TABLES, asked=asked,
                            every=every if policy.sees_every_jurisdiction(g.user) else [],
-                           script=_bundle())
+                           script=_bundle(), processes=processes)
 
 
 @bp.get("/manage/running")

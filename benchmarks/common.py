@@ -104,3 +104,26 @@ def p95_ms(samples: list[float]) -> float:
 
 def ms(samples: list[float]) -> str:
     return f"median {median_ms(samples):.2f} ms, p90 {p90_ms(samples):.2f} ms"
+
+
+def record(result: dict, figure: str, times: list[float], sent: int) -> None:
+    """A timed call's figures under `figure`: median and p95 in ms, the SQL statements it sent."""
+    result[f"{figure}_median_ms"] = round(median_ms(times), 2)
+    result[f"{figure}_p95_ms"] = round(p95_ms(times), 2)
+    result[f"{figure}_statements"] = sent
+
+
+def list_main(description: str, run, backend: str = "sqlite") -> None:
+    """The command line of a list-page benchmark: --backend, --projects, --runs, --json."""
+    import argparse
+    import json
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default=backend)
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--json", action="store_true", help="one JSON line instead of the text figures")
+    args = parser.parse_args()
+    say = (lambda line: None) if args.json else (lambda line: print(line, flush=True))
+    result = run(args.backend, args.projects, args.runs, say)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))

@@ -22,8 +22,6 @@ on the projection. The issue's target: p95 < 50 ms at 100,000 projects. With the
 data set takes a few minutes to write; try --projects 2000 first."""
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 import time
@@ -33,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from benchmarks.common import backend_url, context, median_ms, p95_ms, scratch_database  # noqa: E402
+from benchmarks.common import backend_url, context, list_main, median_ms, p95_ms, record, scratch_database  # noqa: E402,E501
 from benchmarks.dataset import PASSWORD, seed  # noqa: E402
 from engine.services.users import hash_password, upsert_user  # noqa: E402
 
@@ -122,9 +120,7 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
             for figure, path, who in PAGES:
                 client, headers = sessions[who]
                 times, sent = measure(client, headers, path, runs, statements)
-                result[f"{figure}_median_ms"] = round(median_ms(times), 2)
-                result[f"{figure}_p95_ms"] = round(p95_ms(times), 2)
-                result[f"{figure}_statements"] = sent
+                record(result, figure, times, sent)
                 say(f"{figure:<16}{median_ms(times):>8.1f}ms{p95_ms(times):>8.1f}ms{sent:>10}")
             if statements.bad:
                 raise SystemExit("列表页读取了流程状态或版本文件：\n" + "\n".join(statements.bad[:3]))
@@ -134,16 +130,7 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="列表页在大数据集上的响应时间")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--json", action="store_true", help="one JSON line instead of the text figures")
-    args = parser.parse_args()
-    say = (lambda line: None) if args.json else (lambda line: print(line, flush=True))
-    result = run(args.backend, args.projects, args.runs, say)
-    if args.json:
-        print(json.dumps(result))
+    list_main("列表页在大数据集上的响应时间", run, "sqlite")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,6 @@ Like the list pages, none may read a workflow state or a version's files. The is
 p95 < 50 ms at 100,000 projects on PostgreSQL."""
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from datetime import timedelta
@@ -34,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import backend_url, context, median_ms, p95_ms, scratch_database  # noqa: E402
+from benchmarks.common import backend_url, context, list_main, median_ms, p95_ms, record, scratch_database  # noqa: E402,E501
 from benchmarks.dataset import PASSWORD, seed  # noqa: E402
 from benchmarks.inbox_page import Statements, api, browser, measure  # noqa: E402
 from engine import clock  # noqa: E402
@@ -86,9 +84,7 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
             for figure, path, who in pages(clock.now()):
                 client, headers = sessions[who]
                 times, sent = measure(client, headers, path, runs, statements)
-                result[f"{figure}_median_ms"] = round(median_ms(times), 2)
-                result[f"{figure}_p95_ms"] = round(p95_ms(times), 2)
-                result[f"{figure}_statements"] = sent
+                record(result, figure, times, sent)
                 worst = max(worst, p95_ms(times))
                 mark = "" if p95_ms(times) < TARGET_MS else "  超出目标"
                 say(f"{figure:<16}{median_ms(times):>8.1f}ms{p95_ms(times):>8.1f}ms{sent:>10}{mark}")
@@ -101,16 +97,7 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="项目总览与项目查询在大数据集上的响应时间")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="postgresql")
-    parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--json", action="store_true", help="one JSON line instead of the text figures")
-    args = parser.parse_args()
-    say = (lambda line: None) if args.json else (lambda line: print(line, flush=True))
-    result = run(args.backend, args.projects, args.runs, say)
-    if args.json:
-        print(json.dumps(result))
+    list_main("项目总览与项目查询在大数据集上的响应时间", run, "postgresql")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ statements are counted, and the script fails if one reads a workflow state or a 
 (the counts live on the projection). The issue's target: p95 < 50 ms at 100,000 projects."""
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 import uuid
@@ -22,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from benchmarks.common import backend_url, context, median_ms, p95_ms, scratch_database  # noqa: E402
+from benchmarks.common import backend_url, context, list_main, median_ms, p95_ms, record, scratch_database  # noqa: E402,E501
 from benchmarks.dataset import PASSWORD, seed  # noqa: E402
 from benchmarks.inbox_page import Statements, api  # noqa: E402
 from engine import clock  # noqa: E402
@@ -92,9 +90,7 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
             for figure, path in CALLS:
                 client, headers = clients["page" if figure == "page" else "api"]
                 times, sent = measure(client, headers, path, runs, statements)
-                result[f"{figure}_median_ms"] = round(median_ms(times), 2)
-                result[f"{figure}_p95_ms"] = round(p95_ms(times), 2)
-                result[f"{figure}_statements"] = sent
+                record(result, figure, times, sent)
                 say(f"{figure:<14}{median_ms(times):>8.1f}ms{p95_ms(times):>8.1f}ms{sent:>10}")
             if statements.bad:
                 raise SystemExit("统计读取了流程状态或版本文件：\n" + "\n".join(statements.bad[:3]))
@@ -104,16 +100,7 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="流程图在办统计在大数据集上的响应时间")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--json", action="store_true", help="one JSON line instead of the text figures")
-    args = parser.parse_args()
-    say = (lambda line: None) if args.json else (lambda line: print(line, flush=True))
-    result = run(args.backend, args.projects, args.runs, say)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+    list_main("流程图在办统计在大数据集上的响应时间", run, "sqlite")
 
 
 if __name__ == "__main__":

@@ -83,15 +83,21 @@ def _held_elsewhere(row: HumanTask) -> str:
     return f"“{row.title}”的状态已变化，请刷新后重试"
 
 
+def _role_holders_task(ctx: Context, session, user_id: int, task_id: int) -> tuple[User, HumanTask]:
+    """The caller and the ready task (locked as `_task` does) of a role the caller holds; 403/404/409."""
+    user = session.get(User, user_id)
+    row = _task(ctx, session, user, task_id)
+    if not _holds_role(ctx, user, row):
+        raise PermissionDenied("该任务不属于您的角色或单位")
+    _ready(row)
+    return user, row
+
+
 def claim(ctx: Context, user_id: int, task_id: int, now: datetime | None = None) -> None:
     """签收: the caller, a holder of the task's role, takes it. Claiming one's own task again is a no-op."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
-        user = session.get(User, user_id)
-        row = _task(ctx, session, user, task_id)
-        if not _holds_role(ctx, user, row):
-            raise PermissionDenied("该任务不属于您的角色或单位")
-        _ready(row)
+        user, row = _role_holders_task(ctx, session, user_id, task_id)
         if row.assignee_id == user.id:
             return
         if row.assignee_id is not None:
@@ -171,11 +177,7 @@ def delegate(ctx: Context, user_id: int, task_id: int, username: object, now: da
     to fill in; it comes back for the holder's 确认."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
-        user = session.get(User, user_id)
-        row = _task(ctx, session, user, task_id)
-        if not _holds_role(ctx, user, row):
-            raise PermissionDenied("该任务不属于您的角色或单位")
-        _ready(row)
+        user, row = _role_holders_task(ctx, session, user_id, task_id)
         if row.assignee_id not in (None, user.id):
             raise Conflict(_held_elsewhere(row) + "，只有签收人可以委托")
         if row.delegation == OUT:
@@ -199,11 +201,7 @@ def recall(ctx: Context, user_id: int, task_id: int, now: datetime | None = None
     """收回委托: the holder takes a task delegated out back (the delegate's draft is kept)."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
-        user = session.get(User, user_id)
-        row = _task(ctx, session, user, task_id)
-        if not _holds_role(ctx, user, row):
-            raise PermissionDenied("该任务不属于您的角色或单位")
-        _ready(row)
+        user, row = _role_holders_task(ctx, session, user_id, task_id)
         if row.assignee_id != user.id or row.delegation != OUT:
             raise Conflict(f"“{row.title}”没有您委托出去的办理")
         target = row.delegate
@@ -277,11 +275,7 @@ def confirm(ctx: Context, who: int | Principal, task_id: int, data: object = Non
     `data`, the holder's amended answers). Answers what `runtime.complete` answers."""
     user_id = who.id if isinstance(who, Principal) else who
     with ctx.db.transaction() as session:
-        user = session.get(User, user_id)
-        row = _task(ctx, session, user, task_id)
-        if not _holds_role(ctx, user, row):
-            raise PermissionDenied("该任务不属于您的角色或单位")
-        _ready(row)
+        user, row = _role_holders_task(ctx, session, user_id, task_id)
         if row.assignee_id != user.id or row.delegation != BACK:
             raise Conflict(f"“{row.title}”没有待您确认的委托办理结果")
         answers = row.draft if data is None else data

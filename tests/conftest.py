@@ -32,6 +32,7 @@ def database_url(tmp_path_factory):
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -72,11 +73,12 @@ def _clean(context: Context) -> None:
     context.runtime.version_rows.clear()
     tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     with context.db.engine.begin() as conn:
-        if context.db.is_sqlite:
-            for table in tables:
-                conn.execute(table.delete())
-        else:
-            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        # DELETE, children first: on a test's few rows it costs a few milliseconds where PostgreSQL's
+        # TRUNCATE (new files for every table) costs 70
+        for table in tables:
+            conn.execute(table.delete())
+        if not context.db.is_sqlite:
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
 
 
 @pytest.fixture

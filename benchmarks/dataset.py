@@ -42,7 +42,7 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from benchmarks.common import backend_url, context, scratch_database  # noqa: E402
 from engine import clock  # noqa: E402
-from engine.models import HumanTask, ProcessInstance, warn_instant  # noqa: E402
+from engine.models import HumanTask, ProcessInstance  # noqa: E402
 from engine.services.deploy import deploy  # noqa: E402
 from engine.services.users import hash_password, upsert_user  # noqa: E402
 
@@ -168,7 +168,8 @@ def _task(s: _Setting, rng: random.Random, inst: dict, element_id: str, started:
                 process_key=PROCESS, project_name=inst["project_name"], applicant_unit_id=inst["applicant_unit_id"],
                 form=info.properties.get("form"), legal_basis=info.properties.get("legalBasis"), state=state,
                 created_at=started, due_at=due, due_provisional=rng.random() < 0.05,
-                warn_at=warn_instant(started, due), phase=phase, phase_title=phase_title,
+                warn_at=started + (due - started) * 0.8 if due else None,   # calendar time: synthetic rows
+                phase=phase, phase_title=phase_title,
                 overdue_notified_at=due + timedelta(hours=1) if overdue else None,
                 completed_by_id=completed_by if completed else None, completed_at=completed_at,
                 data=dict(ANSWERS) if completed else None)

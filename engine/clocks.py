@@ -105,3 +105,30 @@ def timer_unit(expression: str | None) -> str:
     """A timer's (or a `dueAt`'s) clock: working days when its expression counts them (add_workdays …),
     else calendar time."""
     return "wd" if expression and "add_workdays" in expression else "d"
+
+
+def warn_instant(cal: BusinessCalendar, start: datetime, due: datetime, percent: int) -> datetime:
+    """The instant at which `percent` % of the working time between `start` and `due` is used: the
+    hours of working days count, those of weekends and holidays do not (calendar time when the whole
+    span lies in non-working days)."""
+    if due <= start:
+        return due
+    segments = []
+    day = start.astimezone(clock.SHANGHAI).date()
+    last = due.astimezone(clock.SHANGHAI).date()
+    while day <= last:
+        if cal.is_workday(day):
+            begin = datetime(day.year, day.month, day.day, tzinfo=clock.SHANGHAI)
+            lo, hi = max(begin, start), min(begin + timedelta(days=1), due)
+            if hi > lo:
+                segments.append((lo, hi))
+        day += timedelta(days=1)
+    total = sum(((hi - lo) for lo, hi in segments), timedelta())
+    if not total:
+        return start + (due - start) * percent / 100
+    left = total * percent / 100
+    for lo, hi in segments:
+        if hi - lo >= left:
+            return lo + left
+        left -= hi - lo
+    return due

@@ -259,9 +259,9 @@ class HumanTask(Base):
     phase_title: Mapped[str | None] = mapped_column(String(200))
     overdue_notified_at: Mapped[datetime | None]
     # notices (engine/services/notices.py): the 新任务 notice written (NULL: the scheduler's to do),
-    # when the configured share of the clock is used (预警: set with the due date at 80 % of the time,
-    # then in working time at the jurisdiction's share when the task is announced; the dashboard lists
-    # them, engine/services/portfolio.py), and the 预警 notice written
+    # when the configured share of the clock's working time is used (预警: set with the due date,
+    # engine.services.notices.warning_at; the dashboard lists them, engine/services/portfolio.py),
+    # and the 预警 notice written
     announced_at: Mapped[datetime | None]
     warn_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
@@ -283,10 +283,9 @@ class HumanTask(Base):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id])
 
-    def set_due(self, due_at: datetime | None, provisional: bool = False) -> None:
-        """The due date, and with it the 预警 instant: 80 % of the way from ready to due."""
-        self.due_at, self.due_provisional = due_at, provisional
-        self.warn_at = warn_instant(self.created_at, due_at)
+    def set_due(self, due_at: datetime | None, provisional: bool, warn_at: datetime | None) -> None:
+        """The due date and with it the 预警 instant (engine.services.notices.warning_at)."""
+        self.due_at, self.due_provisional, self.warn_at = due_at, provisional, warn_at
 
 
 class Comment(Base):
@@ -306,15 +305,6 @@ class Comment(Base):
 
     author: Mapped[User] = relationship(lazy="joined")
     attachment: Mapped[Attachment | None] = relationship(lazy="joined")
-
-
-def warn_instant(ready_at: datetime | None, due_at: datetime | None) -> datetime | None:
-    if due_at is None or ready_at is None:
-        return None
-    return ready_at + (due_at - ready_at) * WARN_SHARE if due_at > ready_at else due_at
-
-
-WARN_SHARE = 0.8   # 预警 once this share of a task's clock is used
 
 
 class PortfolioSummary(Base):

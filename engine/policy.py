@@ -45,6 +45,18 @@ def sees_every_jurisdiction(user) -> bool:
     return is_admin(user) or PROVINCE_VIEWER in _roles(user)
 
 
+def reads_jurisdiction(user, jurisdiction: str) -> bool:
+    """Reads a project, document or comment of this jurisdiction (404 otherwise): its own users, an
+    admin and a province-wide viewer. What they may see inside it is for the other checks."""
+    return in_jurisdiction(user, jurisdiction) or sees_every_jurisdiction(user)
+
+
+def acts_in(user, jurisdiction: str) -> bool:
+    """Writes in this jurisdiction (a comment, a 催办) where the other checks allow: its own users and
+    an admin; a province-wide viewer only reads."""
+    return (in_jurisdiction(user, jurisdiction) or is_admin(user)) and not only_reads(user)
+
+
 def only_reads(user) -> bool:
     """A province-wide viewer with no other role: reads, writes nothing (not even a comment)."""
     roles = set(_roles(user))

@@ -298,6 +298,26 @@ def test_a_manager_urges_a_waiting_task_and_its_holders_get_the_message(monkeypa
     assert kinds(ctx, people.dora).count("task_urged") == 1
 
 
+def test_once_claimed_only_the_holder_and_their_delegate_are_urged_and_warned(monkeypatch, people, ctx):
+    """Two holders of 区数管局's role: before 签收 both hear of the task; after dora claims it only she is
+    urged and warned, and while she has delegated it (委托) to a colleague of her unit, he is told too."""
+    from engine.services import claims
+    people.table = {**people.table, "dan": ("区数据资源管理局", ["data_bureau"]),
+                    "lee": ("区数据资源管理局", ["data_bureau"])}
+    people.dan, people.lee  # noqa: B018 - both hold the review's role before it arrives
+    iid = started(monkeypatch, people)
+    task = review_task(ctx, iid)
+    tick(ctx, at("2026-01-09 15:01"))
+    assert [kinds(ctx, u).count("task_arrived") for u in (people.dora, people.dan, people.lee)] == [1, 1, 1]
+    assert notices.urge(ctx, people.mona, task.id, "请尽快办理", now=at("2026-01-12 09:00"))["notified"] == 3
+    claims.claim(ctx, people.dora, task.id, now=at("2026-01-12 10:00"))
+    assert notices.urge(ctx, people.mona, task.id, "请于本周五前办结", now=at("2026-01-13 09:00"))["notified"] == 1
+    assert [kinds(ctx, u).count("task_urged") for u in (people.dora, people.dan, people.lee)] == [2, 1, 1]
+    claims.delegate(ctx, people.dora, task.id, "dan", now=at("2026-01-13 10:00"))
+    tick(ctx, at("2026-01-21 22:13"))     # 80 % of the working time used (see above)
+    assert [kinds(ctx, u).count("task_due_soon") for u in (people.dora, people.dan, people.lee)] == [1, 1, 0]
+
+
 def test_the_urge_call_answers_in_the_contracts_order(monkeypatch, people, ctx, client):
     iid = started(monkeypatch, people)
     task = review_task(ctx, iid)

@@ -135,7 +135,7 @@ def _check_uploader(ctx: Context, user_id: int, task_id: int, field: str | None)
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         task = session.get(HumanTask, task_id)
-        if task is None or task.jurisdiction != user.jurisdiction:
+        if task is None or not policy.in_jurisdiction(user, task.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         if not holding.may_fill(user, ctx.registry.get(task.jurisdiction), task):   # a holder, or its delegate
             raise PermissionDenied("该任务不属于您的角色或单位，不能上传附件")

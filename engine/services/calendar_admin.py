@@ -26,6 +26,7 @@ from engine.models import CalendarYear, HumanTask, ProcessInstance, Timer
 from engine.script_helpers import rearm
 from engine.services.audit import actor_id_of
 from engine.services.context import Context
+from engine.services.notices import warning_at
 from engine.services.projection import audit, due_for, lock_instance, persist, refresh_waiting
 from engine.workcalendar import (
     BusinessCalendar,
@@ -264,7 +265,7 @@ def _recompute_tasks(ctx: Context, year: int, jurisdiction: str | None, now: dat
             audit(session, "due_recomputed", instance_id=row.instance_id, element_id=row.element_id,
                   human_task_id=row.id, data={"title": row.title, "before": row.due_at, "after": due_at,
                                               "provisional": provisional, "year": year}, at=now)
-            row.set_due(due_at, provisional)
+            row.set_due(due_at, provisional, warning_at(ctx, row.jurisdiction, row.created_at, due_at))
             if due_at is None or due_at >= now:
                 row.overdue_notified_at = None   # no longer overdue under the official calendar
             changed += 1

@@ -36,7 +36,7 @@ def _task(ctx: Context, session, user, task_id: int) -> HumanTask:
     it rather than deadlocking with it, and sees what it left."""
     stmt = select(HumanTask).where(HumanTask.id == task_id).execution_options(populate_existing=True)
     row = session.scalar(stmt)
-    if row is None or row.jurisdiction != user.jurisdiction:
+    if row is None or not policy.in_jurisdiction(user, row.jurisdiction):
         raise NotFound(f"任务不存在：{task_id}")
     lock_instance(session, row.instance_id)
     return session.scalar(stmt)
@@ -136,7 +136,7 @@ def _colleague(session, user, username: object) -> User:
     if not isinstance(username, str) or not username.strip():
         raise ValidationFailed("请指定人员", errors={"username": "请填写用户名"})
     target = session.scalar(select(User).where(User.username == username.strip(), User.active.is_(True)))
-    if target is None or target.jurisdiction != user.jurisdiction:
+    if target is None or not policy.in_jurisdiction(user, target.jurisdiction):
         raise ValidationFailed(f"没有名为“{username.strip()}”的在职人员", errors={"username": "没有该人员"})
     return target
 
@@ -288,7 +288,7 @@ def candidates(ctx: Context, user_id: int, task_id: int) -> dict[str, list[dict]
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         row = session.get(HumanTask, task_id)
-        if row is None or row.jurisdiction != user.jurisdiction:
+        if row is None or not policy.in_jurisdiction(user, row.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         jurisdiction = ctx.registry.get(row.jurisdiction)
         people = session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)

@@ -21,7 +21,7 @@ def _instance_for(ctx: Context, session, user: User, instance_id: int | None, ta
     task = None
     if task_id is not None:
         task = session.get(HumanTask, task_id)
-        if task is None or task.jurisdiction != user.jurisdiction:
+        if task is None or not policy.in_jurisdiction(user, task.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         jurisdiction = ctx.registry.get(task.jurisdiction)
         if not (policy.can_act_on(user, jurisdiction, task.role_key, task.applicant_unit_id)
@@ -30,7 +30,7 @@ def _instance_for(ctx: Context, session, user: User, instance_id: int | None, ta
             raise PermissionDenied("该任务不属于您的角色或单位")
         instance_id = task.instance_id
     inst = session.get(ProcessInstance, instance_id)
-    if inst is None or not (inst.jurisdiction == user.jurisdiction or policy.sees_every_jurisdiction(user)):
+    if inst is None or not policy.reads_jurisdiction(user, inst.jurisdiction):
         raise NotFound(f"项目不存在：{instance_id}")
     if task is None:
         involved = queries.user_involved(session, user, ctx.registry.get(inst.jurisdiction).unit_roles, inst.id)
@@ -55,7 +55,7 @@ def add(ctx: Context, user_id: int, text: object, *, instance_id: int | None = N
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         inst, task = _instance_for(ctx, session, user, instance_id, task_id)
-        if policy.only_reads(user) or (inst.jurisdiction != user.jurisdiction and not policy.is_admin(user)):
+        if not policy.acts_in(user, inst.jurisdiction):
             raise PermissionDenied("省级项目查看员只能查看项目，不能发表意见")
         body = _text(text)
         inst_id, task_key = inst.id, task.id if task else None

@@ -244,8 +244,7 @@ def pdf_for(ctx: Context, user_id: int, document_id: int) -> tuple[dict, bytes]:
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         doc = session.get(Document, document_id)
-        if doc is None or user is None or not (doc.jurisdiction == user.jurisdiction
-                                                 or policy.sees_every_jurisdiction(user)):
+        if doc is None or user is None or not policy.reads_jurisdiction(user, doc.jurisdiction):
             raise NotFound(f"公文不存在：{document_id}")
         inst = session.get(ProcessInstance, doc.instance_id)
         if not _may_view(ctx, session, user, inst):

@@ -29,12 +29,13 @@ jurisdiction's calendar (the hours of statutory working days between the task's 
 deadline); a clock lying wholly in holidays is measured in calendar time."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, lazyload
 
 from engine import clock, policy
+from engine.clocks import warn_instant
 from engine.config import env_int
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.models import AuditEvent, HumanTask, NoticeCursor, NoticePreference, ProcessInstance, User
@@ -42,7 +43,6 @@ from engine.services import notifications
 from engine.services.audit import append as audit
 from engine.services.audit import insert_or_ignore
 from engine.services.context import Context
-from engine.workcalendar import BusinessCalendar
 
 # every kind of notice a user may choose to receive (in the list, by e-mail), in the settings' order
 KINDS: dict[str, str] = {
@@ -71,31 +71,13 @@ def due_soon_percent(ctx: Context, jurisdiction: str) -> int:
     return int(own) if own is not None else env_int("GOVFLOW_DUE_SOON_PERCENT", DEFAULT_PERCENT)
 
 
-def warn_instant(cal: BusinessCalendar, start: datetime, due: datetime, percent: int) -> datetime:
-    """The instant at which `percent` % of the working time between `start` and `due` is used: the
-    hours of working days count, those of weekends and holidays do not (calendar time when the whole
-    span lies in non-working days)."""
-    if due <= start:
-        return due
-    segments = []
-    day = start.astimezone(clock.SHANGHAI).date()
-    last = due.astimezone(clock.SHANGHAI).date()
-    while day <= last:
-        if cal.is_workday(day):
-            begin = datetime(day.year, day.month, day.day, tzinfo=clock.SHANGHAI)
-            lo, hi = max(begin, start), min(begin + timedelta(days=1), due)
-            if hi > lo:
-                segments.append((lo, hi))
-        day += timedelta(days=1)
-    total = sum(((hi - lo) for lo, hi in segments), timedelta())
-    if not total:
-        return start + (due - start) * percent / 100
-    left = total * percent / 100
-    for lo, hi in segments:
-        if hi - lo >= left:
-            return lo + left
-        left -= hi - lo
-    return due
+def warning_at(ctx: Context, jurisdiction: str, start: datetime, due: datetime | None) -> datetime | None:
+    """The 预警 instant of a task ready at `start` and due at `due`: the jurisdiction's share of the
+    working time between them (engine.clocks.warn_instant). Kept with the due date, by the step that
+    made the task ready and by every recomputation of its due date."""
+    if due is None:
+        return None
+    return warn_instant(ctx.calendar(jurisdiction), start, due, due_soon_percent(ctx, jurisdiction))
 
 
 def _fmt(value: datetime) -> str:
@@ -103,9 +85,12 @@ def _fmt(value: datetime) -> str:
 
 
 def _holders(ctx: Context, session: Session, row: HumanTask, seen: dict | None = None) -> list[User]:
-    """The holders of the task's role (in the applicant unit, for unit roles), read once per batch
-    (`seen`). A claimed task (签收) would narrow this to its holder; until tasks carry an assignee
-    every holder is told."""
+    """Who is told about a waiting task: once it is claimed (签收), the one who claimed it, and the
+    colleague it is delegated to while it is with them (委托); before that every holder of its role
+    (in the applicant unit, for unit roles), read once per batch (`seen`)."""
+    if row.assignee_id is not None:
+        ids = [row.assignee_id] + ([row.delegate_id] if row.delegation == "out" and row.delegate_id else [])
+        return [u for u in (session.get(User, i) for i in ids) if u is not None and u.active]
     unit_scoped = row.role_key in ctx.registry.get(row.jurisdiction).unit_roles
     key = (row.jurisdiction, row.role_key, row.applicant_unit_id if unit_scoped else None)
     if seen is not None and key in seen:
@@ -168,9 +153,6 @@ def announce_arrivals(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> i
             row.announced_at = now
             if row.state != "ready":
                 continue   # done, cancelled or held before the tick: nothing waits for anyone
-            if row.due_at is not None:
-                cal = ctx.calendar(row.jurisdiction)
-                row.warn_at = warn_instant(cal, row.created_at, row.due_at, due_soon_percent(ctx, row.jurisdiction))
             due = f"，办理期限{_fmt(row.due_at)}" if row.due_at else ""
             body = (f"项目“{row.project_name}”（编号 {row.instance_id}）的“{row.title}”已送达"
                     f"（{_fmt(row.created_at)}）{due}，请及时办理。")
@@ -295,7 +277,7 @@ def urge(ctx: Context, user_id: int, task_id: int, message: str, now: datetime |
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         row = session.get(HumanTask, task_id)
-        if row is None or row.jurisdiction != user.jurisdiction and not policy.is_admin(user):
+        if row is None or not policy.acts_in(user, row.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         if not policy.can_manage(user, row.jurisdiction):
             raise PermissionDenied("只有管理者可以催办")

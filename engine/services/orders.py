@@ -223,7 +223,7 @@ def refusal(ctx: Context, session: Session, row: HumanTask) -> str:
 def _managed(session: Session, user_id: int, instance_id: int) -> tuple[User, ProcessInstance]:
     user = session.get(User, user_id)
     inst = session.get(ProcessInstance, instance_id)
-    if inst is None or inst.jurisdiction != user.jurisdiction:
+    if inst is None or not policy.in_jurisdiction(user, inst.jurisdiction):
         raise NotFound(f"项目不存在：{instance_id}")
     if not policy.can_manage(user, inst.jurisdiction):
         raise PermissionDenied("只有管理者可以暂停或恢复项目")

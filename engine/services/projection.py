@@ -17,7 +17,7 @@ from engine.errors import ScriptError
 from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer
 from engine.sandbox import StepFailed
 from engine.services import audit as audit_chain
-from engine.services import notifications, orders
+from engine.services import notices, notifications, orders
 from engine.services.context import Context
 
 log = logging.getLogger("govflow.incidents")
@@ -105,7 +105,7 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
                         legal_basis=info.properties.get("legalBasis"), state=state, created_at=now,
                         phase=phase, phase_title=phase_title)
-        row.set_due(due_at, provisional)
+        row.set_due(due_at, provisional, notices.warning_at(ctx, inst.jurisdiction, now, due_at))
         created.append(row)
     _insert_tasks(session, created)
     for guid, row in existing.items():

@@ -97,7 +97,7 @@ def terminate_instance(ctx: Context, user_id: int, instance_id: int, reason: str
     with ctx.db.transaction() as session, clock.frozen_at(now):
         user = session.get(User, user_id)
         inst = session.get(ProcessInstance, instance_id)
-        if inst is None or inst.jurisdiction != user.jurisdiction:
+        if inst is None or not policy.in_jurisdiction(user, inst.jurisdiction):
             raise NotFound(f"项目不存在：{instance_id}")
         if not policy.can_manage(user, inst.jurisdiction):
             raise PermissionDenied("只有管理者可以终止项目")
@@ -120,7 +120,7 @@ def _parent_of(session: Session, user: User, jurisdiction: Jurisdiction, pdef: P
     if not pdef.parent:
         raise ValidationFailed(f"“{pdef.name}”不是项目的子流程", errors={"parent_instance_id": "不适用"})
     parent = session.get(ProcessInstance, parent_instance_id)
-    if parent is None or parent.jurisdiction != user.jurisdiction:
+    if parent is None or not policy.in_jurisdiction(user, parent.jurisdiction):
         raise NotFound(f"项目不存在：{parent_instance_id}")
     # A supervising bureau (a shared role such as data_bureau) may act on any project of its
     # jurisdiction; a unit role (applicant …) only on its own unit's projects.

@@ -114,7 +114,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         row = session.scalar(queries.with_holders(select(HumanTask)).where(HumanTask.id == task_id))
-        if row is None or row.jurisdiction != user.jurisdiction:
+        if row is None or not policy.in_jurisdiction(user, row.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         jurisdiction = ctx.registry.get(row.jurisdiction)
         mine = policy.can_act_on(user, jurisdiction, row.role_key, row.applicant_unit_id)
@@ -190,7 +190,7 @@ def instance_detail(ctx: Context, user_id: int, instance_id: int, now: datetime 
     with ctx.db.transaction() as session:
         user = session.get(User, user_id)
         inst = session.get(ProcessInstance, instance_id)
-        if inst is None or not (inst.jurisdiction == user.jurisdiction or policy.sees_every_jurisdiction(user)):
+        if inst is None or not policy.reads_jurisdiction(user, inst.jurisdiction):
             raise NotFound(f"项目不存在：{instance_id}")
         jurisdiction = ctx.registry.get(inst.jurisdiction)
         involved = queries.user_involved(session, user, jurisdiction.unit_roles, inst.id)

@@ -103,3 +103,31 @@ def at(text_: str) -> datetime:
     """A Beijing-time instant: at('2026-10-08 09:00')."""
     from engine.clock import parse_instant
     return parse_instant(text_.replace(" ", "T"))
+
+
+# --- what the PostgreSQL pass runs -------------------------------------------------------------------
+# scripts/test runs the suite twice, on SQLite and on PostgreSQL. A test that opens no database
+# (diagrams, forms, calendars, the sandbox) would only run the same code a second time, and a
+# browser test checks pages whose SQL the request tests already run on both: on PostgreSQL both are
+# left to the SQLite pass (GOVFLOW_TEST_ALL_ON_POSTGRESQL=1 runs them anyway).
+
+def _needs_postgresql(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("postgresql") is not None or ("database_url" in names and "browser" not in names)
+
+
+def pytest_collection_modifyitems(config, items):
+    if _backend() != "postgresql" or os.environ.get("GOVFLOW_TEST_ALL_ON_POSTGRESQL") == "1":
+        return
+    kept = [item for item in items if _needs_postgresql(item)]
+    left = [item for item in items if not _needs_postgresql(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+def pytest_report_header(config):
+    if _backend() == "postgresql" and os.environ.get("GOVFLOW_TEST_ALL_ON_POSTGRESQL") != "1":
+        return ("PostgreSQL pass: tests that open no database and browser tests run in the SQLite pass "
+                "only (GOVFLOW_TEST_ALL_ON_POSTGRESQL=1 runs them here too)")
+    return None

@@ -54,8 +54,13 @@ from tests.support import PASSWORD, Personas
 from tests.yeji_walk import DECLARE, OK, REVIEW_ELEMENTS, REVIEWERS
 
 POSTGRES = os.environ.get("GOVFLOW_TEST_DB", "sqlite") == "postgresql"
-postgres_only = pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only (GOVFLOW_TEST_DB=postgresql): server "
-                                   "processes sharing one database, row locks across processes, a database restart")
+_skip_unless_postgres = pytest.mark.skipif(
+    not POSTGRES, reason="PostgreSQL only (GOVFLOW_TEST_DB=postgresql): server processes sharing one database, "
+    "row locks across processes, a database restart")
+
+
+def postgres_only(test):
+    return pytest.mark.postgresql(_skip_unless_postgres(test))
 SECRET = "fault-test-secret"
 UNAVAILABLE_TITLE = "数据库暂不可用，请稍后重试"
 

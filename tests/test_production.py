@@ -37,8 +37,9 @@ from tests.test_faults import (
     with_uploads,
 )
 
-pytestmark = pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only (GOVFLOW_TEST_DB=postgresql): gunicorn "
-                                "workers and schedulers sharing one database, pg_dump/pg_restore")
+pytestmark = [pytest.mark.postgresql,
+              pytest.mark.skipif(not POSTGRES, reason="PostgreSQL only (GOVFLOW_TEST_DB=postgresql): gunicorn "
+                                 "workers and schedulers sharing one database, pg_dump/pg_restore")]
 DEMO_PASSWORD = "demo2026"
 REVIEWERS = {"yeji_data_bureau": "ReviewDataBureau", "yeji_experts": "ReviewExperts",
              "yeji_finance": "ReviewFinance", "yeji_ndrc": "ReviewNdrc"}

@@ -130,6 +130,7 @@ def test_next_occurrence_is_timezone_aware():
     assert moment.utcoffset().total_seconds() == 8 * 3600
 
 
+@pytest.mark.postgresql
 @pytest.mark.skipif(os.environ.get("GOVFLOW_TEST_DB", "sqlite") != "postgresql",
                     reason="PostgreSQL only: SKIP LOCKED between concurrent schedulers")
 def test_two_schedulers_run_a_due_cycle_once(people, ctx, configure):

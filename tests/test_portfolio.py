@@ -100,18 +100,44 @@ def test_durations_per_phase_and_end_to_end_are_those_the_projects_took(ctx, peo
     assert sum(m["completed"] for m in board["months"]) == 4 and sum(m["terminated"] for m in board["months"]) == 2
 
 
-def test_the_summary_is_kept_until_the_scheduler_computes_it_again(ctx, people, phased):
+def test_the_snapshot_is_kept_until_the_scheduler_computes_it_again_and_says_as_of_when(ctx, people, phased):
     iid = people.start("alice", ps.PHASED, {"project_name": "汇总测试项目", "project_type": "construction",
                                             "total_investment": 10}, now=at("2026-11-02 09:00"))
     portfolio.refresh(ctx, "yeji", NOW)
     runtime.terminate_instance(ctx, people.mona, iid, "建设单位申请撤回", now=at("2026-11-04 09:00"))
     board = portfolio.dashboard(ctx, people.mona, now=NOW + timedelta(minutes=5))
-    assert board["counts"]["terminated"] == 1                      # live
-    assert board["end_to_end"] == []                               # the summary computed before
+    # the counts, the bureaus and the durations are the snapshot of 10:00, which had it running
     assert board["summary_computed_at"].startswith("2026-12-01T10:00")
+    assert (board["counts"]["running"], board["counts"]["terminated"]) == (1, 0)
+    assert [r["role"] for r in board["bureaus"]] == ["applicant"] and board["end_to_end"] == []
     later = portfolio.dashboard(ctx, people.mona, now=NOW + portfolio.SUMMARY_MAX_AGE + timedelta(minutes=1))
-    assert later["summary_computed_at"] > board["summary_computed_at"]
+    assert later["summary_computed_at"].startswith("2026-12-01T10:11")
+    assert (later["counts"]["running"], later["counts"]["terminated"]) == (0, 1) and later["bureaus"] == []
     assert [(r["status"], r["count"], r["avg_days"]) for r in later["end_to_end"]] == [("terminated", 1, 2.0)]
+
+
+def test_no_dashboard_answers_with_a_snapshot_older_than_promised(ctx, people, phased):
+    """The promise: figures at most SUMMARY_MAX_AGE old — the scheduler's job comes well within it, and a
+    dashboard finding an older snapshot (the scheduler stopped) computes it first."""
+    from datetime import datetime
+
+    from web import scheduler
+    assert timedelta(seconds=scheduler.PORTFOLIO_EVERY) == portfolio.REFRESH_EVERY
+    assert 2 * portfolio.REFRESH_EVERY <= portfolio.SUMMARY_MAX_AGE
+    portfolio.refresh(ctx, "yeji", NOW)
+    for minutes in (0, 3, 9, 10, 11, 25, 61, 24 * 60):
+        now = NOW + timedelta(minutes=minutes)
+        board = portfolio.dashboard(ctx, people.mona, now=now)
+        age = now - datetime.fromisoformat(board["summary_computed_at"])
+        assert timedelta(0) <= age <= portfolio.SUMMARY_MAX_AGE, (minutes, age)
+    # the clock moved back (a snapshot "from the future") is not answered either
+    board = portfolio.dashboard(ctx, people.mona, now=NOW - timedelta(hours=1))
+    assert board["summary_computed_at"].startswith("2026-12-01T09:00")
+    # the scheduler's job stores a snapshot as of its run
+    with clock.frozen_at(NOW + timedelta(days=2)):
+        scheduler.refresh_portfolio(ctx)
+    assert portfolio.dashboard(ctx, people.mona, now=NOW + timedelta(days=2, minutes=4))[
+        "summary_computed_at"].startswith("2026-12-03T10:00")
 
 
 def test_review_clocks_of_working_days_run_across_the_national_day(ctx, people, phased):
@@ -151,7 +177,8 @@ def test_review_clocks_of_working_days_run_across_the_national_day(ctx, people, 
 
 def test_the_search_filters_sorts_and_pages_every_project(ctx, people, built):
     def found(**kwargs):
-        rows, total = search.search(ctx, people.mona, search.SearchFilter(per_page=200, **kwargs), now=NOW)
+        rows, total, more = search.search(ctx, people.mona, search.SearchFilter(per_page=200, **kwargs), now=NOW)
+        assert not more
         return {r["id"] for r in rows}, total
 
     everything, total = found()
@@ -174,8 +201,8 @@ def test_the_search_filters_sorts_and_pages_every_project(ctx, people, built):
     # overdue: 项目申报 has no clock; the reviews (5 and 3 working days) of every project in review are late
     assert found(overdue=True)[0] == set(built.in_review + built.finance_left)
     assert found(overdue=False)[0] == set(built.yeji) - set(built.in_review + built.finance_left)
-    rows, total = search.search(ctx, people.mona, search.SearchFilter(sort="investment", descending=True,
-                                                                        per_page=7, page=2), now=NOW)
+    rows, total, _ = search.search(ctx, people.mona, search.SearchFilter(sort="investment", descending=True,
+                                                                           per_page=7, page=2), now=NOW)
     ordered = sorted(built.yeji, key=lambda i: (-built.investments[i], -i))
     assert total == len(built.yeji) and [r["id"] for r in rows] == ordered[7:14]
     assert rows[0]["investment"] == f"{built.investments[ordered[7]]:.2f}"

@@ -232,6 +232,8 @@ class HumanTask(Base):
         Index("ix_human_tasks_inbox", "state", "jurisdiction", "role_key", "due_at"),
         Index("ix_human_tasks_applicant", "state", "applicant_unit_id", "role_key"),
         Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
+        # a jurisdiction's rows by state (the snapshot's queries, engine/portfolio_queries.py)
+        Index("ix_human_tasks_due", "jurisdiction", "state", "due_at"),
         # the dashboard's live overdue and 预警 lists and their counts (ready rows only: 0013)
         Index("ix_human_tasks_ready_due", "jurisdiction", "due_at", "warn_at",
               postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),

@@ -8,7 +8,8 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import Float, case, func, literal_column, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from engine.models import HumanTask, Incident, ProcessInstance, Unit
@@ -51,15 +52,17 @@ def grouped_stats(session: Session, keys: list, elapsed, source_where: list, *, 
     sums), over the rows `source_where` selects (from `from_`, a subquery, when given)."""
     extra = extra or {}
     if _postgres(session):
+        # both percentiles from one ordered-set aggregate: each group's values are sorted once
+        shares = postgresql.array([0.5, 0.9], type_=Float)
         stmt = select(*keys, func.count().label("count"), func.avg(elapsed).label("avg"),
-                      func.percentile_cont(0.9).within_group(elapsed).label("p90"),
-                      func.percentile_cont(0.5).within_group(elapsed).label("p50"),
+                      func.percentile_cont(shares).within_group(elapsed).label("percentiles"),
                       *[func.sum(v).label(k) for k, v in extra.items()])
         if from_ is not None:
             stmt = stmt.select_from(from_)
         rows = session.execute(stmt.where(*source_where).group_by(*keys)).mappings()
-        return [{**dict(row), "avg": _float(row["avg"]), "p90": _float(row["p90"]), "p50": _float(row["p50"])}
-                for row in rows]
+        return [{**{k: v for k, v in row.items() if k != "percentiles"}, "avg": _float(row["avg"]),
+                 "p50": _float((row["percentiles"] or [None, None])[0]),
+                 "p90": _float((row["percentiles"] or [None, None])[1])} for row in rows]
     stmt = select(*keys, elapsed.label("elapsed"), *[v.label(k) for k, v in extra.items()])
     if from_ is not None:
         stmt = stmt.select_from(from_)
@@ -253,8 +256,10 @@ NULLABLE_SORTS = ("investment", "due", "ended")    # the rows without a value co
 COUNT_CAP = 1_000     # a search counts its rows up to this many, then says 超过 1000 项
 
 
-def search_conditions(flt, jurisdictions: list[str], now: datetime) -> list:
-    """The WHERE of a search (engine.services.search.SearchFilter)."""
+def search_conditions(flt, jurisdictions: list[str], now: datetime, session: Session | None = None) -> list:
+    """The WHERE of a search (engine.services.search.SearchFilter). With a session the applicant units
+    matching the filter are read first and named by id, so the planner knows how many projects they
+    have (a subquery it estimates at one unit's share and may walk the wrong index for)."""
     cond = [ProcessInstance.jurisdiction.in_(jurisdictions)]
     if flt.q:
         text = flt.q.strip()
@@ -267,7 +272,7 @@ def search_conditions(flt, jurisdictions: list[str], now: datetime) -> list:
     if flt.applicant_unit:
         units = select(Unit.id).where(Unit.jurisdiction.in_(jurisdictions),
                                       Unit.name.contains(flt.applicant_unit.strip(), autoescape=True))
-        cond.append(ProcessInstance.applicant_unit_id.in_(units))
+        cond.append(ProcessInstance.applicant_unit_id.in_(list(session.scalars(units)) if session else units))
     if flt.waiting_at:
         # ix_human_tasks_ready_role: the instances with a ready task of that bureau, from the index alone
         at_bureau = select(HumanTask.instance_id).where(
@@ -332,7 +337,7 @@ def search(session: Session, flt, jurisdictions: list[str], now: datetime, *, of
            count: bool = True) -> tuple[list, int | None, bool]:
     """(the rows of a page: columns of ROW_COLUMNS and unit_name; the total, counted up to COUNT_CAP;
     whether more than that match)."""
-    cond = search_conditions(flt, jurisdictions, now)
+    cond = search_conditions(flt, jurisdictions, now, session)
     counted = select(literal_column("1")).select_from(ProcessInstance).where(*cond)
     total, more = capped_count(session, counted, COUNT_CAP) if count else (None, False)
     return _page(session, cond, flt.sort, flt.descending, offset, limit), total, more

@@ -336,3 +336,80 @@ def test_the_dashboard_is_refused_to_bureau_staff(client, people, phased):
     assert client.get("/api/v1/manage/dashboard", headers=token(client, "dora", people)).status_code == 403
     assert client.get("/api/v1/manage/dashboard/bureaus", headers=token(client, "alice", people)).status_code == 403
     assert client.get("/api/v1/manage/dashboard").status_code == 401
+
+
+def _signed_in(app, who: str):
+    from tests.web.helpers import form_token
+    browser = app.test_client()
+    browser.post("/login", data={"username": who, "password": PASSWORD,
+                                 "csrf_token": form_token(browser.get("/login").get_data(as_text=True))})
+    return browser
+
+
+def test_the_search_puts_projects_without_a_due_date_last_in_either_order_on_every_page(ctx, people, built):
+    """Sorting by 最早期限: the running projects in review have one (5 and 3 working days); those at 项目申报
+    or ended have none and come after the others whichever way the column is sorted, page after page."""
+    def every_page(descending: bool) -> list[dict]:
+        found, page = [], 1
+        while True:
+            rows, total, _ = search.search(ctx, people.mona, search.SearchFilter(
+                sort="due", descending=descending, per_page=7, page=page), now=NOW)
+            found += rows
+            if len(found) >= total:
+                return found
+            page += 1
+
+    dated_ids = {r["id"] for r in every_page(False) if r["earliest_due_at"]}
+    assert dated_ids == set(built.in_review + built.finance_left)       # the two clocked reviews only
+    for descending in (False, True):
+        rows = every_page(descending)
+        assert len(rows) == len(built.yeji) and len({r["id"] for r in rows}) == len(built.yeji)
+        dated = [r for r in rows if r["earliest_due_at"]]
+        assert rows[:len(dated)] == dated               # the dated ones first, then those without
+        keys = [(r["earliest_due_at"], r["id"]) for r in dated]
+        assert keys == sorted(keys, reverse=descending)
+        undated = [r["id"] for r in rows[len(dated):]]
+        assert undated == sorted(undated, reverse=descending)
+
+
+def test_a_search_counts_up_to_its_cap_and_says_there_are_more(monkeypatch, app, client, ctx, people, built):
+    from engine import portfolio_queries
+    monkeypatch.setattr(portfolio_queries, "COUNT_CAP", 5)
+    rows, total, more = search.search(ctx, people.mona, search.SearchFilter(per_page=3), now=NOW)
+    assert (len(rows), total, more) == (3, 5, True)
+    rows, total, more = search.search(ctx, people.mona, search.SearchFilter(status="completed", per_page=3), now=NOW)
+    assert (len(rows), total, more) == (3, len(built.completed), False)       # 4: under the cap, exact
+    headers = token(client, "mona", people)
+    capped = client.get("/api/v1/manage/instances?per_page=3", headers=headers)
+    assert capped.headers["X-Total-Count"] == "5" and capped.headers["X-Total-Capped"] == "true"
+    exact = client.get("/api/v1/manage/instances?status=completed", headers=headers)
+    assert exact.headers["X-Total-Count"] == "4" and "X-Total-Capped" not in exact.headers
+    page = _signed_in(app, "mona").get("/manage/search?per_page=3&page=2").get_data(as_text=True)
+    assert "超过 <strong id=\"search-total\">5</strong> 个项目" in page and "下一页" in page
+    # a page past the counted ones still answers the projects there
+    rows, total, more = search.search(ctx, people.mona, search.SearchFilter(per_page=3, page=3), now=NOW)
+    assert len(rows) == 3 and more
+
+
+def test_the_overdue_and_warning_totals_are_live_and_counted_up_to_a_cap(monkeypatch, app, ctx, people, built):
+    portfolio.refresh(ctx, "yeji", NOW)
+    late = len(built.in_review) + len(built.finance_left)       # every review is past its working days
+    board = portfolio.dashboard(ctx, people.mona, now=NOW)
+    assert (board["overdue"]["total"], board["overdue"]["capped"]) == (late, False)
+    assert sum(r["overdue"] for r in board["bureaus"]) == late        # the snapshot's, by bureau, agrees
+    monkeypatch.setattr(portfolio, "LIVE_COUNT_CAP", 3)
+    board = portfolio.dashboard(ctx, people.mona, now=NOW)
+    assert (board["overdue"]["total"], board["overdue"]["capped"]) == (3, True)
+    assert len(board["overdue"]["tasks"]) == min(late, portfolio.LIST_LIMIT)
+    with clock.frozen_at(NOW + timedelta(seconds=30)):
+        page = _signed_in(app, "mona").get("/manage").get_data(as_text=True)
+    assert "超过 3" in page and "统计数据截至" in page and "逾期待办（实时）" in page
+    # live: a review done now leaves the list at once, while the snapshot's bureaus wait for the next run
+    first = board["overdue"]["tasks"][0]
+    who = "dora" if first["element"] == "BureauReview" else "fay"
+    people.do(who, first["instance_id"], first["element"], ps.CONFIRM, now=NOW + timedelta(minutes=1))
+    monkeypatch.setattr(portfolio, "LIVE_COUNT_CAP", 10_000)
+    after = portfolio.dashboard(ctx, people.mona, now=NOW + timedelta(minutes=2))
+    assert after["overdue"]["total"] == late - 1
+    assert sum(r["overdue"] for r in after["bureaus"]) == late
+    assert after["summary_computed_at"] == board["summary_computed_at"]

@@ -1,7 +1,8 @@
 """the managers' pages at 100,000 projects: indexes the live parts read, sorts served by indexes
 
 human_tasks: the dashboard's overdue and 预警 lists and their counts read one partial index of the ready
-rows (jurisdiction, due_at, warn_at) instead of two indexes over every task row; the search's "waiting
+rows (jurisdiction, due_at, warn_at), so 预警 is read without the table and ix_human_tasks_warn_list goes
+(ix_human_tasks_due stays: the snapshot's queries of a jurisdiction start from it); the search's "waiting
 at a bureau" a partial index of the ready rows by role (with the instance, so the semi-join is read from
 the index alone); the overlay's list behind a count the ready rows of an element in due-date order.
 
@@ -34,7 +35,6 @@ def _ready(name: str, columns: list[str]) -> None:
 
 
 def upgrade() -> None:
-    op.drop_index('ix_human_tasks_due', table_name='human_tasks')
     op.drop_index('ix_human_tasks_warn_list', table_name='human_tasks')
     op.drop_index('ix_human_tasks_ready_element', table_name='human_tasks')
     _ready('ix_human_tasks_ready_due', ['jurisdiction', 'due_at', 'warn_at'])
@@ -76,4 +76,3 @@ def downgrade() -> None:
         op.drop_index(name, table_name='human_tasks')
     _ready('ix_human_tasks_ready_element', ['process_key', 'element_id', 'instance_id', 'due_at'])
     op.create_index('ix_human_tasks_warn_list', 'human_tasks', ['jurisdiction', 'state', 'warn_at'])
-    op.create_index('ix_human_tasks_due', 'human_tasks', ['jurisdiction', 'state', 'due_at'])

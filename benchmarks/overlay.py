@@ -8,7 +8,10 @@ N requests through Flask's test client (3 untimed first).
 The data set has no timer rows; this script adds one pending 每年10月集中审查论证 (WaitReviewWindow)
 timer for every 20th running project, so the statement also counts timers. Each request's SQL
 statements are counted, and the script fails if one reads a workflow state or a version's files
-(the counts live on the projection). The issue's target: p95 < 50 ms at 100,000 projects."""
+(the counts live on the projection). The counts are the jurisdiction's snapshot, which the scheduler
+computes every five minutes (timed once here: `summary_s`); the list behind a count is live, read in
+due-date order from the index of the ready task rows. The issue's target: p95 < 50 ms at 100,000
+projects on PostgreSQL."""
 from __future__ import annotations
 
 import sys
@@ -25,6 +28,7 @@ from benchmarks.dataset import PASSWORD, seed  # noqa: E402
 from benchmarks.inbox_page import Statements, api  # noqa: E402
 from engine import clock  # noqa: E402
 from engine.models import ProcessInstance, Timer  # noqa: E402
+from engine.services import portfolio  # noqa: E402
 from engine.services.users import hash_password, upsert_user  # noqa: E402
 
 MANAGER = "bench_overlay_manager"
@@ -81,8 +85,11 @@ def run(backend: str, projects: int, runs: int, say) -> dict:
             with ctx.db.transaction() as session:
                 upsert_user(session, MANAGER, PASSWORD, ctx.registry.get("yeji"), "区数据资源管理局", ["manager"],
                             password_hash=hash_password(PASSWORD))
-            result.update(tasks=data.tasks, timers=timers)
-            say(f"{backend}：{data.projects} 个项目，{data.tasks} 条任务，{timers} 个等待中的定时器；每项 {runs} 次")
+            started = time.perf_counter()
+            portfolio.refresh_all(ctx)      # the scheduler's snapshot, which holds the diagram's counts
+            result.update(tasks=data.tasks, timers=timers, summary_s=round(time.perf_counter() - started, 2))
+            say(f"{backend}：{data.projects} 个项目，{data.tasks} 条任务，{timers} 个等待中的定时器；"
+                f"统计快照（定时任务）{result['summary_s']} 秒；每项 {runs} 次")
             app = create_app(ctx.settings, context=ctx)
             statements = Statements(ctx.db.engine)
             clients = {"api": api(app, MANAGER), "page": _page_client(app, MANAGER)}

@@ -155,7 +155,17 @@ class ProcessInstance(Base):
                       # the search's amount range and newest-first pages
                       Index("ix_instances_portfolio", "jurisdiction", "process_key", "status", "phase"),
                       Index("ix_instances_investment", "jurisdiction", "investment"),
-                      Index("ix_instances_created", "jurisdiction", "created_at"))
+                      Index("ix_instances_created", "jurisdiction", "created_at"),
+                      # the search's other sorts (0013), and the covering index its capped counts read on
+                      # PostgreSQL (the filtered columns INCLUDEd: an index-only scan). On PostgreSQL with
+                      # pg_trgm, 0013 also makes ix_instances_name_trgm (GIN, project_name gin_trgm_ops),
+                      # which is not declared here: it exists only where the extension could be created.
+                      Index("ix_instances_due", "jurisdiction", "earliest_due_at"),
+                      Index("ix_instances_name", "jurisdiction", "project_name"),
+                      Index("ix_instances_ended", "jurisdiction", "ended_at"),
+                      Index("ix_instances_search", "jurisdiction", "status", "created_at",
+                            postgresql_include=["process_key", "phase", "outcome", "applicant_unit_id", "investment",
+                                                "earliest_due_at"]))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
@@ -222,8 +232,14 @@ class HumanTask(Base):
         Index("ix_human_tasks_inbox", "state", "jurisdiction", "role_key", "due_at"),
         Index("ix_human_tasks_applicant", "state", "applicant_unit_id", "role_key"),
         Index("ix_human_tasks_completed_by", "completed_by_id", "completed_at"),
-        Index("ix_human_tasks_due", "jurisdiction", "state", "due_at"),     # the dashboard's overdue list
-        Index("ix_human_tasks_warn_list", "jurisdiction", "state", "warn_at"),   # and its 预警 list
+        # a jurisdiction's rows by state (the snapshot's queries, engine/portfolio_queries.py)
+        Index("ix_human_tasks_due", "jurisdiction", "state", "due_at"),
+        # the dashboard's live overdue and 预警 lists and their counts (ready rows only: 0013)
+        Index("ix_human_tasks_ready_due", "jurisdiction", "due_at", "warn_at",
+              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
+        # the search's "waiting at a bureau", read from the index alone
+        Index("ix_human_tasks_ready_role", "jurisdiction", "role_key", "instance_id",
+              postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
         Index("ix_human_tasks_done", "completed_by_id", "completed_at",   # the 已办 tab's count
               postgresql_where=text("state = 'completed'"), sqlite_where=text("state = 'completed'")),
         # the scheduler's outbox of 新任务 notices and its 预警 scan (engine/services/notices.py)
@@ -233,7 +249,8 @@ class HumanTask(Base):
               sqlite_where=text("warned_at IS NULL AND warn_at IS NOT NULL")),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),      # 我已签收
         Index("ix_human_tasks_delegate", "delegate_id", "delegation"),  # 委托我的
-        Index("ix_human_tasks_ready_element", "process_key", "element_id", "instance_id", "due_at",  # diagram counts
+        # the diagram's counts and the list behind one (an element's ready rows in due-date order)
+        Index("ix_human_tasks_ready_element", "process_key", "element_id", "due_at", "instance_id",
               postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
     )
 

@@ -8,7 +8,8 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import Float, case, func, literal_column, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from engine.models import HumanTask, Incident, ProcessInstance, Unit
@@ -51,15 +52,17 @@ def grouped_stats(session: Session, keys: list, elapsed, source_where: list, *, 
     sums), over the rows `source_where` selects (from `from_`, a subquery, when given)."""
     extra = extra or {}
     if _postgres(session):
+        # both percentiles from one ordered-set aggregate: each group's values are sorted once
+        shares = postgresql.array([0.5, 0.9], type_=Float)
         stmt = select(*keys, func.count().label("count"), func.avg(elapsed).label("avg"),
-                      func.percentile_cont(0.9).within_group(elapsed).label("p90"),
-                      func.percentile_cont(0.5).within_group(elapsed).label("p50"),
+                      func.percentile_cont(shares).within_group(elapsed).label("percentiles"),
                       *[func.sum(v).label(k) for k, v in extra.items()])
         if from_ is not None:
             stmt = stmt.select_from(from_)
         rows = session.execute(stmt.where(*source_where).group_by(*keys)).mappings()
-        return [{**dict(row), "avg": _float(row["avg"]), "p90": _float(row["p90"]), "p50": _float(row["p50"])}
-                for row in rows]
+        return [{**{k: v for k, v in row.items() if k != "percentiles"}, "avg": _float(row["avg"]),
+                 "p50": _float((row["percentiles"] or [None, None])[0]),
+                 "p90": _float((row["percentiles"] or [None, None])[1])} for row in rows]
     stmt = select(*keys, elapsed.label("elapsed"), *[v.label(k) for k, v in extra.items()])
     if from_ is not None:
         stmt = stmt.select_from(from_)
@@ -134,25 +137,41 @@ def waiting_by_bureau(session: Session, jurisdictions: list[str], now: datetime)
     return result
 
 
-def _task_list(session: Session, cond: list, order, limit: int) -> tuple[list, int]:
-    total = session.scalar(select(func.count()).select_from(HumanTask).where(*cond))
+def capped_count(session: Session, query, cap: int) -> tuple[int, bool]:
+    """(how many rows `query` answers, at most `cap`; whether there are more): the rows are counted
+    until one past the cap, so the work is bounded however many match."""
+    counted = session.scalar(select(func.count()).select_from(query.limit(cap + 1).subquery("capped")))
+    return min(counted, cap), counted > cap
+
+
+def _ready_in(jurisdictions: list[str], every: bool) -> list:
+    """The ready rows of the jurisdictions (`every`: all there are, no condition on the jurisdiction, so
+    a province-wide list is one ordered range of ix_human_tasks_ready_due)."""
+    ready = [HumanTask.state == literal_column("'ready'")]
+    return ready if every else [*ready, HumanTask.jurisdiction.in_(jurisdictions)]
+
+
+def _task_list(session: Session, cond: list, order, limit: int, cap: int) -> tuple[list, int, bool]:
+    total, more = capped_count(session, select(literal_column("1")).select_from(HumanTask).where(*cond), cap)
     rows = session.execute(select(HumanTask, Unit.name).join(Unit, Unit.id == HumanTask.applicant_unit_id)
                            .where(*cond).order_by(*order).limit(limit)).all()
-    return rows, total
+    return rows, total, more
 
 
-def overdue_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int) -> tuple[list, int]:
-    """Ready tasks past their due date, the longest overdue first: ([(task, applicant unit)], total)."""
-    cond = [HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'"),
-            HumanTask.due_at < now]
-    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit)
+def overdue_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int, cap: int, *,
+                  every: bool = False) -> tuple[list, int, bool]:
+    """Ready tasks past their due date, the longest overdue first: ([(task, applicant unit)], total up
+    to `cap`, whether there are more) — a range of ix_human_tasks_ready_due."""
+    cond = [*_ready_in(jurisdictions, every), HumanTask.due_at < now]
+    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit, cap)
 
 
-def warning_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int) -> tuple[list, int]:
-    """预警: ready tasks not yet due that have used 80 % of their clock, the soonest due first."""
-    cond = [HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'"),
-            HumanTask.warn_at <= now, HumanTask.due_at >= now]
-    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit)
+def warning_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int, cap: int, *,
+                  every: bool = False) -> tuple[list, int, bool]:
+    """预警: ready tasks not yet due that have used 80 % of their clock, the soonest due first (the
+    range due_at >= now of ix_human_tasks_ready_due, warn_at read from the same index entries)."""
+    cond = [*_ready_in(jurisdictions, every), HumanTask.due_at >= now, HumanTask.warn_at <= now]
+    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit, cap)
 
 
 def open_incidents(session: Session, jurisdictions: list[str]) -> int:
@@ -226,17 +245,21 @@ def months(session: Session, jurisdiction: str, since: datetime) -> dict[str, di
 # --- the project search (engine/services/search.py) ------------------------------------------------
 
 SORTS = {
-    "created": (ProcessInstance.created_at, ProcessInstance.id),
-    "investment": (ProcessInstance.investment, ProcessInstance.id),
-    "name": (ProcessInstance.project_name, ProcessInstance.id),
-    "due": (ProcessInstance.earliest_due_at, ProcessInstance.id),
-    "ended": (ProcessInstance.ended_at, ProcessInstance.id),
-    "id": (ProcessInstance.id,),
+    "created": ProcessInstance.created_at,
+    "investment": ProcessInstance.investment,
+    "name": ProcessInstance.project_name,
+    "due": ProcessInstance.earliest_due_at,
+    "ended": ProcessInstance.ended_at,
+    "id": ProcessInstance.id,
 }
+NULLABLE_SORTS = ("investment", "due", "ended")    # the rows without a value come last, either way
+COUNT_CAP = 1_000     # a search counts its rows up to this many, then says 超过 1000 项
 
 
-def search_conditions(flt, jurisdictions: list[str], now: datetime) -> list:
-    """The WHERE of a search (engine.services.search.SearchFilter)."""
+def search_conditions(flt, jurisdictions: list[str], now: datetime, session: Session | None = None) -> list:
+    """The WHERE of a search (engine.services.search.SearchFilter). With a session the applicant units
+    matching the filter are read first and named by id, so the planner knows how many projects they
+    have (a subquery it estimates at one unit's share and may walk the wrong index for)."""
     cond = [ProcessInstance.jurisdiction.in_(jurisdictions)]
     if flt.q:
         text = flt.q.strip()
@@ -249,10 +272,11 @@ def search_conditions(flt, jurisdictions: list[str], now: datetime) -> list:
     if flt.applicant_unit:
         units = select(Unit.id).where(Unit.jurisdiction.in_(jurisdictions),
                                       Unit.name.contains(flt.applicant_unit.strip(), autoescape=True))
-        cond.append(ProcessInstance.applicant_unit_id.in_(units))
+        cond.append(ProcessInstance.applicant_unit_id.in_(list(session.scalars(units)) if session else units))
     if flt.waiting_at:
+        # ix_human_tasks_ready_role: the instances with a ready task of that bureau, from the index alone
         at_bureau = select(HumanTask.instance_id).where(
-            HumanTask.jurisdiction.in_(jurisdictions), HumanTask.state == literal_column("'ready'"),
+            HumanTask.state == literal_column("'ready'"), HumanTask.jurisdiction.in_(jurisdictions),
             HumanTask.role_key == flt.waiting_at)
         cond.append(ProcessInstance.id.in_(at_bureau))
     return cond + _ranges(flt, now)
@@ -273,13 +297,47 @@ def _ranges(flt, now: datetime) -> list:
     return cond
 
 
+ROW_COLUMNS = (ProcessInstance.id, ProcessInstance.jurisdiction, ProcessInstance.process_key,
+               ProcessInstance.project_name, ProcessInstance.investment, ProcessInstance.status,
+               ProcessInstance.outcome, ProcessInstance.phase, ProcessInstance.phase_title, ProcessInstance.open_tasks,
+               ProcessInstance.earliest_due_at, ProcessInstance.created_at, ProcessInstance.ended_at,
+               ProcessInstance.parent_instance_id)
+
+
+def _rows(session: Session, cond: list, order: list, offset: int, limit: int) -> list:
+    """A page of search rows (the columns a row shows, the applicant unit's name), no ORM objects."""
+    if limit <= 0:
+        return []
+    return list(session.execute(
+        select(*ROW_COLUMNS, Unit.name.label("unit_name")).join(Unit, Unit.id == ProcessInstance.applicant_unit_id)
+        .where(*cond).order_by(*order).offset(offset).limit(limit)))
+
+
+def _page(session: Session, cond: list, sort: str, descending: bool, offset: int, limit: int) -> list:
+    """The rows of a page in the sort's order, the instance id breaking ties, each part an ordered range
+    of an index (jurisdiction, the sort's column). A column that may be empty (amount, due date, end)
+    is read in two parts — the rows with a value in order, then those without by id — because an index
+    serves `DESC NULLS LAST` in neither database (and SQLite puts NULLs first when ascending)."""
+    column = SORTS[sort]
+    way = (lambda c: c.desc()) if descending else (lambda c: c.asc())
+    tie = [] if sort == "id" else [way(ProcessInstance.id)]
+    if sort not in NULLABLE_SORTS:
+        return _rows(session, cond, [way(column), *tie], offset, limit)
+    present = [*cond, column.is_not(None)]
+    rows = _rows(session, present, [way(column), *tie], offset, limit)
+    if len(rows) == limit:
+        return rows
+    # the page reaches past the rows with a value: how many came before those without
+    before = offset + len(rows) if rows else session.scalar(
+        select(func.count()).select_from(ProcessInstance).where(*present))
+    return rows + _rows(session, [*cond, column.is_(None)], tie, max(0, offset - before), limit - len(rows))
+
+
 def search(session: Session, flt, jurisdictions: list[str], now: datetime, *, offset: int, limit: int,
-           count: bool = True) -> tuple[list[tuple], int | None]:
-    """([(instance, applicant unit name)], total) of a page of the search."""
-    cond = search_conditions(flt, jurisdictions, now)
-    total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*cond)) if count else None
-    columns = SORTS[flt.sort]
-    order = [c.desc().nulls_last() if flt.descending else c.asc().nulls_last() for c in columns]
-    # (the instance's applicant unit and version are many-to-one, joined eagerly by the model)
-    rows = session.scalars(select(ProcessInstance).where(*cond).order_by(*order).offset(offset).limit(limit)).all()
-    return [(inst, inst.applicant_unit.name) for inst in rows], total
+           count: bool = True) -> tuple[list, int | None, bool]:
+    """(the rows of a page: columns of ROW_COLUMNS and unit_name; the total, counted up to COUNT_CAP;
+    whether more than that match)."""
+    cond = search_conditions(flt, jurisdictions, now, session)
+    counted = select(literal_column("1")).select_from(ProcessInstance).where(*cond)
+    total, more = capped_count(session, counted, COUNT_CAP) if count else (None, False)
+    return _page(session, cond, flt.sort, flt.descending, offset, limit), total, more

@@ -100,18 +100,44 @@ def test_durations_per_phase_and_end_to_end_are_those_the_projects_took(ctx, peo
     assert sum(m["completed"] for m in board["months"]) == 4 and sum(m["terminated"] for m in board["months"]) == 2
 
 
-def test_the_summary_is_kept_until_the_scheduler_computes_it_again(ctx, people, phased):
+def test_the_snapshot_is_kept_until_the_scheduler_computes_it_again_and_says_as_of_when(ctx, people, phased):
     iid = people.start("alice", ps.PHASED, {"project_name": "汇总测试项目", "project_type": "construction",
                                             "total_investment": 10}, now=at("2026-11-02 09:00"))
     portfolio.refresh(ctx, "yeji", NOW)
     runtime.terminate_instance(ctx, people.mona, iid, "建设单位申请撤回", now=at("2026-11-04 09:00"))
     board = portfolio.dashboard(ctx, people.mona, now=NOW + timedelta(minutes=5))
-    assert board["counts"]["terminated"] == 1                      # live
-    assert board["end_to_end"] == []                               # the summary computed before
+    # the counts, the bureaus and the durations are the snapshot of 10:00, which had it running
     assert board["summary_computed_at"].startswith("2026-12-01T10:00")
+    assert (board["counts"]["running"], board["counts"]["terminated"]) == (1, 0)
+    assert [r["role"] for r in board["bureaus"]] == ["applicant"] and board["end_to_end"] == []
     later = portfolio.dashboard(ctx, people.mona, now=NOW + portfolio.SUMMARY_MAX_AGE + timedelta(minutes=1))
-    assert later["summary_computed_at"] > board["summary_computed_at"]
+    assert later["summary_computed_at"].startswith("2026-12-01T10:11")
+    assert (later["counts"]["running"], later["counts"]["terminated"]) == (0, 1) and later["bureaus"] == []
     assert [(r["status"], r["count"], r["avg_days"]) for r in later["end_to_end"]] == [("terminated", 1, 2.0)]
+
+
+def test_no_dashboard_answers_with_a_snapshot_older_than_promised(ctx, people, phased):
+    """The promise: figures at most SUMMARY_MAX_AGE old — the scheduler's job comes well within it, and a
+    dashboard finding an older snapshot (the scheduler stopped) computes it first."""
+    from datetime import datetime
+
+    from web import scheduler
+    assert timedelta(seconds=scheduler.PORTFOLIO_EVERY) == portfolio.REFRESH_EVERY
+    assert 2 * portfolio.REFRESH_EVERY <= portfolio.SUMMARY_MAX_AGE
+    portfolio.refresh(ctx, "yeji", NOW)
+    for minutes in (0, 3, 9, 10, 11, 25, 61, 24 * 60):
+        now = NOW + timedelta(minutes=minutes)
+        board = portfolio.dashboard(ctx, people.mona, now=now)
+        age = now - datetime.fromisoformat(board["summary_computed_at"])
+        assert timedelta(0) <= age <= portfolio.SUMMARY_MAX_AGE, (minutes, age)
+    # the clock moved back (a snapshot "from the future") is not answered either
+    board = portfolio.dashboard(ctx, people.mona, now=NOW - timedelta(hours=1))
+    assert board["summary_computed_at"].startswith("2026-12-01T09:00")
+    # the scheduler's job stores a snapshot as of its run
+    with clock.frozen_at(NOW + timedelta(days=2)):
+        scheduler.refresh_portfolio(ctx)
+    assert portfolio.dashboard(ctx, people.mona, now=NOW + timedelta(days=2, minutes=4))[
+        "summary_computed_at"].startswith("2026-12-03T10:00")
 
 
 def test_review_clocks_of_working_days_run_across_the_national_day(ctx, people, phased):
@@ -151,7 +177,8 @@ def test_review_clocks_of_working_days_run_across_the_national_day(ctx, people, 
 
 def test_the_search_filters_sorts_and_pages_every_project(ctx, people, built):
     def found(**kwargs):
-        rows, total = search.search(ctx, people.mona, search.SearchFilter(per_page=200, **kwargs), now=NOW)
+        rows, total, more = search.search(ctx, people.mona, search.SearchFilter(per_page=200, **kwargs), now=NOW)
+        assert not more
         return {r["id"] for r in rows}, total
 
     everything, total = found()
@@ -174,8 +201,8 @@ def test_the_search_filters_sorts_and_pages_every_project(ctx, people, built):
     # overdue: 项目申报 has no clock; the reviews (5 and 3 working days) of every project in review are late
     assert found(overdue=True)[0] == set(built.in_review + built.finance_left)
     assert found(overdue=False)[0] == set(built.yeji) - set(built.in_review + built.finance_left)
-    rows, total = search.search(ctx, people.mona, search.SearchFilter(sort="investment", descending=True,
-                                                                        per_page=7, page=2), now=NOW)
+    rows, total, _ = search.search(ctx, people.mona, search.SearchFilter(sort="investment", descending=True,
+                                                                           per_page=7, page=2), now=NOW)
     ordered = sorted(built.yeji, key=lambda i: (-built.investments[i], -i))
     assert total == len(built.yeji) and [r["id"] for r in rows] == ordered[7:14]
     assert rows[0]["investment"] == f"{built.investments[ordered[7]]:.2f}"
@@ -309,3 +336,80 @@ def test_the_dashboard_is_refused_to_bureau_staff(client, people, phased):
     assert client.get("/api/v1/manage/dashboard", headers=token(client, "dora", people)).status_code == 403
     assert client.get("/api/v1/manage/dashboard/bureaus", headers=token(client, "alice", people)).status_code == 403
     assert client.get("/api/v1/manage/dashboard").status_code == 401
+
+
+def _signed_in(app, who: str):
+    from tests.web.helpers import form_token
+    browser = app.test_client()
+    browser.post("/login", data={"username": who, "password": PASSWORD,
+                                 "csrf_token": form_token(browser.get("/login").get_data(as_text=True))})
+    return browser
+
+
+def test_the_search_puts_projects_without_a_due_date_last_in_either_order_on_every_page(ctx, people, built):
+    """Sorting by 最早期限: the running projects in review have one (5 and 3 working days); those at 项目申报
+    or ended have none and come after the others whichever way the column is sorted, page after page."""
+    def every_page(descending: bool) -> list[dict]:
+        found, page = [], 1
+        while True:
+            rows, total, _ = search.search(ctx, people.mona, search.SearchFilter(
+                sort="due", descending=descending, per_page=7, page=page), now=NOW)
+            found += rows
+            if len(found) >= total:
+                return found
+            page += 1
+
+    dated_ids = {r["id"] for r in every_page(False) if r["earliest_due_at"]}
+    assert dated_ids == set(built.in_review + built.finance_left)       # the two clocked reviews only
+    for descending in (False, True):
+        rows = every_page(descending)
+        assert len(rows) == len(built.yeji) and len({r["id"] for r in rows}) == len(built.yeji)
+        dated = [r for r in rows if r["earliest_due_at"]]
+        assert rows[:len(dated)] == dated               # the dated ones first, then those without
+        keys = [(r["earliest_due_at"], r["id"]) for r in dated]
+        assert keys == sorted(keys, reverse=descending)
+        undated = [r["id"] for r in rows[len(dated):]]
+        assert undated == sorted(undated, reverse=descending)
+
+
+def test_a_search_counts_up_to_its_cap_and_says_there_are_more(monkeypatch, app, client, ctx, people, built):
+    from engine import portfolio_queries
+    monkeypatch.setattr(portfolio_queries, "COUNT_CAP", 5)
+    rows, total, more = search.search(ctx, people.mona, search.SearchFilter(per_page=3), now=NOW)
+    assert (len(rows), total, more) == (3, 5, True)
+    rows, total, more = search.search(ctx, people.mona, search.SearchFilter(status="completed", per_page=3), now=NOW)
+    assert (len(rows), total, more) == (3, len(built.completed), False)       # 4: under the cap, exact
+    headers = token(client, "mona", people)
+    capped = client.get("/api/v1/manage/instances?per_page=3", headers=headers)
+    assert capped.headers["X-Total-Count"] == "5" and capped.headers["X-Total-Capped"] == "true"
+    exact = client.get("/api/v1/manage/instances?status=completed", headers=headers)
+    assert exact.headers["X-Total-Count"] == "4" and "X-Total-Capped" not in exact.headers
+    page = _signed_in(app, "mona").get("/manage/search?per_page=3&page=2").get_data(as_text=True)
+    assert "超过 <strong id=\"search-total\">5</strong> 个项目" in page and "下一页" in page
+    # a page past the counted ones still answers the projects there
+    rows, total, more = search.search(ctx, people.mona, search.SearchFilter(per_page=3, page=3), now=NOW)
+    assert len(rows) == 3 and more
+
+
+def test_the_overdue_and_warning_totals_are_live_and_counted_up_to_a_cap(monkeypatch, app, ctx, people, built):
+    portfolio.refresh(ctx, "yeji", NOW)
+    late = len(built.in_review) + len(built.finance_left)       # every review is past its working days
+    board = portfolio.dashboard(ctx, people.mona, now=NOW)
+    assert (board["overdue"]["total"], board["overdue"]["capped"]) == (late, False)
+    assert sum(r["overdue"] for r in board["bureaus"]) == late        # the snapshot's, by bureau, agrees
+    monkeypatch.setattr(portfolio, "LIVE_COUNT_CAP", 3)
+    board = portfolio.dashboard(ctx, people.mona, now=NOW)
+    assert (board["overdue"]["total"], board["overdue"]["capped"]) == (3, True)
+    assert len(board["overdue"]["tasks"]) == min(late, portfolio.LIST_LIMIT)
+    with clock.frozen_at(NOW + timedelta(seconds=30)):
+        page = _signed_in(app, "mona").get("/manage").get_data(as_text=True)
+    assert "超过 3" in page and "统计数据截至" in page and "逾期待办（实时）" in page
+    # live: a review done now leaves the list at once, while the snapshot's bureaus wait for the next run
+    first = board["overdue"]["tasks"][0]
+    who = "dora" if first["element"] == "BureauReview" else "fay"
+    people.do(who, first["instance_id"], first["element"], ps.CONFIRM, now=NOW + timedelta(minutes=1))
+    monkeypatch.setattr(portfolio, "LIVE_COUNT_CAP", 10_000)
+    after = portfolio.dashboard(ctx, people.mona, now=NOW + timedelta(minutes=2))
+    assert after["overdue"]["total"] == late - 1
+    assert sum(r["overdue"] for r in after["bureaus"]) == late
+    assert after["summary_computed_at"] == board["summary_computed_at"]

@@ -101,11 +101,14 @@ def dashboard_table(name: str):
 @bp.get("/manage/instances")
 @authenticated
 def instances():
-    """The project search; ?format=csv or xlsx answers the whole search as a file."""
+    """The project search; ?format=csv or xlsx answers the whole search as a file. The total is
+    counted up to 1000 (X-Total-Count); beyond that X-Total-Capped: true."""
     flt = search_filter()
     fmt = _format()
     if fmt != "json":
         rows = search.export_rows(ctx(), g.user_id, flt)
         return exports.download(exports.PROJECT_COLUMNS, rows, fmt, "项目查询")
-    rows, total = search.search(ctx(), g.user_id, flt)
-    return reply(manage_schemas.ProjectRowSchema(many=True), rows, 200, {"X-Total-Count": str(total)})
+    rows, total, more = search.search(ctx(), g.user_id, flt)
+    # counted up to COUNT_CAP: beyond it X-Total-Count is the cap and X-Total-Capped says there are more
+    headers = {"X-Total-Count": str(total), **({"X-Total-Capped": "true"} if more else {})}
+    return reply(manage_schemas.ProjectRowSchema(many=True), rows, 200, headers)

@@ -85,7 +85,8 @@ class PortfolioTaskSchema(Schema):
 
 
 class TaskListSchema(Schema):
-    total = _req(fields.Integer)
+    total = _req(fields.Integer, metadata={"description": "总数（实时，最多计到 10000；capped 为 true 时实际更多）"})
+    capped = _req(fields.Boolean, metadata={"description": "实际数目超过 total（计数上限）"})
     tasks = fields.List(fields.Nested(PortfolioTaskSchema), required=True)
 
 
@@ -135,7 +136,9 @@ class DashboardSchema(Schema):
                    metadata={"description": "预警待办：已用时限 ≥ 80% 且未到期（最近到期的 20 条与总数）"})
     incidents = _req(fields.Integer, metadata={"description": "未处理的流程故障"})
     summary_computed_at = _req(fields.String, metadata={
-        **DATE_TIME, "description": "耗时统计与月度趋势的计算时间（定时任务每数分钟重算）"})
+        **DATE_TIME, "description": "统计快照的计算时间（数据截至）：counts、by_process、by_phase、outcomes、bureaus、"
+                                    "用时与月度趋势均为此刻的数字，定时任务每 5 分钟重算，不早于 10 分钟前；"
+                                    "overdue、warning、incidents 为实时"})
     phase_durations = fields.List(fields.Nested(PhaseDurationSchema), required=True)
     end_to_end = fields.List(fields.Nested(EndToEndSchema), required=True)
     clocked_steps = fields.List(fields.Nested(ClockedStepSchema), required=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 from marshmallow import Schema, fields
 
+from engine.clocks import local_iso
 from engine.errors import ValidationFailed
 from engine.services import compare, overlay
 from web import params, schemas
@@ -32,9 +33,11 @@ def element_arg() -> str | None:
 @bp.get("/manage/processes/<key>/statistics")
 @authenticated
 def statistics(key: str):
-    """Per user task, timer and phase of the version: projects waiting there, and how many overdue."""
+    """Per user task, timer and phase of the version: projects waiting there, and how many overdue — the
+    jurisdiction's snapshot, as of X-Counts-Computed-At (at most 10 minutes before)."""
     result = overlay.statistics(ctx(), g.user_id, key, version_arg())
-    headers = {"X-Process-Version": str(result["version"])}
+    headers = {"X-Process-Version": str(result["version"]),
+               "X-Counts-Computed-At": local_iso(result["computed_at"])}
     return reply(ElementCountSchema(many=True), result["elements"], headers=headers)
 
 
@@ -44,7 +47,8 @@ def waiting(key: str):
     """The projects waiting at ?element= (a task, a timer, or inside a phase), overdue first."""
     page = params.int_arg("page", 1, 1, 100_000)
     result = overlay.waiting_projects(ctx(), g.user_id, key, version_arg(), element_arg(), page)
-    return reply(WaitingProjectSchema(many=True), result["projects"], headers={"X-Total-Count": str(result["total"])})
+    headers = {"X-Total-Count": str(result["total"]), **({"X-Total-Capped": "true"} if result["capped"] else {})}
+    return reply(WaitingProjectSchema(many=True), result["projects"], headers=headers)
 
 
 @bp.post("/manage/compare")

@@ -13,7 +13,7 @@ from engine.services.context import Context
 from engine.services.timers import tick
 
 log = logging.getLogger("govflow.scheduler")
-PORTFOLIO_EVERY = 300     # seconds between two computations of the dashboards' summaries
+PORTFOLIO_EVERY = int(portfolio.REFRESH_EVERY.total_seconds())   # seconds between two dashboard snapshots
 
 
 def run_once(ctx: Context) -> None:

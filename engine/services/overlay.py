@@ -1,36 +1,29 @@
 """The portfolio on the diagram: for a deployed version of a process, how many projects wait at each
 user task and timer (and how many of them are overdue), and at each collapsed sub-process (a phase)
-the projects waiting anywhere inside it — one grouped statement over the projection tables
-(human_tasks ready rows, timers pending rows), never a workflow loaded. And the projects waiting at
-one element (the overlay's click-through). Managers of the process's jurisdiction, and admins."""
+the projects waiting anywhere inside it; and the projects waiting at one element (the click-through).
+Managers of the process's jurisdiction, and admins.
+
+The counts are part of the jurisdiction's snapshot (engine/services/portfolio.py: computed by the
+scheduler every few minutes, as of `computed_at`, never older than SUMMARY_MAX_AGE when answered): one
+grouped statement per version over the projection tables (human_tasks ready rows, timers pending
+rows), never a workflow loaded. The list behind a count is live: the element's ready rows in due-date
+order from ix_human_tasks_ready_element, its total counted up to LIVE_COUNT_CAP."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import case, func, literal, literal_column, select, union_all
+from sqlalchemy import case, func, literal_column, select, union_all
 
 from engine import clock, policy
-from engine import workflow as wfx
+from engine import portfolio_queries as pq
 from engine.errors import NotFound, PermissionDenied
 from engine.models import HumanTask, ProcessInstance, ProcessVersion, Timer, Unit, User
+from engine.services import diagram_counts as dc
+from engine.services import portfolio
 from engine.services.context import Context
 
-BPMN = f"{{{wfx.BPMN_NS}}}"
-WAITING_TIMERS = ("pending", "failed")      # a failed timer is still owed (定时器故障): it waits, overdue
 PER_PAGE = 50
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A counted element of a version: a user task, a timer event or a sub-process holding them."""
-
-    element: str
-    title: str
-    kind: str                 # user_task, timer, phase
-    phase: str | None         # the sub-process it sits in (None: the top level)
+LIVE_COUNT_CAP = 10_000     # the list behind a count counts its projects up to this many
 
 
 def _version(ctx: Context, session, user_id: int, process_key: str, version: int | None) -> ProcessVersion:
@@ -51,146 +44,48 @@ def _version(ctx: Context, session, user_id: int, process_key: str, version: int
     return row
 
 
-def _parents(files: dict) -> dict[str, str | None]:
-    """element id → the id of the sub-process directly holding it (None on a process's top level)."""
-    parents: dict[str, str | None] = {}
-    for name, content in files.items():
-        if not name.endswith(".bpmn"):
-            continue
-        root = etree.fromstring(content.encode("utf-8") if isinstance(content, str) else content)
-        for node in root.iter(f"{BPMN}subProcess", f"{BPMN}process"):
-            owner = node.get("id") if node.tag == f"{BPMN}subProcess" else None
-            for child in node:
-                if isinstance(child.tag, str) and child.get("id"):
-                    parents.setdefault(child.get("id"), owner)
-    return parents
-
-
-def shapes(version: wfx.LoadedVersion, files: dict) -> list[Shape]:
-    """The user tasks and timers of a version and the sub-processes that hold any of them."""
-    parents = _parents(files)
-    found: dict[str, Shape] = {}
-    for process_spec in [version.spec, *version.subprocess_specs.values()]:
-        for name, spec in process_spec.task_specs.items():
-            if not getattr(spec, "bpmn_id", None) or name in found:
-                continue
-            timer = isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
-            if type(spec).__name__ == "UserTask" or timer:
-                found[name] = Shape(name, spec.bpmn_name or name, "timer" if timer else "user_task", parents.get(name))
-    for shape in list(found.values()):
-        phase = shape.phase
-        while phase and phase not in found:
-            info = version.element(phase)
-            found[phase] = Shape(phase, (info.title if info else phase), "phase", parents.get(phase))
-            phase = parents.get(phase)
-    return list(found.values())
-
-
-def version_shapes(ctx: Context, session, row: ProcessVersion) -> list[Shape]:
-    """The counted shapes of a deployed version, worked out once per runtime (a version never changes):
-    the files are read and parsed only the first time."""
-    def loader():
-        files = session.scalar(select(ProcessVersion.files).where(ProcessVersion.id == row.id))
-        return shapes(ctx.loaded_version(session, row.id), files)
-    return ctx.versions.get(f"{row.process_key}:{row.checksum}:overlay-shapes", loader)
-
-
-def _ancestors(shape_map: dict[str, Shape], element: str) -> list[str]:
-    chain, phase = [], shape_map[element].phase
-    while phase:
-        chain.append(phase)
-        phase = shape_map[phase].phase if phase in shape_map else None
-    return chain
-
-
-def _waiting(row: ProcessVersion, now: datetime, only_version: bool):
-    """Rows (instance_id, element_id, late) of what projects of the version wait at. The ready task rows
-    are read from ix_human_tasks_ready_element (the state a literal, so SQLite uses the partial index);
-    when the process has no other deployed version they need no join to their instances."""
-    tasks = (select(HumanTask.instance_id.label("instance_id"), HumanTask.element_id.label("element_id"),
-                    case((HumanTask.due_at < now, 1), else_=0).label("late"))
-             .where(HumanTask.state == literal_column("'ready'"), HumanTask.process_key == row.process_key))
-    if not only_version:
-        tasks = (tasks.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                 .where(ProcessInstance.process_version_id == row.id))
-    timers = (select(Timer.instance_id, Timer.element_id,
-                     case((Timer.state == "failed", 1), (Timer.run_at < now, 1), else_=0))
-              .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-              .where(Timer.state.in_(WAITING_TIMERS), ProcessInstance.process_version_id == row.id,
-                     ProcessInstance.status == "running"))
-    return union_all(tasks, timers).subquery("waiting")
-
-
-def _counts(session, row: ProcessVersion, all_shapes: list[Shape], now: datetime,
-            only_version: bool) -> dict[str, tuple[int, int]]:
-    """{element or phase: (active projects, overdue projects)} in one statement: per element, and per
-    phase through a CASE mapping each element to its ancestor at every nesting depth."""
-    shape_map = {s.element: s for s in all_shapes}
-    waiting = _waiting(row, now, only_version)
-    per_element = (select(waiting.c.element_id.label("key"), func.count(func.distinct(waiting.c.instance_id)),
-                          func.count(func.distinct(case((waiting.c.late == 1, waiting.c.instance_id)))))
-                   .group_by(waiting.c.element_id))
-    selects = [per_element]
-    chains = {s.element: _ancestors(shape_map, s.element) for s in all_shapes if s.kind != "phase"}
-    for depth in range(max((len(c) for c in chains.values()), default=0)):
-        mapping = {element: chain[-1 - depth] for element, chain in chains.items() if len(chain) > depth}
-        phase = case(*((waiting.c.element_id == element, literal(owner)) for element, owner in mapping.items()),
-                     else_=None).label("key")
-        selects.append(select(phase, func.count(func.distinct(waiting.c.instance_id)),
-                              func.count(func.distinct(case((waiting.c.late == 1, waiting.c.instance_id)))))
-                       .where(waiting.c.element_id.in_(mapping)).group_by(phase))
-    rows = session.execute(union_all(*selects)).all()
-    return {key: (active, overdue) for key, active, overdue in rows if key is not None}
-
-
-def _versions(session, process_key: str) -> list[int]:
-    return list(session.scalars(select(ProcessVersion.version).where(ProcessVersion.process_key == process_key)
-                                .order_by(ProcessVersion.version.desc())))
-
-
 def statistics(ctx: Context, user_id: int, process_key: str, version: int | None = None,
                now: datetime | None = None) -> dict:
-    """{process, name, version, versions, elements: [{element, title, kind, phase, active, overdue}]}."""
+    """{process, name, version, versions, computed_at, elements: [{element, title, kind, phase, active,
+    overdue}]}: the counts of the jurisdiction's snapshot as of `computed_at`."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
         row = _version(ctx, session, user_id, process_key, version)
-        all_shapes = version_shapes(ctx, session, row)
-        versions = _versions(session, process_key)
-        counts = _counts(session, row, all_shapes, now, versions == [row.version])
+        all_shapes = dc.version_shapes(ctx, session, row)
+        summary = portfolio.summary_of(ctx, session, row.jurisdiction, now)
+        stored = summary.data.get("overlay", {}).get(str(row.id))
+        if stored is None:       # deployed after the snapshot: counted now
+            stored = dc.count_version(ctx, session, row, now)
+            computed_at = now
+        else:
+            computed_at = summary.computed_at
         elements = [{"element": s.element, "title": s.title, "kind": s.kind, "phase": s.phase,
-                     "active": counts.get(s.element, (0, 0))[0], "overdue": counts.get(s.element, (0, 0))[1]}
+                     "active": stored.get(s.element, (0, 0))[0], "overdue": stored.get(s.element, (0, 0))[1]}
                     for s in all_shapes]
-        return {"process": process_key, "name": row.name, "version": row.version, "versions": versions,
-                "jurisdiction": row.jurisdiction, "elements": elements}
+        return {"process": process_key, "name": row.name, "version": row.version,
+                "versions": dc.versions_of(session, process_key), "jurisdiction": row.jurisdiction,
+                "computed_at": computed_at, "elements": elements}
 
 
 def waiting_projects(ctx: Context, user_id: int, process_key: str, version: int | None, element: str | None,
                      page: int = 1, now: datetime | None = None) -> dict:
     """The projects of the version waiting at `element` (a task, a timer, or anywhere inside a phase; every
-    element when None), overdue first: {process, version, element, title, total, projects: [...]}."""
+    element when None), the most overdue first (by the due instant of what they wait at), live:
+    {process, version, element, title, total (up to LIVE_COUNT_CAP), capped, projects: [...]}."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
         row = _version(ctx, session, user_id, process_key, version)
-        all_shapes = {s.element: s for s in version_shapes(ctx, session, row)}
+        all_shapes = {s.element: s for s in dc.version_shapes(ctx, session, row)}
         if element is not None and element not in all_shapes:
             raise NotFound(f"流程图中没有任务或定时器：{element}")
         members = None if element is None else sorted(
             e for e, s in all_shapes.items()
-            if s.kind != "phase" and (e == element or element in _ancestors(all_shapes, e)))
-        waiting = _waiting(row, now, _versions(session, process_key) == [row.version])
-        inner = select(waiting.c.instance_id, func.max(waiting.c.late).label("late"))
-        if members is not None:
-            inner = inner.where(waiting.c.element_id.in_(members))
-        inner = inner.group_by(waiting.c.instance_id).subquery("at")
-        total = session.scalar(select(func.count()).select_from(inner))
-        listed = session.execute(
-            select(ProcessInstance.id, ProcessInstance.project_name, ProcessInstance.created_at,
-                   ProcessInstance.earliest_due_at, Unit.name, inner.c.late)
-            .join(inner, inner.c.instance_id == ProcessInstance.id)
-            .join(Unit, Unit.id == ProcessInstance.applicant_unit_id)
-            .order_by(inner.c.late.desc(), ProcessInstance.earliest_due_at.is_(None),
-                      ProcessInstance.earliest_due_at, ProcessInstance.id)
-            .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+            if s.kind != "phase" and (e == element or element in dc.ancestors(all_shapes, e)))
+        only_version = dc.versions_of(session, process_key) == [row.version]
+        if members is not None and len(members) == 1 and all_shapes[members[0]].kind == "user_task":
+            total, more, listed = _at_task(session, row, members[0], now, only_version, page)
+        else:
+            total, more, listed = _at_many(session, row, members, now, only_version, page)
         ids = [r[0] for r in listed]
         where = _where_each(session, row.id, ids, members, all_shapes, now)
         projects = [{"id": i, "project_name": name, "applicant_unit": unit, "created_at": created,
@@ -199,7 +94,51 @@ def waiting_projects(ctx: Context, user_id: int, process_key: str, version: int 
         shape = all_shapes.get(element) if element else None
         return {"process": process_key, "name": row.name, "version": row.version, "element": element,
                 "title": shape.title if shape else None, "kind": shape.kind if shape else None,
-                "total": total, "page": page, "per_page": PER_PAGE, "projects": projects}
+                "total": total, "capped": more, "page": page, "per_page": PER_PAGE, "projects": projects}
+
+
+def _listed_columns(late):
+    return (ProcessInstance.id, ProcessInstance.project_name, ProcessInstance.created_at,
+            ProcessInstance.earliest_due_at, Unit.name, late)
+
+
+def _at_task(session, row: ProcessVersion, element: str, now: datetime, only_version: bool, page: int):
+    """One user task: its ready rows are the projects (a project waits once at a task — no diagram has
+    a multi-instance task), read in due-date order from ix_human_tasks_ready_element, a page at a time."""
+    cond = [HumanTask.state == literal_column("'ready'"), HumanTask.process_key == row.process_key,
+            HumanTask.element_id == element]
+    rows = select(literal_column("1")).select_from(HumanTask)
+    if not only_version:
+        rows = rows.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        cond.append(ProcessInstance.process_version_id == row.id)
+    total, more = pq.capped_count(session, rows.where(*cond), LIVE_COUNT_CAP)
+    late = case((HumanTask.due_at < now, 1), else_=0)
+    listed = session.execute(
+        select(*_listed_columns(late))
+        .select_from(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(Unit, Unit.id == ProcessInstance.applicant_unit_id)
+        .where(*cond, *([] if only_version else [ProcessInstance.process_version_id == row.id]))
+        .order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.instance_id)
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return total, more, listed
+
+
+def _at_many(session, row: ProcessVersion, members, now: datetime, only_version: bool, page: int):
+    """A phase, a timer or every element: the waiting rows grouped by project, the earliest due first."""
+    waiting = dc.waiting_rows(row, now, only_version)
+    inner = select(waiting.c.instance_id, func.max(waiting.c.late).label("late"),
+                   func.min(waiting.c.due).label("due"))
+    if members is not None:
+        inner = inner.where(waiting.c.element_id.in_(members))
+    inner = inner.group_by(waiting.c.instance_id).subquery("at")
+    total, more = pq.capped_count(session, select(inner.c.instance_id), LIVE_COUNT_CAP)
+    listed = session.execute(
+        select(*_listed_columns(inner.c.late))
+        .join(inner, inner.c.instance_id == ProcessInstance.id)
+        .join(Unit, Unit.id == ProcessInstance.applicant_unit_id)
+        .order_by(inner.c.late.desc(), inner.c.due.asc().nulls_last(), ProcessInstance.id)
+        .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return total, more, listed
 
 
 def _where_each(session, version_id: int, ids: list[int], members, all_shapes: dict, now: datetime) -> dict:
@@ -209,7 +148,7 @@ def _where_each(session, version_id: int, ids: list[int], members, all_shapes: d
     tasks = (select(HumanTask.instance_id, HumanTask.element_id, HumanTask.created_at, HumanTask.due_at)
              .where(HumanTask.instance_id.in_(ids), HumanTask.state == "ready"))
     timers = (select(Timer.instance_id, Timer.element_id, Timer.run_at, Timer.run_at)
-              .where(Timer.instance_id.in_(ids), Timer.state.in_(WAITING_TIMERS)))
+              .where(Timer.instance_id.in_(ids), Timer.state.in_(dc.WAITING_TIMERS)))
     if members is not None:
         tasks, timers = tasks.where(HumanTask.element_id.in_(members)), timers.where(Timer.element_id.in_(members))
     result: dict[int, list[dict]] = {}

@@ -2,11 +2,18 @@
 and status, tasks waiting at each bureau (median and oldest waiting time), overdue and 预警 tasks with
 their unit, outcomes, durations per phase and end to end against the statutory clocks, months.
 
-What changes with every step is read live from the instance summary columns and the task rows
-(engine/portfolio_queries.py). What needs every task a jurisdiction ever had — durations, the
-months — is the *summary*: computed by the scheduler every few minutes (`refresh_all`) into
-`portfolio_summaries`, and by the dashboard itself when a jurisdiction has none yet or it is older
-than SUMMARY_MAX_AGE; the answer says when it was computed.
+Two kinds of figures, and the answer says which is which:
+
+- the *snapshot* (`summary_computed_at`, 数据截至 …): everything that needs a group-by over the
+  jurisdiction's instances or task rows — the counts by procedure, phase, status and outcome, each
+  bureau's waiting tasks with their median and oldest wait, the durations, the months, and the counts
+  on each deployed version's diagram (engine/services/overlay.py). Computed by the scheduler every
+  REFRESH_EVERY (`refresh_all`) into `portfolio_summaries`, as of that instant; a dashboard finding
+  none, or one older than SUMMARY_MAX_AGE (the scheduler stopped), computes it itself first, so no
+  answer is ever older than SUMMARY_MAX_AGE;
+- *live* (`now`): the overdue and 预警 lists (the 20 most urgent, read in order from the index of the
+  ready task rows) and their totals (counted from the same index up to LIVE_COUNT_CAP, `capped` when
+  more), and the open incidents.
 
 A manager reads their own jurisdiction; an admin or a province-wide viewer (`province_viewer`)
 every one, or one of them (engine.policy.portfolio_scope)."""
@@ -14,19 +21,26 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from engine import clock, policy
 from engine import portfolio_queries as pq
 from engine.clocks import local_iso, parse_due_in
 from engine.errors import PermissionDenied
-from engine.models import PortfolioSummary, User
+from engine.models import PortfolioSummary, ProcessVersion, User
+from engine.services import diagram_counts
 from engine.services.context import Context
 from engine.services.deploy import deployed_processes
 
-SUMMARY_MAX_AGE = timedelta(minutes=30)
+REFRESH_EVERY = timedelta(minutes=5)      # the scheduler's job (web/scheduler.py)
+SUMMARY_MAX_AGE = timedelta(minutes=10)   # the oldest snapshot a dashboard answers with
 LIST_LIMIT = 20
+LIVE_COUNT_CAP = 10_000                   # the overdue and 预警 totals are counted up to this many
 MONTHS = 12
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "terminated": "已终止"}
 UNIT_WORDS = {"wd": "个工作日", "d": "日", "m": "个月"}
+SNAPSHOT_PARTS = ("by_process", "by_phase", "outcomes", "bureaus", "phase_durations", "end_to_end",
+                  "clocked_steps")
 
 
 def scope_of(ctx: Context, session, user_id: int, asked: str | None = None) -> tuple[User, list[str]]:
@@ -58,12 +72,18 @@ def dashboard(ctx: Context, user_id: int, jurisdiction: str | None = None, now: 
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, jurisdiction)
         names = {k: ctx.registry.get(k).name for k in keys}
-        result = {"jurisdictions": [{"key": k, "name": names[k]} for k in keys],
-                  "now": local_iso(now), **_live(ctx, session, keys, now)}
-        summaries = [_summary(ctx, session, key, now) for key in keys]
-        result["summary_computed_at"] = local_iso(min(s.computed_at for s in summaries))
-        for part in ("phase_durations", "end_to_end", "clocked_steps"):
+        summaries = summaries_of(ctx, session, keys, now)
+        result = {"jurisdictions": [{"key": k, "name": names[k]} for k in keys], "now": local_iso(now),
+                  "summary_computed_at": local_iso(min(s.computed_at for s in summaries)),
+                  **_live(ctx, session, keys, now)}
+        counts = {"total": 0, "running": 0, "completed": 0, "terminated": 0}
+        for summary in summaries:
+            for key, value in summary.data.get("counts", {}).items():
+                counts[key] = counts.get(key, 0) + value
+        result["counts"] = counts
+        for part in SNAPSHOT_PARTS:
             result[part] = [row for s in summaries for row in s.data.get(part, [])]
+        result["bureaus"].sort(key=lambda r: (-r["waiting"], r["jurisdiction"], r["role"]))
         result["months"] = _merged_months(summaries, now)
         return result
 
@@ -74,10 +94,29 @@ def _process_name(ctx: Context, jurisdiction: str, key: str) -> str:
 
 
 def _live(ctx: Context, session, keys: list[str], now: datetime) -> dict:
+    """What a dashboard reads on every view: the overdue and 预警 lists with their (capped) totals, the
+    open incidents — each from an index, whatever the portfolio's size."""
+    every = set(keys) == set(ctx.registry.jurisdictions())
+    overdue, overdue_total, overdue_more = pq.overdue_tasks(session, keys, now, LIST_LIMIT, LIVE_COUNT_CAP,
+                                                            every=every)
+    warning, warning_total, warning_more = pq.warning_tasks(session, keys, now, LIST_LIMIT, LIVE_COUNT_CAP,
+                                                            every=every)
+    return {
+        "overdue": {"total": overdue_total, "capped": overdue_more,
+                    "tasks": [_task(ctx, t, unit, now) for t, unit in overdue]},
+        "warning": {"total": warning_total, "capped": warning_more,
+                    "tasks": [_task(ctx, t, unit, now) for t, unit in warning]},
+        "incidents": pq.open_incidents(session, keys),
+    }
+
+
+def _snapshot_counts(ctx: Context, session, jurisdiction: str, now: datetime) -> dict:
+    """The counts of the snapshot, as of `now`: by procedure and status, by phase, outcomes, bureaus."""
+    keys = [jurisdiction]
     counts = {"total": 0, "running": 0, "completed": 0, "terminated": 0}
-    by_process: dict[tuple, dict] = {}
-    for jurisdiction, process, status, count in pq.counts_by_process(session, keys):
-        item = by_process.setdefault((jurisdiction, process), {
+    by_process: dict[str, dict] = {}
+    for _j, process, status, count in pq.counts_by_process(session, keys):
+        item = by_process.setdefault(process, {
             "jurisdiction": jurisdiction, "process": process, "process_name": _process_name(ctx, jurisdiction, process),
             "running": 0, "completed": 0, "terminated": 0, "total": 0})
         item[status] = item.get(status, 0) + count
@@ -97,17 +136,12 @@ def _live(ctx: Context, session, keys: list[str], now: datetime) -> dict:
                 "oldest_wait_days": days((now - row["oldest"]).total_seconds()),
                 "oldest_since": local_iso(row["oldest"])}
                for row in pq.waiting_by_bureau(session, keys, now)]
-    overdue, overdue_total = pq.overdue_tasks(session, keys, now, LIST_LIMIT)
-    warning, warning_total = pq.warning_tasks(session, keys, now, LIST_LIMIT)
     return {
         "counts": counts,
-        "by_process": sorted(by_process.values(), key=lambda r: (r["jurisdiction"], r["process"])),
-        "by_phase": sorted(phases, key=lambda r: (r["jurisdiction"], r["process"], -r["running"])),
-        "outcomes": sorted(outcomes, key=lambda r: (r["jurisdiction"], r["process"], -r["count"])),
-        "bureaus": sorted(bureaus, key=lambda r: (-r["waiting"], r["jurisdiction"], r["role"])),
-        "overdue": {"total": overdue_total, "tasks": [_task(ctx, t, unit, now) for t, unit in overdue]},
-        "warning": {"total": warning_total, "tasks": [_task(ctx, t, unit, now) for t, unit in warning]},
-        "incidents": pq.open_incidents(session, keys),
+        "by_process": sorted(by_process.values(), key=lambda r: r["process"]),
+        "by_phase": sorted(phases, key=lambda r: (r["process"], -r["running"])),
+        "outcomes": sorted(outcomes, key=lambda r: (r["process"], -r["count"])),
+        "bureaus": sorted(bureaus, key=lambda r: (-r["waiting"], r["role"])),
     }
 
 
@@ -127,33 +161,48 @@ def _task(ctx: Context, row, unit: str, now: datetime) -> dict:
 
 # --- the summary ---------------------------------------------------------------------------------
 
-def _summary(ctx: Context, session, jurisdiction: str, now: datetime) -> PortfolioSummary:
-    row = session.get(PortfolioSummary, jurisdiction)
-    if row is None or not (now - SUMMARY_MAX_AGE <= row.computed_at <= now):
-        row = _store(session, jurisdiction, compute_summary(ctx, session, jurisdiction, now), now)
-    return row
+def fresh(row: PortfolioSummary | None, now: datetime) -> bool:
+    """Whether a stored snapshot may be answered at `now`: computed within SUMMARY_MAX_AGE before it."""
+    return row is not None and now - SUMMARY_MAX_AGE <= row.computed_at <= now
 
 
-def _store(session, jurisdiction: str, data: dict, now: datetime) -> PortfolioSummary:
-    row = session.get(PortfolioSummary, jurisdiction)
-    if row is None:
-        row = PortfolioSummary(jurisdiction=jurisdiction, computed_at=now, data=data)
-        session.add(row)
+def summaries_of(ctx: Context, session, keys: list[str], now: datetime) -> list[PortfolioSummary]:
+    """The snapshots of the jurisdictions (one statement), each computed here first if it is missing or
+    not fresh (the scheduler is not running, or the clock was moved)."""
+    rows = {row.jurisdiction: row for row in session.scalars(
+        select(PortfolioSummary).where(PortfolioSummary.jurisdiction.in_(keys)))}
+    return [rows[key] if fresh(rows.get(key), now) else _store(ctx, session, key, now) for key in keys]
+
+
+def summary_of(ctx: Context, session, jurisdiction: str, now: datetime) -> PortfolioSummary:
+    return summaries_of(ctx, session, [jurisdiction], now)[0]
+
+
+def _store(ctx: Context, session, jurisdiction: str, now: datetime) -> PortfolioSummary:
+    """Compute and store one jurisdiction's snapshot as of `now` (an upsert: two computing it at once
+    both succeed, the later one's stays)."""
+    data = compute_summary(ctx, session, jurisdiction, now)
+    table = PortfolioSummary.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
     else:
-        row.computed_at, row.data = now, data
-    session.flush()
-    return row
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(jurisdiction=jurisdiction, computed_at=now, data=data)
+    session.execute(statement.on_conflict_do_update(index_elements=[table.c.jurisdiction],
+                                                    set_={"computed_at": now, "data": data}))
+    return session.scalars(select(PortfolioSummary).where(PortfolioSummary.jurisdiction == jurisdiction)
+                           .execution_options(populate_existing=True)).one()
 
 
 def refresh(ctx: Context, jurisdiction: str, now: datetime | None = None) -> None:
-    """Compute and store one jurisdiction's summary (the scheduler's job; tests; the demo)."""
+    """Compute and store one jurisdiction's snapshot (the scheduler's job; tests; the demo)."""
     now = now or clock.now()
     with ctx.db.transaction() as session:
-        _store(session, jurisdiction, compute_summary(ctx, session, jurisdiction, now), now)
+        _store(ctx, session, jurisdiction, now)
 
 
 def refresh_all(ctx: Context, now: datetime | None = None) -> list[str]:
-    """Every jurisdiction's summary, each in its own transaction; answers the keys refreshed."""
+    """Every jurisdiction's snapshot, each in its own transaction; answers the keys refreshed."""
     keys = sorted(ctx.registry.jurisdictions())
     for key in keys:
         refresh(ctx, key, now)
@@ -199,10 +248,20 @@ def compute_summary(ctx: Context, session, jurisdiction: str, now: datetime) -> 
                       "in_time": int(r["in_time"] or 0),
                       "in_time_share": round(int(r["in_time"] or 0) / r["count"], 3) if r["count"] else None})
     since = _months_back(now, MONTHS)
-    return {"phase_durations": sorted(phases, key=lambda r: (r["process"], r["phase"])),
+    return {**_snapshot_counts(ctx, session, jurisdiction, now),
+            "overlay": _overlay_counts(ctx, session, jurisdiction, now),
+            "phase_durations": sorted(phases, key=lambda r: (r["process"], r["phase"])),
             "end_to_end": sorted(ends, key=lambda r: (r["process"], r["status"])),
             "clocked_steps": sorted(steps, key=lambda r: (r["process"], -(r["count"] or 0))),
             "months": pq.months(session, jurisdiction, since)}
+
+
+def _overlay_counts(ctx: Context, session, jurisdiction: str, now: datetime) -> dict[str, dict]:
+    """{version id: {element or phase: [active, overdue]}} of every deployed version of the jurisdiction
+    (engine/services/overlay.py counts)."""
+    versions = session.scalars(select(ProcessVersion).where(ProcessVersion.jurisdiction == jurisdiction)).all()
+    return {str(row.id): {key: list(pair) for key, pair in diagram_counts.count_version(ctx, session, row, now).items()}
+            for row in versions}
 
 
 def _months_back(now: datetime, count: int) -> datetime:

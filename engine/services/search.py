@@ -39,14 +39,15 @@ class SearchFilter:
     per_page: int = 20
 
 
-def search(ctx: Context, user_id: int, flt: SearchFilter, now: datetime | None = None) -> tuple[list[dict], int]:
-    """(a page of projects, the total)."""
+def search(ctx: Context, user_id: int, flt: SearchFilter, now: datetime | None = None) -> tuple[list[dict], int, bool]:
+    """(a page of projects, the total counted up to pq.COUNT_CAP, whether more than that match)."""
     now = now or clock.now()
     per_page = max(1, min(flt.per_page, 200))
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, flt.jurisdiction)
-        rows, total = pq.search(session, flt, keys, now, offset=(max(1, flt.page) - 1) * per_page, limit=per_page)
-        return [project_row(ctx, inst, unit, now) for inst, unit in rows], total
+        rows, total, more = pq.search(session, flt, keys, now, offset=(max(1, flt.page) - 1) * per_page,
+                                      limit=per_page)
+        return [project_row(ctx, row, now) for row in rows], total, more
 
 
 def export_rows(ctx: Context, user_id: int, flt: SearchFilter, now: datetime | None = None) -> list[dict]:
@@ -54,18 +55,19 @@ def export_rows(ctx: Context, user_id: int, flt: SearchFilter, now: datetime | N
     now = now or clock.now()
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, flt.jurisdiction)
-        rows, _ = pq.search(session, flt, keys, now, offset=0, limit=EXPORT_LIMIT, count=False)
-        return [project_row(ctx, inst, unit, now) for inst, unit in rows]
+        rows, _, _ = pq.search(session, flt, keys, now, offset=0, limit=EXPORT_LIMIT, count=False)
+        return [project_row(ctx, row, now) for row in rows]
 
 
-def project_row(ctx: Context, inst, unit: str, now: datetime) -> dict:
+def project_row(ctx: Context, inst, now: datetime) -> dict:
+    """One found project (`inst`: a row of pq.ROW_COLUMNS and unit_name)."""
     jurisdiction = ctx.registry.get(inst.jurisdiction)
     process = jurisdiction.processes.get(inst.process_key)
     overdue = inst.status == "running" and inst.earliest_due_at is not None and inst.earliest_due_at < now
     return {
         "id": inst.id, "jurisdiction": inst.jurisdiction, "jurisdiction_name": jurisdiction.name,
         "process": inst.process_key, "process_name": process.name if process else inst.process_key,
-        "project_name": inst.project_name, "applicant_unit": unit,
+        "project_name": inst.project_name, "applicant_unit": inst.unit_name,
         "investment": str(inst.investment) if inst.investment is not None else None,
         "status": inst.status, "status_label": STATUS_LABELS.get(inst.status, inst.status),
         "outcome": inst.outcome, "outcome_label": jurisdiction.outcome_label(inst.outcome),

@@ -40,7 +40,8 @@ def index():
     processes = known[g.user.jurisdiction].processes if g.user.is_manager and g.user.jurisdiction in known else {}
     return render_template("ui/dashboard.html", board=board, tables=exports.TABLES, asked=asked,
                            every=every if policy.sees_every_jurisdiction(g.user) else [],
-                           script=_bundle(), processes=processes)
+                           script=_bundle(), processes=processes,
+                           refresh_minutes=int(portfolio.REFRESH_EVERY.total_seconds() // 60))
 
 
 @bp.get("/manage/running")

@@ -8,7 +8,7 @@ import math
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
 from engine import clock
-from engine.services import compare, overlay
+from engine.services import compare, overlay, portfolio
 from web import params
 from web.overlay_api import element_arg, version_arg
 from web.ui.auth import login_required
@@ -30,7 +30,8 @@ def diagram(key: str):
              "statistics_url": url_for("overlay_api.statistics", key=key, version=stats["version"]),
              "waiting_url": url_for("overlay.waiting", key=key, version=stats["version"])}
     return render_template("ui/manage_overlay.html", stats=stats, state=state, busiest=sorted(
-        top, key=lambda e: (-e["overdue"], -e["active"]))[:12], now=clock.now())
+        top, key=lambda e: (-e["overdue"], -e["active"]))[:12], now=clock.now(),
+        refresh_minutes=int(portfolio.REFRESH_EVERY.total_seconds() // 60))
 
 
 @bp.get("/manage/processes/<key>/waiting")

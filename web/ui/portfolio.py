@@ -46,11 +46,13 @@ def search():
         flt = manage_api.search_filter()
     except ValidationFailed as refused:
         flt, errors = search_service.SearchFilter(), refused.errors or {"_": refused.detail}
-    rows, total = search_service.search(ctx, g.user.id, flt)
+    rows, total, more = search_service.search(ctx, g.user.id, flt)
     every = sorted(ctx.registry.jurisdictions()) if policy.sees_every_jurisdiction(g.user) else [g.user.jurisdiction]
     keys = [flt.jurisdiction] if flt.jurisdiction in every else every
     processes, roles = _roles_and_processes(keys)
     pages = max(1, math.ceil(total / max(1, flt.per_page)))
+    if more:      # counted up to the cap only: one page further while pages come full
+        pages = max(pages, flt.page + (1 if len(rows) == flt.per_page else 0))
     args = {k: v for k, v in request.args.items() if v and k not in ("page", "format")}
 
     def page_url(number: int) -> str:
@@ -64,7 +66,7 @@ def search():
         return url_for("manage_api.instances", **{**args, "format": fmt})
 
     names = {key: ctx.registry.get(key).name for key in every}
-    return render_template("ui/portfolio_search.html", rows=rows, total=total, flt=flt, args=args, errors=errors,
-                           page=min(flt.page, pages), pages=pages, page_url=page_url, sort_url=sort_url,
+    return render_template("ui/portfolio_search.html", rows=rows, total=total, more=more, flt=flt, args=args,
+                           errors=errors, page=min(flt.page, pages), pages=pages, page_url=page_url, sort_url=sort_url,
                            export_url=export_url, columns=COLUMNS, processes=processes, roles=roles,
                            jurisdictions=names if len(every) > 1 else {}, sort=request.args.get("sort") or "-created")

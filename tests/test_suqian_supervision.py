@@ -201,10 +201,13 @@ def test_it_still_has_the_third_party_evaluate_a_key_project_whose_report_is_not
 # 第六条 — 市大数据中心每月监测已建成运行的项目；运行不正常的淘汰退出，收回云资源、关停系统
 
 def _monitor(people, parent, who="ben", **finding):
+    """市大数据中心 starts the month's monitoring of a project and records its finding."""
     people.deploy("suqian.monitoring")
-    facts = {"project_name": "宿迁市智慧警务平台", "month": "2028-03", "result": "normal", **finding}
-    return runtime.start_instance(people.ctx, getattr(people, who), "suqian.monitoring", facts,
-                                  now=at("2028-04-01 09:00"), parent_instance_id=parent)
+    iid = runtime.start_instance(people.ctx, getattr(people, who), "suqian.monitoring",
+                                 {"project_name": "宿迁市智慧警务平台", "month": "2028-03"},
+                                 now=at("2028-03-25 09:00"), parent_instance_id=parent)
+    people.do("ben", iid, "MonitoringFinding", {"result": "normal", **finding}, now=at("2028-04-01 09:00"))
+    return iid
 
 
 def test_it_eliminates_a_system_the_monthly_monitoring_finds_idle(people, ctx):

@@ -8,7 +8,7 @@ from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_suqian_acceptance import _accepted, _live, _operating
-from tests.test_suqian_support import ANSWERS, OK, OPS_OK, advance, fund, personas, task_data, workflow_data
+from tests.test_suqian_support import ANSWERS, OK, OPS_OK, advance, fund, personas, task_data
 from tests.test_suqian_thresholds import _decentralized
 
 PASSED = {"agency": "某评估公司", "result": "pass", "conclusion": "达到预期效果"}
@@ -249,3 +249,31 @@ def test_it_lets_only_the_big_data_center_record_the_monitoring(people, ctx):
     parent = _operating(people, ctx)
     with pytest.raises(PermissionDenied):
         _monitor(people, parent, who="ann")
+
+
+# 第三十六条 — 不符合网络和数据安全及密码应用要求的，市财政局不予安排运维经费：整改合格后的下一周期恢复安排
+
+def _failed_security_then_rectified(people, ctx):
+    iid = _reported(people, ctx)
+    people.do("dora", iid, "OpsReview", {**OK, "security_compliant": False, "rectify_by": "2028-03-31",
+                                         "comment": "未通过等级保护测评"}, now=at("2028-01-20 10:00"))
+    people.do("ann", iid, "Rectify", {"rectification": "已完成等保测评整改"}, now=at("2028-03-01 10:00"))
+    people.do("dora", iid, "RectifyCheck", OK, now=at("2028-03-05 10:00"))
+    tick(ctx, at("2029-01-01 00:00"))
+    people.do("ann", iid, "OpsReport", ANSWERS["OpsReport"][1], now=at("2029-01-10 10:00"))
+    return iid
+
+
+def test_it_arranges_the_funds_again_in_the_cycle_after_the_rectification_passed(people, ctx):
+    iid = _failed_security_then_rectified(people, ctx)
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2029-01-20 10:00"))
+    assert people.ready(iid) == ["ArrangeOpsFunds"]
+    assert task_data(ctx, iid, "ArrangeOpsFunds")["ops_funds_withheld_cycles"] == [1]
+
+
+def test_it_withholds_the_funds_again_when_the_next_review_still_finds_the_system_insecure(people, ctx):
+    iid = _failed_security_then_rectified(people, ctx)
+    people.do("dora", iid, "OpsReview", {**OK, "security_compliant": False, "rectify_by": "2029-03-31",
+                                         "comment": "密码应用仍不符合要求"}, now=at("2029-01-20 10:00"))
+    assert people.ready(iid) == ["Rectify"]
+    assert task_data(ctx, iid, "WithholdOpsFunds")["ops_funds_withheld_cycles"] == [1, 2]

@@ -11,11 +11,11 @@ processes/<key>/jurisdiction.json:
 holding `start_as`), `unit` (one per unit with a user holding `start_as`, default the process's first
 starting role) or `instance` (one per instance matching `instances`, started by its starter — or by
 the first user holding `start_as` when given, e.g. the bureau that monitors — linked as its child).
-`instances` matches on `process`, `status` and `inside`: a list of element ids of the
-instance's diagram it must be inside now (a phase, engine.workflow.inside; 宿迁 第六条 monitors only
-the projects in 运维: `"inside": ["PhaseOperations"]`). `facts` strings may use {year}, {next_year}, {month} (the occurrence's, two digits), {project_name}, {unit},
-{instance_id}; a string that
-is only one placeholder takes the value itself (so "{year}" gives an integer).
+`instances` matches on `process`, `status` and `inside`: a list of element ids of the instance's
+diagram it must be inside now (a phase, engine.workflow.inside; 宿迁 第六条 monitors only the projects
+in 运维: `"inside": ["PhaseOperations"]`). `facts` strings may use {year}, {next_year}, {month} (the
+occurrence's, two digits), {project_name}, {unit}, {instance_id}; a string that is only one
+placeholder takes the value itself (so "{year}" gives an integer).
 
 Each configuration is a `schedules` row. A scheduler claims a due row (`FOR UPDATE SKIP LOCKED`),
 starts every instance inside that same transaction (each in a savepoint, so one bad target does not

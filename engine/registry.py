@@ -61,6 +61,9 @@ class ProcessDef:
     # "required": started from a running project (变更, 整改 …); "ended": from a finished one too (停用);
     # "optional": on its own, or for a project, running or finished (九江 运维经费 for a built system)
     parent: str | None = None
+    # the parent must be inside one of these elements of its diagram (its phases: 宿迁 第六条 monitors
+    # only projects in 运维); empty: anywhere
+    parent_inside: tuple[str, ...] = ()
     declaration: dict | None = None     # this process's own yearly rule (overrides the jurisdiction's)
     diagrams_dir: Path | None = None    # bpmn_diagrams/<jurisdiction>/
 
@@ -225,14 +228,15 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "notices": {"due_soon_percent": ("percent", False)},
     "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
-                "start_form": ("text", False), "parent": ("parent", False), "declaration": ("declaration", False)},
+                "start_form": ("text", False), "parent": ("parent", False), "parent_inside": ("text_list", False),
+                "declaration": ("declaration", False)},
     "declaration": _DECLARATION,
     "window": {"opens": ("month_day", False), "closes": ("month_day", True), "calls": ("calls", False)},
     "call": {"opens": ("iso_day", True), "closes": ("iso_day", True)},
     "schedule": {"name": ("text", True), "process": ("text", True), "rule": ("text", True),
                  "for_each": ("text", False), "start_as": ("text", False), "facts": ("object", False),
                  "instances": ("instances", False)},
-    "instances": {"process": ("text", False), "status": ("text", False)},
+    "instances": {"process": ("text", False), "status": ("text", False), "inside": ("text_list", False)},
     "documents": {"issuer": ("text", True), "number_prefix": ("text", True), "documents": ("document_rules", True)},
     "document_rule": {"kind": ("document_kind", True), "element": ("text_list", True), "article": ("text", True),
                       "decision": ("text_list", False), "reached": ("text", False), "outcome": ("key", False),
@@ -457,7 +461,8 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
     processes = {key: ProcessDef(key=key, name=p["name"], file=p["file"],
                                  startable_by=tuple(p.get("startable_by", ["applicant"])),
                                  start_form=p.get("start_form"), declaration=p.get("declaration"),
-                                 parent=p.get("parent"), diagrams_dir=diagrams_dir)
+                                 parent=p.get("parent"), parent_inside=tuple(p.get("parent_inside") or ()),
+                                 diagrams_dir=diagrams_dir)
                  for key, p in raw["processes"].items()}
     roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False)), starter=bool(r.get("starter", False)))
              for key, r in raw["roles"].items()}

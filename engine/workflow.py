@@ -204,6 +204,14 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list:
     return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
+def inside(workflow: BpmnWorkflow, element_ids) -> bool:
+    """Whether the workflow is now inside one of the elements (a sub-process or call activity under way,
+    or a task waiting or ready): a side process that may only act on a project in a given phase."""
+    wanted = set(element_ids)
+    return any(task.task_spec.name in wanted
+               for task in workflow.get_tasks(state=TaskState.STARTED | TaskState.WAITING | TaskState.READY))
+
+
 def find_task(workflow: BpmnWorkflow, task_guid: str):
     try:
         return workflow.get_task_from_id(UUID(task_guid))

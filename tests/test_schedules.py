@@ -7,11 +7,13 @@ from datetime import datetime
 import pytest
 
 from engine import clock
+from engine.models import ProcessInstance
 from engine.services import schedules
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.diagrams import Diagram
 from tests.test_timers_support import CONFIRM, DONE, events, install_process, notices
+from tests.yeji_walk import contracted
 
 KEY = "yeji.test_self_evaluation"
 YEARLY = {"name": "年度绩效自评价", "process": KEY, "rule": "yearly 03-01 09:00", "for_each": "instance",
@@ -86,6 +88,24 @@ def test_it_starts_the_yearly_self_evaluation_of_every_running_project_once(peop
     assert [f for f in tick(ctx, at("2027-03-01 09:30")) if f.kind.startswith("schedule")] == []
     assert len(events(ctx, "schedule_started")) == 2
     assert [s["next_run_at"] for s in schedules.list_schedules(ctx, "yeji")] == ["2028-03-01T09:00:00+08:00"]
+
+
+def test_it_starts_a_cycle_only_for_the_instances_inside_the_named_phase_as_the_named_role(people, ctx, configure):
+    """`instances.inside` (宿迁 第六条: only projects in 运维) and `start_as` for each instance (the bureau
+    that monitors, not the project's applicant)."""
+    configure(dict(YEARLY, start_as="data_bureau", instances={"process": "yeji", "status": "running",
+                                                              "inside": ["Implement"]}),
+              startable_by=("data_bureau",))
+    people.dora  # noqa: B018
+    building = contracted(people, ctx)                                       # 项目实施 is under way
+    waiting = people.start("bob", "yeji", dict(PROJECT, project_name="健康档案系统"), now=at("2027-01-05 10:00"))
+    tick(ctx, at("2027-02-01 10:00"))
+    fired = [f for f in tick(ctx, at("2027-03-01 09:00:05")) if f.kind.startswith("schedule")]
+    assert [f.kind for f in fired] == ["schedule"]
+    child = people.instance(fired[0].instance_id)
+    assert child["parent_instance_id"] == building != waiting
+    with ctx.db.transaction() as session:
+        assert session.get(ProcessInstance, fired[0].instance_id).started_by_id == people.dora
 
 
 def test_it_runs_a_missed_occurrence_once_not_once_per_missed_year(people, ctx, configure):

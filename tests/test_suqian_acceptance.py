@@ -10,7 +10,7 @@ from engine.clock import SHANGHAI
 from engine.errors import ValidationFailed
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.test_suqian_support import ANSWERS, OK, OPS_OK, RETURN, advance, personas, started, workflow_data
+from tests.test_suqian_support import ANSWERS, OK, OPS_OK, RETURN, advance, fund, personas, started, workflow_data
 
 GO_LIVE = "2027-05-01 10:00"
 
@@ -202,6 +202,7 @@ def test_it_asks_for_the_operations_report_after_each_natural_year(people, ctx):
     tick(ctx, at("2028-01-01 00:00"))
     people.do("ann", iid, "OpsReport", ANSWERS["OpsReport"][1], now=at("2028-01-10 10:00"))
     people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
+    fund(people, iid)
     assert [w["fires_at"] for w in people.instance(iid)["waiting"]] == ["2028-12-31T23:59:59+08:00"]
 
 
@@ -232,8 +233,9 @@ def _returned(people, ctx, rectify_by="2028-03-31"):
 
 def test_it_gives_the_applicant_a_deadline_to_rectify(people, ctx):
     iid = _returned(people, ctx)
-    assert people.ready(iid) == ["Rectify"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
     assert _due(people, iid, "Rectify").isoformat() == "2028-03-31T23:59:59+08:00"
+    fund(people, iid)
     people.do("ann", iid, "Rectify", {"rectification": "已整改"}, now=at("2028-03-01 10:00"))
     people.do("dora", iid, "RectifyCheck", OK, now=at("2028-03-05 10:00"))
     assert [w["name"] for w in people.instance(iid)["waiting"]] == ["OpsPeriodEnds"]
@@ -242,7 +244,7 @@ def test_it_gives_the_applicant_a_deadline_to_rectify(people, ctx):
 def test_it_sanctions_a_project_not_rectified_by_the_deadline(people, ctx):
     iid = _returned(people, ctx)
     tick(ctx, at("2028-04-01 00:00"))
-    assert people.ready(iid) == ["Sanction"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Sanction"]
 
 
 def test_it_sets_a_new_deadline_after_sanctions_and_terminates_a_project_still_failing(people, ctx):
@@ -251,7 +253,7 @@ def test_it_sets_a_new_deadline_after_sanctions_and_terminates_a_project_still_f
     people.do("dora", iid, "RectifyCheck", {"decision": "reject", "comment": "仍不符合"}, now=at("2028-03-05 10:00"))
     people.do("dora", iid, "Sanction", {"measures": ["criticism", "withhold_funds"], "rectify_by": "2028-06-30",
                                         "comment": "通报批评，暂缓拨付运维经费"}, now=at("2028-03-06 10:00"))
-    assert people.ready(iid) == ["Rectify"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
     assert _due(people, iid, "Rectify").date() == date(2028, 6, 30)
     tick(ctx, at("2028-07-01 00:00"))
     people.do("dora", iid, "Sanction", {"measures": ["suspend"], "terminate": True, "comment": "拒不整改，终止项目"},
@@ -259,6 +261,7 @@ def test_it_sets_a_new_deadline_after_sanctions_and_terminates_a_project_still_f
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"], inst["outcome_label"], inst["outcome_reason"]) == (
         "terminated", "terminated", "拒不整改或整改后仍不符合要求，项目终止", "拒不整改，终止项目")
+    assert people.ready(iid) == []             # finance's pending arrangement ends with the project
 
 
 # 第三十四条 — 不再继续使用的，数据移交、系统停用、备案注销
@@ -266,6 +269,7 @@ def test_it_sets_a_new_deadline_after_sanctions_and_terminates_a_project_still_f
 def test_it_retires_a_system_no_longer_used(people, ctx):
     iid = _reported(people, ctx, continue_use=False, retire_reason="业务已并入省级系统")
     people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
+    fund(people, iid)
     people.do("ann", iid, "Retire", {"data_transfer": "数据已移交市公共数据平台", "shutdown_date": "2028-02-01"},
               now=at("2028-02-01 10:00"))
     people.do("dora", iid, "RetireFiling", {"confirmed": True}, now=at("2028-02-02 10:00"))

@@ -8,7 +8,7 @@ from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_suqian_acceptance import _accepted, _live, _operating
-from tests.test_suqian_support import ANSWERS, OK, OPS_OK, advance, personas, workflow_data
+from tests.test_suqian_support import ANSWERS, OK, OPS_OK, advance, fund, personas, task_data
 from tests.test_suqian_thresholds import _decentralized
 
 PASSED = {"agency": "某评估公司", "result": "pass", "conclusion": "达到预期效果"}
@@ -37,6 +37,8 @@ def test_it_commissions_the_third_party_evaluation_before_the_review_decides(peo
     people.do("dora", iid, "ThirdPartyEvaluation", PASSED, now=at("2028-01-15 10:00"))
     assert people.ready(iid) == ["OpsReview"]
     people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
+    assert people.ready(iid) == ["ArrangeOpsFunds"]
+    fund(people, iid)
     assert people.ready(iid) == [] and _waiting(people, iid) == ["OpsPeriodEnds"]
 
 
@@ -49,7 +51,7 @@ def test_it_orders_rectification_when_the_third_party_finds_the_goals_missed(peo
     iid = _reported(people, ctx, is_key_project=True)
     people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
     people.do("dora", iid, "ThirdPartyEvaluation", FAILED, now=at("2028-01-25 10:00"))
-    assert people.ready(iid) == ["Rectify"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
     [row] = [r for r in people.ready_rows(iid) if r.element_id == "Rectify"]
     assert row.due_at.date().isoformat() == "2028-04-30"
 
@@ -59,22 +61,26 @@ def test_it_orders_rectification_when_the_review_fails_though_the_third_party_pa
     people.do("dora", iid, "ThirdPartyEvaluation", PASSED, now=at("2028-01-15 10:00"))
     people.do("dora", iid, "OpsReview", {"security_compliant": True, "decision": "return", "comment": "未达到预期效果",
                                          "rectify_by": "2028-03-31"}, now=at("2028-01-20 10:00"))
-    assert people.ready(iid) == ["Rectify"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
 
 
 def test_it_withholds_further_funds_from_a_system_failing_security_and_crypto_requirements(people, ctx):
     iid = _reported(people, ctx)
     people.do("dora", iid, "OpsReview", {**OK, "security_compliant": False, "rectify_by": "2028-03-31",
                                          "comment": "未通过密码应用安全性评估"}, now=at("2028-01-20 10:00"))
-    data = workflow_data(ctx, iid)
+    data = task_data(ctx, iid, "WithholdOpsFunds")
     assert data["funds_withheld"] is True and "密码应用" in data["funds_withheld_reason"]
-    assert people.ready(iid) == ["Rectify"]
+    assert data["ops_funds_withheld_cycles"] == [1]
+    assert people.ready(iid) == ["Rectify"]          # 市财政局 is not asked to arrange this system's funds
+    assert [t for t in people.inbox("fay") if t["instance_id"] == iid] == []
 
 
 def test_it_keeps_funding_a_system_meeting_security_and_crypto_requirements(people, ctx):
     iid = _reported(people, ctx)
     people.do("dora", iid, "OpsReview", OPS_OK, now=at("2028-01-20 10:00"))
-    assert workflow_data(ctx, iid)["funds_withheld"] is False
+    assert task_data(ctx, iid, "RecordOpsFindings")["funds_withheld"] is False
+    assert [t["name"] for t in people.inbox("fay") if t["instance_id"] == iid] == ["ArrangeOpsFunds"]
+    fund(people, iid)
     assert _waiting(people, iid) == ["OpsPeriodEnds"]
 
 
@@ -177,7 +183,8 @@ def test_it_files_a_report_the_data_bureau_does_not_draw_within_30_days(people, 
     tick(ctx, at("2028-02-08 12:00"))
     assert people.ready(iid) == ["OpsReview"]
     tick(ctx, at("2028-02-10 12:00"))
-    assert people.ready(iid) == []
+    assert people.ready(iid) == ["ArrangeOpsFunds"]
+    fund(people, iid, now="2028-02-11 10:00")
     assert _waiting(people, iid) == ["OpsPeriodEnds"]
     history = [e["element"] for e in people.instance(iid)["history"]]
     assert "Rectify" not in history
@@ -187,7 +194,7 @@ def test_it_orders_rectification_from_a_report_drawn_for_review_within_30_days(p
     iid = _reported(people, ctx)
     people.do("dora", iid, "OpsReview", {"security_compliant": True, "decision": "return", "comment": "运营成效不实",
                                          "rectify_by": "2028-05-31"}, now=at("2028-02-08 10:00"))
-    assert people.ready(iid) == ["Rectify"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
 
 
 def test_it_still_has_the_third_party_evaluate_a_key_project_whose_report_is_not_drawn(people, ctx):
@@ -195,16 +202,19 @@ def test_it_still_has_the_third_party_evaluate_a_key_project_whose_report_is_not
     tick(ctx, at("2028-02-10 12:00"))
     assert people.ready(iid) == ["ThirdPartyEvaluation"]
     people.do("dora", iid, "ThirdPartyEvaluation", FAILED, now=at("2028-02-15 10:00"))
-    assert people.ready(iid) == ["Rectify"]
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
 
 
 # 第六条 — 市大数据中心每月监测已建成运行的项目；运行不正常的淘汰退出，收回云资源、关停系统
 
 def _monitor(people, parent, who="ben", **finding):
+    """市大数据中心 starts the month's monitoring of a project and records its finding."""
     people.deploy("suqian.monitoring")
-    facts = {"project_name": "宿迁市智慧警务平台", "month": "2028-03", "result": "normal", **finding}
-    return runtime.start_instance(people.ctx, getattr(people, who), "suqian.monitoring", facts,
-                                  now=at("2028-04-01 09:00"), parent_instance_id=parent)
+    iid = runtime.start_instance(people.ctx, getattr(people, who), "suqian.monitoring",
+                                 {"project_name": "宿迁市智慧警务平台", "month": "2028-03"},
+                                 now=at("2028-03-25 09:00"), parent_instance_id=parent)
+    people.do("ben", iid, "MonitoringFinding", {"result": "normal", **finding}, now=at("2028-04-01 09:00"))
+    return iid
 
 
 def test_it_eliminates_a_system_the_monthly_monitoring_finds_idle(people, ctx):
@@ -239,3 +249,31 @@ def test_it_lets_only_the_big_data_center_record_the_monitoring(people, ctx):
     parent = _operating(people, ctx)
     with pytest.raises(PermissionDenied):
         _monitor(people, parent, who="ann")
+
+
+# 第三十六条 — 不符合网络和数据安全及密码应用要求的，市财政局不予安排运维经费：整改合格后的下一周期恢复安排
+
+def _failed_security_then_rectified(people, ctx):
+    iid = _reported(people, ctx)
+    people.do("dora", iid, "OpsReview", {**OK, "security_compliant": False, "rectify_by": "2028-03-31",
+                                         "comment": "未通过等级保护测评"}, now=at("2028-01-20 10:00"))
+    people.do("ann", iid, "Rectify", {"rectification": "已完成等保测评整改"}, now=at("2028-03-01 10:00"))
+    people.do("dora", iid, "RectifyCheck", OK, now=at("2028-03-05 10:00"))
+    tick(ctx, at("2029-01-01 00:00"))
+    people.do("ann", iid, "OpsReport", ANSWERS["OpsReport"][1], now=at("2029-01-10 10:00"))
+    return iid
+
+
+def test_it_arranges_the_funds_again_in_the_cycle_after_the_rectification_passed(people, ctx):
+    iid = _failed_security_then_rectified(people, ctx)
+    people.do("dora", iid, "OpsReview", OPS_OK, now=at("2029-01-20 10:00"))
+    assert people.ready(iid) == ["ArrangeOpsFunds"]
+    assert task_data(ctx, iid, "ArrangeOpsFunds")["ops_funds_withheld_cycles"] == [1]
+
+
+def test_it_withholds_the_funds_again_when_the_next_review_still_finds_the_system_insecure(people, ctx):
+    iid = _failed_security_then_rectified(people, ctx)
+    people.do("dora", iid, "OpsReview", {**OK, "security_compliant": False, "rectify_by": "2029-03-31",
+                                         "comment": "密码应用仍不符合要求"}, now=at("2029-01-20 10:00"))
+    assert people.ready(iid) == ["Rectify"]
+    assert task_data(ctx, iid, "WithholdOpsFunds")["ops_funds_withheld_cycles"] == [1, 2]

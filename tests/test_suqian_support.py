@@ -23,6 +23,8 @@ SUQIAN_PEOPLE = {  # username: (unit, roles)
     "sam": ("江苏某信息系统工程监理有限公司", ["supervisor"]),
     "arch": ("市档案局", ["archives"]),
     "mona": ("市数据局", ["manager"]),
+    "cathy": ("市委网信办", ["cac"]),
+    "audrey": ("市审计局", ["audit"]),
 }
 FACTS = {"project_name": "宿迁市智慧警务平台", "project_type": "construction", "total_investment": 300,
          "plan_year": 2027}
@@ -84,6 +86,7 @@ ANSWERS = {  # element: (who, answers) of the ordinary path
     "OpsReport": ("ann", {"system_operation": "稳定", "security_management": "无事件", "user_usage": "日活500",
                           "expense_payment": "按合同支付", "operation_results": "办件提速"}),
     "OpsReview": ("dora", OPS_OK),
+    "ArrangeOpsFunds": ("fay", {"ops_funds_amount": 30}),
     "OperationService": ("gail", {"service_months": 12, "service_content": "机房运维"}),
     "ServiceAcceptance": ("ann", {"decision": "approve", "acceptance_report": "运维验收报告.pdf"}),
 }
@@ -135,4 +138,19 @@ def workflow_data(ctx, iid) -> dict:
         version = ctx.loaded_version(session, inst.process_version_id)
         workflow = wfx.loads(version, inst.state, inst.jurisdiction)
     tasks = [t for t in workflow.get_tasks() if t.task_spec.bpmn_id]
+    return max(tasks, key=lambda t: t.last_state_change).data
+
+
+def fund(people, iid, now="2028-01-25 10:00", amount=30) -> None:
+    """市财政局 arranges the next 运维周期's funds (第三十六条), which it does beside any 限期整改."""
+    people.do("fay", iid, "ArrangeOpsFunds", {"ops_funds_amount": amount}, now=at(now))
+
+
+def task_data(ctx, iid, element) -> dict:
+    """The data of the instance's newest task of `element` (what that step saw or left)."""
+    with ctx.db.transaction() as session:
+        inst = session.get(ProcessInstance, iid)
+        version = ctx.loaded_version(session, inst.process_version_id)
+        workflow = wfx.loads(version, inst.state, inst.jurisdiction)
+    tasks = [t for t in workflow.get_tasks() if t.task_spec.name == element]
     return max(tasks, key=lambda t: t.last_state_change).data

@@ -24,7 +24,7 @@ Every suspension and resumption is an audit row of the project (`instance_suspen
 An order may also weigh on the unit beyond the project (叶集 第二十七条: 下一年度相应压缩其申报项目支出预算规模):
 a user task carrying `unitRecord` (a name, `budget_cut`) keeps its answers as a record about the
 project's applicant unit; every later project the unit starts sees them in `unit_records`
-({name: [answers + instance_id, recorded_at]}) — see `unit_records`."""
+({name: [answers + instance_id, recorded_at, project_name]}) — see `unit_records`."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -283,19 +283,21 @@ def _record_elements(ctx: Context, session: Session, jurisdiction) -> dict[tuple
 
 def unit_records(ctx: Context, session: Session, jurisdiction, unit_id: int) -> dict[str, list[dict]]:
     """{record name: [the answers of each completed `unitRecord` task on the unit's projects, with
-    `instance_id` and `recorded_at`]}, oldest first; {} when the jurisdiction keeps none."""
+    `instance_id`, `recorded_at` and `project_name` (the project, or the system, it is about)]}, oldest
+    first; {} when the jurisdiction keeps none."""
     elements = _record_elements(ctx, session, jurisdiction)
     if not elements:
         return {}
     rows = session.execute(select(HumanTask.process_key, HumanTask.element_id, HumanTask.data,
-                                  HumanTask.instance_id, HumanTask.completed_at)
+                                  HumanTask.instance_id, HumanTask.completed_at, HumanTask.project_name)
                            .where(HumanTask.jurisdiction == jurisdiction.key, HumanTask.applicant_unit_id == unit_id,
                                   HumanTask.state == "completed",
                                   HumanTask.element_id.in_(sorted({e for _, e in elements})))
                            .order_by(HumanTask.completed_at, HumanTask.id))
     result: dict[str, list[dict]] = {name: [] for name in elements.values()}
-    for key, element, data, instance_id, done in rows:
+    for key, element, data, instance_id, done, project in rows:
         name = elements.get((key, element))
         if name:
-            result[name].append({**(data or {}), "instance_id": instance_id, "recorded_at": local_iso(done)})
+            result[name].append({**(data or {}), "instance_id": instance_id, "recorded_at": local_iso(done),
+                                 "project_name": project})
     return result

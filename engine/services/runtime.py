@@ -131,6 +131,23 @@ def _parent_of(session: Session, user: User, jurisdiction: Jurisdiction, pdef: P
     return parent
 
 
+def parent_inside(ctx: Context, session: Session, parent: ProcessInstance, elements) -> bool:
+    """Whether a project is now inside one of `elements` of its diagram (ProcessDef.parent_inside,
+    a schedule's `instances.inside`): a running project whose workflow is in that phase."""
+    if parent.status != "running":
+        return False
+    version = ctx.loaded_version(session, parent.process_version_id)
+    return wfx.inside(wfx.loads(version, parent.state, ctx.helpers(parent.jurisdiction)), elements)
+
+
+def _check_parent_inside(ctx: Context, session: Session, pdef: ProcessDef, parent: ProcessInstance | None) -> None:
+    if parent is None or not pdef.parent_inside or parent_inside(ctx, session, parent, pdef.parent_inside):
+        return
+    version = ctx.loaded_version(session, parent.process_version_id)
+    phases = "、".join(f"“{version.element(e).title if version.element(e) else e}”" for e in pdef.parent_inside)
+    raise Conflict(f"项目“{parent.project_name}”当前不在{phases}阶段，不能发起“{pdef.name}”")
+
+
 def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                    now: datetime | None = None, parent_instance_id: int | None = None) -> int:
     now = now or clock.now()
@@ -141,6 +158,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if not policy.can_start(user, jurisdiction, pdef):
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
         parent = _parent_of(session, user, jurisdiction, pdef, parent_instance_id)
+        _check_parent_inside(ctx, session, pdef, parent)
         row = latest_version(session, process_key)
         if row is None:
             raise NotFound(f"流程尚未部署：{process_key}")

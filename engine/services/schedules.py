@@ -9,9 +9,13 @@ processes/<key>/jurisdiction.json:
 `rule`: `yearly MM-DD [HH:MM]`, `quarterly D [HH:MM]` (day D of the quarter's first month) or
 `monthly D [HH:MM]`, Beijing time. `for_each`: `jurisdiction` (one instance, started by the first user
 holding `start_as`), `unit` (one per unit with a user holding `start_as`, default the process's first
-starting role) or `instance` (one per instance matching `instances`, started by its starter, linked
-as its child). `facts` strings may use {year}, {next_year}, {project_name}, {unit}, {instance_id}; a string that
-is only one placeholder takes the value itself (so "{year}" gives an integer).
+starting role) or `instance` (one per instance matching `instances`, started by its starter — or by
+the first user holding `start_as` when given, e.g. the bureau that monitors — linked as its child).
+`instances` matches on `process`, `status` and `inside`: a list of element ids of the instance's
+diagram it must be inside now (a phase, engine.workflow.inside; 宿迁 第六条 monitors only the projects
+in 运维: `"inside": ["PhaseOperations"]`). `facts` strings may use {year}, {next_year}, {month} (the
+occurrence's, two digits), {project_name}, {unit}, {instance_id}; a string that is only one
+placeholder takes the value itself (so "{year}" gives an integer).
 
 Each configuration is a `schedules` row. A scheduler claims a due row (`FOR UPDATE SKIP LOCKED`),
 starts every instance inside that same transaction (each in a savepoint, so one bad target does not
@@ -38,7 +42,7 @@ from engine.services import notifications
 from engine.services.context import Context
 from engine.services.fired import Fired
 from engine.services.projection import audit
-from engine.services.runtime import start_instance
+from engine.services.runtime import parent_inside, start_instance
 
 log = logging.getLogger("govflow.schedules")
 _RULE = re.compile(r"^(yearly)\s+(\d{2})-(\d{2})(?:\s+(\d{1,2}):(\d{2}))?$|"
@@ -187,13 +191,13 @@ def _first_user(session: Session, jurisdiction: str, role: str, unit_id: int | N
     return users[0] if users else None
 
 
-def _targets(ctx: Context, session: Session, row: Schedule,
-             year: int) -> list[tuple[User | None, dict, int | None, str]]:
+def _targets(ctx: Context, session: Session, row: Schedule, year: int,
+             month: int = 1) -> list[tuple[User | None, dict, int | None, str]]:
     """(starter, placeholder values, parent instance id, label) for each instance to start."""
     entry = row.config or {}
     mode = entry.get("for_each", "jurisdiction")
     role = entry.get("start_as") or ctx.registry.process_def(row.process_key).startable_by[0]
-    base = {"year": year, "next_year": year + 1, "jurisdiction": row.jurisdiction}
+    base = {"year": year, "next_year": year + 1, "month": f"{month:02d}", "jurisdiction": row.jurisdiction}
     if mode == "jurisdiction":
         return [(_first_user(session, row.jurisdiction, role), base, None, ctx.registry.get(row.jurisdiction).name)]
     if mode == "unit":
@@ -211,10 +215,14 @@ def _targets(ctx: Context, session: Session, row: Schedule,
         if wanted:
             wanted = [wanted] if isinstance(wanted, str) else list(wanted)
             stmt = stmt.where(getattr(ProcessInstance, column).in_(wanted))
+    inside = match.get("inside") or ()
+    bureau = _first_user(session, row.jurisdiction, entry["start_as"]) if entry.get("start_as") else None
     result = []
     for inst in session.scalars(stmt.order_by(ProcessInstance.id)):
+        if inside and not parent_inside(ctx, session, inst, inside):
+            continue
         values = dict(base, project_name=inst.project_name, instance_id=inst.id, unit=inst.applicant_unit.name)
-        result.append((session.get(User, inst.started_by_id), values, inst.id, inst.project_name))
+        result.append((bureau or session.get(User, inst.started_by_id), values, inst.id, inst.project_name))
     return result
 
 
@@ -243,11 +251,12 @@ def run_due(ctx: Context, now: datetime | None = None, worker: str = "", *, sync
 def _run(ctx: Context, session: Session, row: Schedule, now: datetime, worker: str) -> list[tuple]:
     name = (row.config or {}).get("name") or row.process_key
     occurrence = row.next_run_at
-    year = occurrence.astimezone(clock.SHANGHAI).year
+    local = occurrence.astimezone(clock.SHANGHAI)
+    year = local.year
     inner = Context(settings=ctx.settings, db=_SavepointDatabase(session), runtime=ctx.runtime)
     results = []
     try:
-        targets = _targets(ctx, session, row, year)
+        targets = _targets(ctx, session, row, year, local.month)
     except (GovflowError, ValueError) as exc:
         targets, results = [], [_failure(session, row, name, _message(exc), now)]
     for user, values, parent, label in targets:

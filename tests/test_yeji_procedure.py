@@ -231,7 +231,8 @@ def test_it_asks_for_the_progress_report_in_the_first_5_working_days_of_the_quar
                                   "third_party_test_unit": "评测中心"}),
         ("pam", "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某公司",
                                 "contract_amount": 280}),
-        ("alice", "Contract", {"contract_no": "YJ-1", "contract_amount": 280, "signed_on": "2026-03-02"}),
+        ("alice", "Contract", {"contract_no": "YJ-1", "contract_amount": 280, "signed_on": "2026-03-02",
+                               "acceptance_date": "2026-12-31"}),
     ]:
         people.do(who, iid, element, data, now=at("2026-03-02 10:00"))
     assert people.ready(iid) == ["ImplementReporting"]

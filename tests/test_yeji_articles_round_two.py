@@ -1,13 +1,15 @@
 """叶集 rules found wrong or missing (issue 12), each on both sides of its boundary: 第二条 (only projects
 列入部门预算 of 10万元 or less are out of scope), 第十九条 (a project not carried out in its year: written
 reasons, funds may be reclaimed), 第二十三条 (the self-evaluation opens at acceptance), 第二十四条 (no
-运维经费 for a system failing 汇聚/共享/密码/安全), 第二十七条 (整改 or 暂停 and next year's declarations cut)."""
+运维经费 for a system failing 汇聚/共享/密码/安全, read by the next 运维 project's 分配方案), 第二十七条
+(整改 or 暂停 and next year's declarations cut)."""
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from engine import workflow as wfx
+from engine.errors import ValidationFailed
 from engine.clock import SHANGHAI
 from engine.models import ProcessInstance
 from engine.services import runtime
@@ -255,6 +257,58 @@ def test_it_refuses_operation_funds_to_a_system_failing_the_crypto_requirement(p
 def test_it_refuses_operation_funds_when_the_bureau_attests_nothing(people, ctx):
     inst = _evaluated(people, ctx, {})
     assert "汇聚相关数据" in inst["outcome_reason"] and "网络安全要求" in inst["outcome_reason"]
+
+
+# …and the next year's 运维经费 (第二十九条: 后评价结果作为下一年度安排…运行维护经费的重要依据) reads it: 区财政局
+# cannot put the 运维 project of a system that failed into the 专项资金安排计划.
+
+def _om_declared(people, ctx, who, system):
+    """A 运维类 project for `system`, declared in 2028 for 2029 and brought to 区财政局's 分配方案."""
+    iid = people.start(who, "yeji", {**FACTS, "project_name": f"{system}2029年度运维", "project_type": "operation",
+                                     "total_investment": 30, "plan_year": 2029}, now=at("2028-08-01 10:00"))
+    people.do(who, iid, "Declare", {**DECLARE, "budget_estimate": 30, "maintained_project": system},
+              now=at("2028-08-03 10:00"))
+    tick(ctx, at("2028-10-01 08:00"))
+    for reviewer, element in REVIEWERS:
+        people.do(reviewer, iid, element, OK, now=at("2028-10-20 10:00"))
+    people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 30}, now=at("2028-11-03 10:00"))
+    people.do("dora", iid, "AnnualPlan", {"plan_amount": 30}, now=at("2028-11-10 10:00"))
+    assert people.ready(iid) == ["FundAllocation"]
+    return iid
+
+
+FUND = {"decision": "approve", "allocated_amount": 30}
+
+
+def test_finance_cannot_fund_the_operation_of_a_system_its_post_evaluation_failed(people, ctx):
+    _evaluated(people, ctx, {**COMPLIANT, "crypto_compliant": False})        # 叶集区智慧教育平台, 2027-12-01
+    iid = _om_declared(people, ctx, "alice", FACTS["project_name"])
+    task = people.task("fay", iid, "FundAllocation")
+    assert task["title"] == ("提出专项资金年度分配方案（第二十四条：叶集区智慧教育平台后评价未达到国产密码应用要求，"
+                             "不安排运维经费）")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.fay, task["id"], FUND, now=at("2028-11-12 10:00"))
+    assert set(err.value.errors) == {"decision"} and "不安排运维经费" in err.value.errors["decision"]
+    people.do("fay", iid, "FundAllocation", {"decision": "reject", "allocated_amount": 0,
+                                             "comment": "第二十四条：密码应用不达标"}, now=at("2028-11-12 10:00"))
+    assert people.ready(iid) == ["GovernmentApproval"]      # 原则上: 区政府 may still approve, with a reason
+
+
+def test_finance_funds_the_operation_of_a_system_that_passed_its_post_evaluation(people, ctx):
+    _evaluated(people, ctx, COMPLIANT)
+    iid = _om_declared(people, ctx, "alice", FACTS["project_name"])
+    assert people.task("fay", iid, "FundAllocation")["title"] == "提出专项资金年度分配方案"
+    people.do("fay", iid, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    assert people.ready(iid) == ["GovernmentApproval"]
+
+
+def test_a_failed_post_evaluation_bars_only_that_systems_operation_funds(people, ctx):
+    _evaluated(people, ctx, {**COMPLIANT, "security_compliant": False})
+    other_system = _om_declared(people, ctx, "alice", "叶集区政务OA系统")
+    people.do("fay", other_system, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    other_unit = _om_declared(people, ctx, "bob", FACTS["project_name"])   # bob's unit has no such record
+    people.do("fay", other_unit, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    assert people.ready(other_system) == people.ready(other_unit) == ["GovernmentApproval"]
 
 
 # 第二十七条 — 严重逾期、随意变更、重大损失：要求整改或者暂停项目建设，下一年度相应压缩其申报项目支出预算规模

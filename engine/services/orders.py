@@ -283,19 +283,21 @@ def _record_elements(ctx: Context, session: Session, jurisdiction) -> dict[tuple
 
 def unit_records(ctx: Context, session: Session, jurisdiction, unit_id: int) -> dict[str, list[dict]]:
     """{record name: [the answers of each completed `unitRecord` task on the unit's projects, with
-    `instance_id` and `recorded_at`]}, oldest first; {} when the jurisdiction keeps none."""
+    `instance_id`, `project_name` and `recorded_at`]}, oldest first; {} when the jurisdiction keeps none."""
     elements = _record_elements(ctx, session, jurisdiction)
     if not elements:
         return {}
     rows = session.execute(select(HumanTask.process_key, HumanTask.element_id, HumanTask.data,
-                                  HumanTask.instance_id, HumanTask.completed_at)
+                                  HumanTask.instance_id, HumanTask.completed_at, ProcessInstance.project_name)
+                           .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
                            .where(HumanTask.jurisdiction == jurisdiction.key, HumanTask.applicant_unit_id == unit_id,
                                   HumanTask.state == "completed",
                                   HumanTask.element_id.in_(sorted({e for _, e in elements})))
                            .order_by(HumanTask.completed_at, HumanTask.id))
     result: dict[str, list[dict]] = {name: [] for name in elements.values()}
-    for key, element, data, instance_id, done in rows:
+    for key, element, data, instance_id, done, project_name in rows:
         name = elements.get((key, element))
         if name:
-            result[name].append({**(data or {}), "instance_id": instance_id, "recorded_at": local_iso(done)})
+            result[name].append({**(data or {}), "instance_id": instance_id, "project_name": project_name,
+                                 "recorded_at": local_iso(done)})
     return result

@@ -38,7 +38,8 @@ def reviewed(people, ctx, **facts) -> int:
 def planned(people, ctx, **facts) -> int:
     iid = reviewed(people, ctx, **facts)
     if facts.get("is_key_project"):
-        people.do("nick", iid, "KeyProjectApproval", {"decision": "approve", "approval_no": "叶发改〔2026〕8号"},
+        people.do("nick", iid, "KeyProjectApproval", {"is_key_project_holds": "yes", "decision": "approve",
+                                                         "approval_no": "叶发改〔2026〕8号"},
                   now=at("2026-11-02 10:00"))
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))

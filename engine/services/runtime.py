@@ -260,7 +260,8 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
-        field_checks.check(workflow, task, info, answers)   # `fieldCheck`: answers against the project's data
+        field_checks.check(workflow, task, info, answers,    # `fieldCheck`: answers against the project's data
+                           field_checks.records(session, inst.jurisdiction, info))
         answers = confirmed_facts.apply(ctx, session, inst, info, task, answers, user, now)  # `confirms` tasks
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,

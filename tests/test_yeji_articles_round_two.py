@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from engine import workflow as wfx
-from engine.errors import ValidationFailed
 from engine.clock import SHANGHAI
+from engine.errors import ValidationFailed
 from engine.models import ProcessInstance
 from engine.services import runtime
 from engine.services.timers import tick
@@ -110,8 +110,8 @@ def test_it_asks_for_written_reasons_when_the_project_is_still_before_implementa
     assert people.ready(iid) == [step]
     tick(ctx, at("2028-01-01 00:00:01"))
     assert people.ready(iid) == sorted(["ExplainNotImplemented", step])
-    people.do("alice", iid, "ExplainNotImplemented", {"reasons": "采购流标，重新组织招标", "progress": "预计2028年6月完成"},
-              now=at("2028-01-05 10:00"))
+    people.do("alice", iid, "ExplainNotImplemented",
+              {"reasons": "采购流标，重新组织招标", "progress": "预计2028年6月完成"}, now=at("2028-01-05 10:00"))
     assert people.ready(iid) == sorted(["FundRecovery", step])     # the preparation goes on meanwhile
 
 
@@ -159,10 +159,11 @@ def test_it_asks_a_cross_year_project_whose_year_end_report_falls_behind_its_pla
 def test_a_cross_year_project_behind_its_plan_explains_while_it_goes_on_and_finance_may_reclaim(people, ctx):
     iid = _reported_through_2027(people, ctx, 15, True, "2028-04-05")
     _q4_report(people, iid, "2028-09-30")
-    people.do("alice", iid, "ExplainNotImplemented", {"reasons": "需求变更导致工期顺延", "progress": "预计2028年9月完成"},
-              now=at("2028-01-10 10:00"))
+    people.do("alice", iid, "ExplainNotImplemented",
+              {"reasons": "需求变更导致工期顺延", "progress": "预计2028年9月完成"}, now=at("2028-01-10 10:00"))
     assert people.ready(iid) == ["FundRecovery", "ImplementReporting"]
-    people.do("fay", iid, "FundRecovery", {"recovery": "partial", "recovered_amount": 40, "comment": "收回当年未支出部分"},
+    people.do("fay", iid, "FundRecovery",
+              {"recovery": "partial", "recovered_amount": 40, "comment": "收回当年未支出部分"},
               now=at("2028-01-15 10:00"))
     assert people.ready(iid) == ["ImplementReporting"]
     tick(ctx, at("2028-04-01 00:00:01"))                # a later slip is no longer the plan year's

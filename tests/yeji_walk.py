@@ -58,5 +58,6 @@ def contracted(people, ctx, **facts) -> int:
     people.do("pam", iid, "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某科技公司",
                                           "contract_amount": 280, "secure_products": True}, now=at("2026-12-10 10:00"))
     people.do("alice", iid, "Contract", {"contract_no": "YJ-2026-001", "contract_amount": 280,
-                                         "signed_on": "2026-12-15", "acceptance_date": CONTRACT_ACCEPTANCE_DATE}, now=at("2026-12-15 10:00"))
+                                         "signed_on": "2026-12-15", "acceptance_date": CONTRACT_ACCEPTANCE_DATE},
+              now=at("2026-12-15 10:00"))
     return iid

@@ -2,10 +2,11 @@
 
 `fieldCheck`: a user task may carry an expression evaluated, when the task is completed, on the
 project's data with the submitted answers over it (and, for a name that may be unset, the answers
-alone as `answers` and the data alone as `project_data`). It answers {field: message} for each answer the regulation refuses (or None / {} when
-all hold); a non-empty answer refuses the completion with the messages beside their fields, like a
-form error (瑶海 三（二）: a 核减 amount that is not below the amount applied for). The check runs
-before the workflow moves, so a refused completion changes nothing.
+alone as `answers` and the data alone as `project_data`). It answers {field: message} for each
+answer the regulation refuses (or None / {} when all hold); a non-empty answer refuses the
+completion with the messages beside their fields, like a form error (瑶海 三（二）: a 核减 amount
+that is not below the amount applied for). The check runs before the workflow moves, so a refused
+completion changes nothing.
 
 `reads`: a user task may name steps of the jurisdiction's other projects (`process:Element`, e.g.
 `huaian:BudgetReview`); their latest answers on each project that has not been terminated are

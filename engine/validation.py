@@ -61,8 +61,11 @@ MAX_BYTES = 8 * 1024 * 1024        # the largest shipped diagram has 260 kB
 MAX_SCHEMA_PROBLEMS = 20           # per file; the rest is counted
 DEFAULT_START_FORM = "common/project_facts"    # engine.services.runtime.DEFAULT_START_FORM
 ENGINE_DATA = ("applicant_unit", "parent_instance_id", "parent_outcome", "plan_year",   # what the engine adds
+               "parent_tasks",   # a side process: its project's answers by step (services/runtime._answers_of)
                "confirmed",      # the facts an office confirmed (engine/services/confirmed_facts.py)
-               "unit_records")   # engine/services/orders.unit_records
+               "unit_records",   # engine/services/orders.unit_records
+               "answers",        # the submission a `fieldCheck` expression checks (engine/services/field_checks.py)
+               "records", "project_data")   # the other projects' steps a task `reads`; the data alone (same module)
 PREFIXES = {BPMN_NS: "bpmn", "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi",
             "http://www.omg.org/spec/DD/20100524/DC": "dc", "http://www.omg.org/spec/DD/20100524/DI": "di",
             SPIFF_NS: "spiffworkflow", DMN11_NS: "dmn", DMN12_NS: "dmn", DMN13_NS: "dmn",

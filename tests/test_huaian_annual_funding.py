@@ -6,10 +6,10 @@ import pytest
 
 from engine.errors import PermissionDenied, ValidationFailed
 from engine.models import HumanTask
-from engine.services import runtime
+from engine.services import runtime, views
 from tests.conftest import at
 from tests.support import PASSWORD
-from tests.test_huaian_support import OK, RETURN, personas
+from tests.test_huaian_support import OK, RETURN, personas, started
 from tests.web.helpers import form_token
 
 FACTS = {"funding_year": 2027, "injection_amount": 5000}
@@ -18,9 +18,22 @@ REVIEWS = [("sara", "ReviewSasac"), ("fred", "ReviewFinance")]
 CONFIRMED = {"injection_amount_holds": "yes", "basis": "2027年度概算评审结果"}
 
 
+def _reviewed(people, estimate, plan_year=2027) -> int:
+    """A project of `plan_year` whose 概算评审 (huaian.bpmn BudgetReview, 市财政局) fixed `estimate` 万元."""
+    iid = started(people, "BudgetReview", now="2026-11-01 10:00",
+                  project_name=f"{plan_year}年度项目（{estimate}万元）", plan_year=plan_year)
+    people.do("fred", iid, "BudgetReview", {"approved_estimate": estimate, "comment": "核定"},
+              now=at("2026-11-01 10:30"))
+    return iid
+
+
 @pytest.fixture
 def people(ctx):
-    return personas(ctx)
+    """附件1三.1: the year's 资金投入 is fixed on the 概算评审 of the year's projects: 3000 + 2000 for 2027."""
+    people = personas(ctx)
+    _reviewed(people, 3000)
+    _reviewed(people, 2000)
+    return people
 
 
 def _drafted(people):
@@ -141,6 +154,60 @@ def test_it_starts_next_years_capital_increase_every_september_on_schedule(ctx):
     assert [t["name"] for t in inst["active_tasks"]] == ["ConfirmFunds"]
 
 
+# 附件1三.1 — 市财政局依据概算评审结果确定年度资金投入: the year's reviewed 概算 beside the claim, and no more
+
+def test_finance_sees_the_reviewed_estimates_of_the_years_projects_beside_the_claim(people):
+    _reviewed(people, 900, plan_year=2028)                     # another year's project is listed with its year
+    iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    detail = views.task_detail(people.ctx, people.fred, people.task("fred", iid, "ConfirmFunds")["id"])
+    [records] = detail["records"]
+    assert (records["element"], records["title"]) == ("BudgetReview", "概算评审")
+    assert sorted((r["plan_year"], r["values"][0]["value"]) for r in records["rows"]) == [
+        (2027, 2000), (2027, 3000), (2028, 900)]
+    assert records["rows"][0]["values"][0]["label"] == "评审核定概算"
+
+
+def _confirming(people, terminate_one=False) -> dict:
+    """The 2027 funding at ConfirmFunds; 3000 + 2000 reviewed for 2027 (the fixture) and 900 for 2028.
+    With `terminate_one`, a third 2027 project reviewed at 1000 was terminated."""
+    if terminate_one:
+        dropped = _reviewed(people, 1000)
+        runtime.terminate_instance(people.ctx, people.mona, dropped, "需求单位撤回", now=at("2026-11-01 10:40"))
+    _reviewed(people, 900, plan_year=2028)
+    iid = people.start("tom", "huaian.annual_funding", FACTS, now=at("2026-11-01 10:00"))
+    return people.task("fred", iid, "ConfirmFunds")
+
+
+def _refusal(people, task, answers) -> dict:
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.fred, task["id"], {**answers, "basis": "2027年度概算评审结果"},
+                              now=at("2026-11-03 10:00"))
+    assert people.task("fred", task["instance_id"], "ConfirmFunds")        # still to do
+    return err.value.errors
+
+
+def test_finance_cannot_confirm_more_than_the_years_reviewed_estimates(people):
+    task = _confirming(people, terminate_one=True)          # 2027: 3000 + 2000 count; 1000 terminated, 900 is 2028
+    too_much = "确定的注资额度5000.01万元超过2027年度项目概算评审核定合计5000万元，须依据概算评审结果确定（附件1三.1）"
+    assert _refusal(people, task, {"injection_amount_holds": "no", "injection_amount_corrected": 5000.01}) == {
+        "injection_amount_corrected": too_much}
+    people.do("fred", task["instance_id"], "ConfirmFunds",
+              {"injection_amount_holds": "no", "injection_amount_corrected": 5000}, now=at("2026-11-03 10:00"))
+    assert people.ready(task["instance_id"]) == ["DraftIncrease"]
+
+
+def test_finance_cannot_find_true_a_claim_above_the_years_reviewed_estimates(people):
+    _reviewed(people, 900, plan_year=2028)
+    iid = people.start("tom", "huaian.annual_funding", {**FACTS, "injection_amount": 5900},
+                       now=at("2026-11-01 10:00"))
+    task = people.task("fred", iid, "ConfirmFunds")
+    errors = _refusal(people, task, {"injection_amount_holds": "yes"})
+    assert set(errors) == {"injection_amount_holds"} and "5900" in errors["injection_amount_holds"]
+    people.do("fred", iid, "ConfirmFunds", {"injection_amount_holds": "no", "injection_amount_corrected": 4200,
+                                            "comment": "合理确定，低于评审合计"}, now=at("2026-11-03 10:00"))
+    assert people.ready(iid) == ["DraftIncrease"]        # less than reviewed: 合理确定 is finance's
+
+
 def test_finances_task_page_shows_the_stated_amount_as_a_claim_to_confirm(app, ctx, people):
     iid = people.start("tom", "huaian.annual_funding", {**FACTS, "injection_basis": "淮财预〔2026〕12号"},
                        now=at("2026-11-01 10:00"))
@@ -154,3 +221,4 @@ def test_finances_task_page_shows_the_stated_amount_as_a_claim_to_confirm(app, c
     page = fred.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "市财政注资资金额度" in page and "5000" in page and "淮财预〔2026〕12号" in page
     assert 'name="injection_amount_holds" value="yes" checked' not in page
+    assert "相关项目的办理记录：概算评审" in page and "评审核定概算：3000万元" in page   # beside the claim

@@ -18,7 +18,8 @@ FACTS = {"project_name": "区级政务云扩容", "project_type": "construction"
 BY_ROLE = {}
 for _name, (_unit, _roles) in YEJI_PEOPLE.items():
     BY_ROLE.setdefault(_roles[0], _name)     # alice is the applicant, dora the data bureau …
-ANSWERS = {"Contract": {"contract_no": "YJ-2025-001", "contract_amount": 280, "signed_on": "2025-11-20"}}
+ANSWERS = {"Contract": {"contract_no": "YJ-2025-001", "contract_amount": 280, "signed_on": "2025-11-20",
+                         "acceptance_date": "2026-09-30"}}
 
 
 def _minimal_answers(form: str, day: str) -> dict:

@@ -225,22 +225,54 @@ def _evaluated(people, results_met: bool) -> int:
 def test_it_cuts_the_om_funds_of_a_project_that_missed_its_results(people):
     iid = _evaluated(people, results_met=False)
     task = people.task("fay", iid, "OmFunding")
+    assert task["title"] == "安排系统运维经费（申请20万元）"       # the unit's request, with its 绩效自评
     with pytest.raises(ValidationFailed) as err:
-        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "full", "requested_amount": 20},
-                              now=WHEN)
+        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "full"}, now=WHEN)
     assert set(err.value.errors) == {"decision"} and "项目应用绩效评价" in err.value.errors["decision"]
     with pytest.raises(ValidationFailed) as err:
-        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "reduced", "requested_amount": 20},
-                              now=WHEN)
+        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "reduced"}, now=WHEN)
     assert set(err.value.errors) == {"approved_amount", "comment"}
-    people.do("fay", iid, "OmFunding", {"decision": "reduced", "requested_amount": 20, "approved_amount": 12,
+    people.do("fay", iid, "OmFunding", {"decision": "reduced", "approved_amount": 12,
                                         "comment": "按绩效评价结果核减40%"}, now=WHEN)
     assert people.ready(iid) == ["Operation"]
 
 
+@pytest.mark.parametrize("approved", [20, 25])
+def test_a_cut_that_is_not_below_the_amount_applied_for_is_refused_beside_the_amount(people, approved):
+    """三（二） 适度核减: 核减 means less than the 申请; 20 of 20 (or more) is not a cut, 19.99 is."""
+    iid = _evaluated(people, results_met=False)
+    task = people.task("fay", iid, "OmFunding")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.fay, task["id"], {"decision": "reduced", "approved_amount": approved,
+                                                                   "comment": "核减"}, now=WHEN)
+    assert err.value.errors == {"approved_amount": "核减后的核定运维经费须低于申请的20万元（三（二）适度核减）"}
+    assert people.ready(iid) == ["OmFunding"]
+    people.do("fay", iid, "OmFunding", {"decision": "reduced", "approved_amount": 19.99, "comment": "核减"}, now=WHEN)
+    assert people.ready(iid) == ["Operation"]
+
+
+def test_the_om_task_page_shows_the_refused_cut_in_chinese_beside_the_amount(app, people):
+    import re
+
+    from tests.web.helpers import form_token
+    iid = _evaluated(people, results_met=False)
+    task_id = people.task("fay", iid, "OmFunding")["id"]
+    browser = _signed_in(app, people, "fay")
+    page = browser.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "申请20万元" in page
+    response = browser.post(f"/tasks/{task_id}", data={
+        "csrf_token": form_token(page), "_submit": "1", "decision": "reduced", "approved_amount": "20",
+        "comment": "按绩效评价结果核减"})
+    assert response.status_code == 422
+    errors = dict(re.findall(r'<p class="field-error" id="([^"]+)-error">(.*?)</p>',
+                             response.get_data(as_text=True), re.S))
+    [(field, message)] = errors.items()
+    assert "approved_amount" in field and "须低于申请的20万元" in message
+
+
 def test_it_funds_in_full_a_project_that_met_its_results(people):
     iid = _evaluated(people, results_met=True)
-    people.do("fay", iid, "OmFunding", {"decision": "full", "requested_amount": 20}, now=WHEN)
+    people.do("fay", iid, "OmFunding", {"decision": "full"}, now=WHEN)
     assert people.ready(iid) == ["Operation"]
 
 

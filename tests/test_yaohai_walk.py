@@ -80,9 +80,9 @@ STEPS = {
                                   "acceptance_report": "验收报告.pdf"}),
     "FinalAcceptance": ("dora", FINAL_OK),
     "FinalAccounts": ("amy", {"report": "决算.pdf", "final_amount": 268}), "FinalAccountsReview": ("fay", OK),
-    "SelfEvaluation": ("amy", {"report": "自评.pdf", "conclusion": "良好"}),
+    "SelfEvaluation": ("amy", {"report": "自评.pdf", "conclusion": "良好", "om_requested_amount": 20}),
     "PerformanceEvaluation": ("dora", {"decision": "approve", "findings": "系统运行平稳，使用率高"}),
-    "OmFunding": ("fay", {"decision": "full", "requested_amount": 20}),
+    "OmFunding": ("fay", {"decision": "full"}),
     "Operation": ("amy", {"reason": "superior_unified", "retired_on": "2030-12-31", "om_budget_stopped": True}),
     "RetireFilingData": ("dora", {"confirmed": True}), "RetireFilingFinance": ("fay", {"confirmed": True}),
 }

@@ -1,17 +1,21 @@
 """叶集 rules found wrong or missing (issue 12), each on both sides of its boundary: 第二条 (only projects
 列入部门预算 of 10万元 or less are out of scope), 第十九条 (a project not carried out in its year: written
 reasons, funds may be reclaimed), 第二十三条 (the self-evaluation opens at acceptance), 第二十四条 (no
-运维经费 for a system failing 汇聚/共享/密码/安全), 第二十七条 (整改 or 暂停 and next year's declarations cut)."""
+运维经费 for a system failing 汇聚/共享/密码/安全, read by the next 运维 project's 分配方案), 第二十七条
+(整改 or 暂停 and next year's declarations cut)."""
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from engine import workflow as wfx
 from engine.clock import SHANGHAI
+from engine.errors import ValidationFailed
 from engine.models import ProcessInstance
 from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
-from tests.yeji_walk import DECLARE, FACTS, OK, REVIEWERS, contracted
+from tests.yeji_walk import DECLARE, FACTS, OK, REVIEWERS, contracted, planned
 
 ACCEPTANCE_MATERIALS = {"application_report": "验收申请报告.pdf", "construction_summary": "建设总结.pdf",
                         "security_assessment": "等保测评报告.pdf", "crypto_assessment": "密评报告.pdf"}
@@ -80,6 +84,96 @@ def test_it_asks_nothing_of_a_project_carried_out_in_its_year(people, ctx):
     people.do("alice", iid, "Implement", {"finished": True}, now=at("2027-12-31 10:00"))
     tick(ctx, at("2028-01-02 10:00"))
     assert "ExplainNotImplemented" not in people.ready(iid)
+
+
+# …also a project still before 实施 at the end of its year (启动、服务单位、采购、合同 not done)
+
+BEFORE_IMPLEMENTATION = [
+    ("alice", "ProjectStart", {"project_leader": "张主任", "start_date": "2027-01-05"}),
+    ("dora", "ServiceUnits", {"supervisor_unit": "安徽某监理公司", "level_protection_unit": "某测评中心",
+                              "third_party_test_unit": "某软件评测中心"}),
+    ("pam", "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某科技公司",
+                            "contract_amount": 280, "secure_products": True}),
+    ("alice", "Contract", {"contract_no": "YJ-2027-001", "contract_amount": 280, "signed_on": "2027-12-20",
+                           "acceptance_date": "2028-06-30"}),
+]
+
+
+@pytest.mark.parametrize("waiting", [0, 1, 2, 3])
+def test_it_asks_for_written_reasons_when_the_project_is_still_before_implementation_at_year_end(
+        people, ctx, waiting):
+    iid = planned(people, ctx)                     # plan_year 2027, approved 2026-12-01
+    for who, element, answers in BEFORE_IMPLEMENTATION[:waiting]:
+        people.do(who, iid, element, answers, now=at("2027-06-01 10:00"))
+    step = BEFORE_IMPLEMENTATION[waiting][1]
+    tick(ctx, at("2027-12-31 23:00"))
+    assert people.ready(iid) == [step]
+    tick(ctx, at("2028-01-01 00:00:01"))
+    assert people.ready(iid) == sorted(["ExplainNotImplemented", step])
+    people.do("alice", iid, "ExplainNotImplemented",
+              {"reasons": "采购流标，重新组织招标", "progress": "预计2028年6月完成"}, now=at("2028-01-05 10:00"))
+    assert people.ready(iid) == sorted(["FundRecovery", step])     # the preparation goes on meanwhile
+
+
+def test_it_asks_nothing_at_year_end_of_a_project_that_reached_implementation_in_its_year(people, ctx):
+    iid = planned(people, ctx)
+    for who, element, answers in BEFORE_IMPLEMENTATION:
+        people.do(who, iid, element, answers, now=at("2027-12-20 10:00"))
+    people.do("alice", iid, "Implement", {"finished": True}, now=at("2027-12-30 10:00"))
+    tick(ctx, at("2028-01-02 10:00"))
+    assert "ExplainNotImplemented" not in people.ready(iid)
+
+
+# …and a cross-year or longer project (第十五条 进度情况表) behind its plan at the end of its year. 附件2's
+# 进度情况表 states the 预计完成时间; the plan is the 启动日期 (2027-01-05) plus the 预计建设周期.
+
+QUARTERS_2027 = ["2027-01-01", "2027-04-01", "2027-07-01", "2027-10-01"]
+
+
+def _reported_through_2027(people, ctx, duration_months, cross_year, expected_finish):
+    iid = contracted(people, ctx, duration_months=duration_months, cross_year=cross_year)
+    for first_day in QUARTERS_2027:
+        tick(ctx, at(f"{first_day} 00:00:01"))
+        people.do("alice", iid, "ProgressReport", {"progress": "按计划推进", "invested": 60,
+                                                   "expected_finish": expected_finish},
+                  now=at(f"{first_day[:8]}06 10:00"))
+        assert people.ready(iid) == ["ImplementReporting"]
+    tick(ctx, at("2028-01-01 00:00:01"))
+    return iid
+
+
+def _q4_report(people, iid, expected_finish):
+    people.do("alice", iid, "ProgressReport", {"progress": "第四季度完成系统联调", "invested": 200,
+                                               "expected_finish": expected_finish}, now=at("2028-01-06 10:00"))
+    return people.ready(iid)
+
+
+@pytest.mark.parametrize("expected_finish, behind", [("2028-04-05", False), ("2028-04-06", True)])
+def test_it_asks_a_cross_year_project_whose_year_end_report_falls_behind_its_plan_for_written_reasons(
+        people, ctx, expected_finish, behind):
+    iid = _reported_through_2027(people, ctx, 15, True, "2028-04-05")     # planned to finish 2028-04-05
+    ready = _q4_report(people, iid, expected_finish)
+    assert ready == (["ExplainNotImplemented", "ImplementReporting"] if behind else ["ImplementReporting"])
+
+
+def test_a_cross_year_project_behind_its_plan_explains_while_it_goes_on_and_finance_may_reclaim(people, ctx):
+    iid = _reported_through_2027(people, ctx, 15, True, "2028-04-05")
+    _q4_report(people, iid, "2028-09-30")
+    people.do("alice", iid, "ExplainNotImplemented",
+              {"reasons": "需求变更导致工期顺延", "progress": "预计2028年9月完成"}, now=at("2028-01-10 10:00"))
+    assert people.ready(iid) == ["FundRecovery", "ImplementReporting"]
+    people.do("fay", iid, "FundRecovery",
+              {"recovery": "partial", "recovered_amount": 40, "comment": "收回当年未支出部分"},
+              now=at("2028-01-15 10:00"))
+    assert people.ready(iid) == ["ImplementReporting"]
+    tick(ctx, at("2028-04-01 00:00:01"))                # a later slip is no longer the plan year's
+    assert _q4_report(people, iid, "2028-12-31") == ["ImplementReporting"]
+
+
+def test_a_long_project_planned_to_finish_in_its_year_and_still_reporting_at_year_end_is_behind(people, ctx):
+    """8 months from 2027-01-05: due 2027-09-05; still being implemented at the year-end report."""
+    iid = _reported_through_2027(people, ctx, 8, False, "2027-09-05")
+    assert _q4_report(people, iid, "2027-12-31") == ["ExplainNotImplemented", "ImplementReporting"]
 
 
 def _explained(people, ctx):
@@ -164,6 +258,58 @@ def test_it_refuses_operation_funds_to_a_system_failing_the_crypto_requirement(p
 def test_it_refuses_operation_funds_when_the_bureau_attests_nothing(people, ctx):
     inst = _evaluated(people, ctx, {})
     assert "汇聚相关数据" in inst["outcome_reason"] and "网络安全要求" in inst["outcome_reason"]
+
+
+# …and the next year's 运维经费 (第二十九条: 后评价结果作为下一年度安排…运行维护经费的重要依据) reads it: 区财政局
+# cannot put the 运维 project of a system that failed into the 专项资金安排计划.
+
+def _om_declared(people, ctx, who, system):
+    """A 运维类 project for `system`, declared in 2028 for 2029 and brought to 区财政局's 分配方案."""
+    iid = people.start(who, "yeji", {**FACTS, "project_name": f"{system}2029年度运维", "project_type": "operation",
+                                     "total_investment": 30, "plan_year": 2029}, now=at("2028-08-01 10:00"))
+    people.do(who, iid, "Declare", {**DECLARE, "budget_estimate": 30, "maintained_project": system},
+              now=at("2028-08-03 10:00"))
+    tick(ctx, at("2028-10-01 08:00"))
+    for reviewer, element in REVIEWERS:
+        people.do(reviewer, iid, element, OK, now=at("2028-10-20 10:00"))
+    people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 30}, now=at("2028-11-03 10:00"))
+    people.do("dora", iid, "AnnualPlan", {"plan_amount": 30}, now=at("2028-11-10 10:00"))
+    assert people.ready(iid) == ["FundAllocation"]
+    return iid
+
+
+FUND = {"decision": "approve", "allocated_amount": 30}
+
+
+def test_finance_cannot_fund_the_operation_of_a_system_its_post_evaluation_failed(people, ctx):
+    _evaluated(people, ctx, {**COMPLIANT, "crypto_compliant": False})        # 叶集区智慧教育平台, 2027-12-01
+    iid = _om_declared(people, ctx, "alice", FACTS["project_name"])
+    task = people.task("fay", iid, "FundAllocation")
+    assert task["title"] == ("提出专项资金年度分配方案（第二十四条：叶集区智慧教育平台后评价未达到国产密码应用要求，"
+                             "不安排运维经费）")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.fay, task["id"], FUND, now=at("2028-11-12 10:00"))
+    assert set(err.value.errors) == {"decision"} and "不安排运维经费" in err.value.errors["decision"]
+    people.do("fay", iid, "FundAllocation", {"decision": "reject", "allocated_amount": 0,
+                                             "comment": "第二十四条：密码应用不达标"}, now=at("2028-11-12 10:00"))
+    assert people.ready(iid) == ["GovernmentApproval"]      # 原则上: 区政府 may still approve, with a reason
+
+
+def test_finance_funds_the_operation_of_a_system_that_passed_its_post_evaluation(people, ctx):
+    _evaluated(people, ctx, COMPLIANT)
+    iid = _om_declared(people, ctx, "alice", FACTS["project_name"])
+    assert people.task("fay", iid, "FundAllocation")["title"] == "提出专项资金年度分配方案"
+    people.do("fay", iid, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    assert people.ready(iid) == ["GovernmentApproval"]
+
+
+def test_a_failed_post_evaluation_bars_only_that_systems_operation_funds(people, ctx):
+    _evaluated(people, ctx, {**COMPLIANT, "security_compliant": False})
+    other_system = _om_declared(people, ctx, "alice", "叶集区政务OA系统")
+    people.do("fay", other_system, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    other_unit = _om_declared(people, ctx, "bob", FACTS["project_name"])   # bob's unit has no such record
+    people.do("fay", other_unit, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    assert people.ready(other_system) == people.ready(other_unit) == ["GovernmentApproval"]
 
 
 # 第二十七条 — 严重逾期、随意变更、重大损失：要求整改或者暂停项目建设，下一年度相应压缩其申报项目支出预算规模

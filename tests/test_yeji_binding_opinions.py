@@ -143,14 +143,15 @@ def test_finance_must_say_why_a_project_is_left_out_of_the_fund(people, ctx):
 
 
 # 第二十二条第二款 — 不能按合同约定时间验收的，须提前向区数据资源管理局申请延期验收
+# The contract's acceptance date is the one the 签订合同 step recorded (2027-03-31 in tests/yeji_walk.py),
+# not one the applicant restates when asking for the extension.
 
-EXTENSION = {"contract_acceptance_date": "2027-03-31", "requested_date": "2027-06-30",
-             "reason": "核心软件供应商延迟交付，需顺延三个月"}
+EXTENSION = {"requested_date": "2027-06-30", "reason": "核心软件供应商延迟交付，需顺延三个月"}
 
 
-def _extension(people, ctx, when: str) -> int:
+def _extension(people, ctx, when: str, iid: int | None = None) -> int:
     from tests.yeji_walk import contracted
-    iid = contracted(people, ctx)
+    iid = iid or contracted(people, ctx)
     people.deploy("yeji.acceptance_extension")
     return runtime.start_instance(people.ctx, people.alice, "yeji.acceptance_extension", EXTENSION, now=at(when),
                                   parent_instance_id=iid)
@@ -172,6 +173,41 @@ def test_it_does_not_accept_an_extension_requested_after_the_contract_date(peopl
     child = people.instance(rid)
     assert (child["status"], child["outcome"]) == ("terminated", "extension_late")
     assert "须提前申请" in child["outcome_label"]
+    assert child["outcome_reason"] == "合同约定的验收时间为2027-03-31，延期验收须在此前申请"
+
+
+def test_it_reads_the_acceptance_date_the_contract_step_recorded(people, ctx):
+    """The same request on 2027-04-15 is in time for a contract that fixed 2027-04-30 and late for one
+    that fixed 2027-04-10: the gateway reads the 合同 step, and the start form asks no date."""
+    from tests.yeji_walk import planned
+    assert "contract_acceptance_date" not in people.ctx.runtime.forms.load("yeji/acceptance_extension")[0][
+        "properties"]
+    outcomes = []
+    for fixed in ("2027-04-30", "2027-04-10"):
+        iid = planned(people, ctx)
+        for who, element, answers in _to_contract(fixed):
+            people.do(who, iid, element, answers, now=at("2026-12-10 10:00"))
+        rid = _extension(people, ctx, "2027-04-15 10:00", iid=iid)
+        outcomes.append(people.ready(rid) or people.instance(rid)["outcome"])
+    assert outcomes == [["ExtensionReview"], "extension_late"]
+
+
+def _to_contract(acceptance_date: str) -> list:
+    return [("alice", "ProjectStart", {"project_leader": "张主任", "start_date": "2027-01-05"}),
+            ("dora", "ServiceUnits", {"supervisor_unit": "安徽某监理公司", "level_protection_unit": "某测评中心",
+                                      "third_party_test_unit": "某软件评测中心"}),
+            ("pam", "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某科技公司",
+                                    "contract_amount": 280, "secure_products": True}),
+            ("alice", "Contract", {"contract_no": "YJ-2026-009", "contract_amount": 280, "signed_on": "2026-12-10",
+                                   "acceptance_date": acceptance_date})]
+
+
+def test_it_does_not_accept_an_extension_before_a_contract_fixes_an_acceptance_date(people, ctx):
+    from tests.yeji_walk import planned
+    rid = _extension(people, ctx, "2026-12-05 10:00", iid=planned(people, ctx))
+    child = people.instance(rid)
+    assert child["outcome"] == "extension_late"
+    assert child["outcome_reason"] == "项目尚未签订合同，没有约定的验收时间可以延期"
 
 
 def test_the_data_bureau_may_refuse_an_extension(people, ctx):

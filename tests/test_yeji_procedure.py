@@ -5,6 +5,7 @@ import chinese_calendar
 import pytest
 
 from engine.errors import ValidationFailed
+from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.yeji_walk import (
@@ -167,10 +168,35 @@ def test_it_sends_ordinary_projects_straight_to_the_investment_plan(people, ctx)
 
 def test_it_ends_a_key_project_the_ndrc_does_not_approve(people, ctx):
     iid = reviewed(people, ctx, is_key_project=True)
-    people.do("nick", iid, "KeyProjectApproval", {"decision": "reject", "comment": "不符合立项条件"},
-              now=at("2026-11-02 10:00"))
+    people.do("nick", iid, "KeyProjectApproval", {"is_key_project_holds": "yes", "decision": "reject",
+                                                  "comment": "不符合立项条件"}, now=at("2026-11-02 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"], inst["outcome_reason"]) == ("terminated", "not_approved", "不符合立项条件")
+
+
+def test_the_ndrc_not_the_applicant_says_whether_a_project_is_a_key_project(people, ctx):
+    """附件3 重点项目单独立项: the applicant's tick is a claim; 区发改委 (第五条 立项审批) finds it untrue and the
+    project goes on as an ordinary one, to the investment plan, without a separate approval."""
+    iid = reviewed(people, ctx, is_key_project=True)
+    people.do("nick", iid, "KeyProjectApproval", {"is_key_project_holds": "no", "comment": "属一般应用系统升级"},
+              now=at("2026-11-02 10:00"))
+    assert people.ready(iid) == ["InvestmentPlan"]
+    [fact] = [f for f in people.instance(iid)["facts"] if f["key"] == "is_key_project"]
+    assert (fact["claimed"], fact["confirmed"], fact["holds"]) == (True, False, False)
+
+
+def test_a_key_project_the_ndrc_confirms_needs_its_decision_on_the_separate_approval(people, ctx):
+    iid = reviewed(people, ctx, is_key_project=True)
+    task = people.task("nick", iid, "KeyProjectApproval")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.nick, task["id"], {"is_key_project_holds": "yes"},
+                              now=at("2026-11-02 10:00"))
+    assert set(err.value.errors) == {"decision"}
+    people.do("nick", iid, "KeyProjectApproval", {"is_key_project_holds": "yes", "decision": "approve",
+                                                  "approval_no": "叶发改〔2026〕8号"}, now=at("2026-11-02 10:00"))
+    assert people.ready(iid) == ["InvestmentPlan"]
+    [fact] = [f for f in people.instance(iid)["facts"] if f["key"] == "is_key_project"]
+    assert (fact["claimed"], fact["confirmed"], fact["holds"]) == (True, True, True)
 
 
 def test_it_does_not_end_a_project_left_out_of_the_investment_plan_on_the_spot(people, ctx):
@@ -231,7 +257,8 @@ def test_it_asks_for_the_progress_report_in_the_first_5_working_days_of_the_quar
                                   "third_party_test_unit": "评测中心"}),
         ("pam", "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某公司",
                                 "contract_amount": 280}),
-        ("alice", "Contract", {"contract_no": "YJ-1", "contract_amount": 280, "signed_on": "2026-03-02"}),
+        ("alice", "Contract", {"contract_no": "YJ-1", "contract_amount": 280, "signed_on": "2026-03-02",
+                               "acceptance_date": "2026-12-31"}),
     ]:
         people.do(who, iid, element, data, now=at("2026-03-02 10:00"))
     assert people.ready(iid) == ["ImplementReporting"]

@@ -10,6 +10,7 @@ DECLARE = {"construction_basis": "《六安市教育信息化规划》", "constr
            "budget_estimate": 300, "feasibility_study": "可研报告.pdf", "leader": "张主任",
            "contact": "李科长", "phone": "0564-1234567"}
 OK = {"decision": "approve"}
+CONTRACT_ACCEPTANCE_DATE = "2027-03-31"      # 合同约定的验收时间 (第二十二条第二款)
 REVIEWERS = [("dora", "ReviewDataBureau"), ("erin", "ReviewExperts"), ("fay", "ReviewFinance"),
              ("nick", "ReviewNdrc"), ("cris", "ReviewCrypto"), ("cathy", "ReviewCac")]
 REVIEW_ELEMENTS = sorted(e for _, e in REVIEWERS)
@@ -37,7 +38,8 @@ def reviewed(people, ctx, **facts) -> int:
 def planned(people, ctx, **facts) -> int:
     iid = reviewed(people, ctx, **facts)
     if facts.get("is_key_project"):
-        people.do("nick", iid, "KeyProjectApproval", {"decision": "approve", "approval_no": "叶发改〔2026〕8号"},
+        people.do("nick", iid, "KeyProjectApproval", {"is_key_project_holds": "yes", "decision": "approve",
+                                                         "approval_no": "叶发改〔2026〕8号"},
                   now=at("2026-11-02 10:00"))
     people.do("nick", iid, "InvestmentPlan", {"decision": "approve", "plan_amount": 300}, now=at("2026-11-03 10:00"))
     people.do("dora", iid, "AnnualPlan", {"plan_amount": 300}, now=at("2026-11-10 10:00"))
@@ -56,5 +58,6 @@ def contracted(people, ctx, **facts) -> int:
     people.do("pam", iid, "Procurement", {"procurement_method": "public_tender", "winning_bidder": "某科技公司",
                                           "contract_amount": 280, "secure_products": True}, now=at("2026-12-10 10:00"))
     people.do("alice", iid, "Contract", {"contract_no": "YJ-2026-001", "contract_amount": 280,
-                                         "signed_on": "2026-12-15"}, now=at("2026-12-15 10:00"))
+                                         "signed_on": "2026-12-15", "acceptance_date": CONTRACT_ACCEPTANCE_DATE},
+              now=at("2026-12-15 10:00"))
     return iid

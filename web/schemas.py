@@ -258,6 +258,27 @@ class ConfirmedFactSchema(ClaimSchema):
     comment = _req(fields.String, allow_none=True)
 
 
+class RecordValueSchema(Schema):
+    label = _req(fields.String)
+    value = _req(fields.Raw)
+    unit = _req(fields.String, allow_none=True)
+
+
+class RecordRowSchema(Schema):
+    instance_id = _req(fields.Integer)
+    project_name = _req(fields.String)
+    plan_year = _req(fields.Raw, allow_none=True)
+    recorded_at = _req(fields.String, metadata=DATE_TIME)
+    values = _req(fields.List, fields.Nested(RecordValueSchema))
+
+
+class RecordsSchema(Schema):
+    """The answers of another project's step a task reads (`reads`, engine/services/field_checks.py)."""
+    element = _req(fields.String, metadata={"description": "所读的环节（任务 id），如 BudgetReview"})
+    title = _req(fields.String, metadata={"description": "该环节的名称"})
+    rows = _req(fields.List, fields.Nested(RecordRowSchema))
+
+
 class TaskDetailSchema(TaskSchema):
     form = _req(fields.Nested, FormSchema)
     legal_basis = _req(fields.List, fields.Nested(LegalBasisSchema))
@@ -272,6 +293,8 @@ class TaskDetailSchema(TaskSchema):
     opinions = _req(fields.List, fields.Nested(OpinionSchema),
                     metadata={"description": "汇总环节：各方审查意见并列（其他任务为空列表）"})
     confirms = _req(fields.List, fields.Nested(ClaimSchema), metadata={"description": "本任务核实的申报事实"})
+    records = _req(fields.List, fields.Nested(RecordsSchema),
+                   metadata={"description": "本任务读取的本辖区其他项目的办理记录（reads；其他任务为空列表）"})
     refusal = _req(fields.String, allow_none=True,
                    metadata={"description": "角色人员此刻不能办理的原因（他人已签收、已委托）"})
     actions = _req(fields.List, fields.String(), metadata={

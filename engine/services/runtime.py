@@ -23,6 +23,7 @@ from engine.services import (
     calendar_admin,
     confirmed_facts,
     documents,
+    field_checks,
     holding,
     opinions,
     orders,
@@ -179,6 +180,8 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         start_data = dict(facts, applicant_unit=applicant_unit.name, parent_outcome=parent.outcome if parent else None)
         if parent is None:
             start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
+        else:   # what the project's steps recorded (叶集 第二十二条: the contract's acceptance date)
+            start_data["parent_tasks"] = _answers_of(session, parent.id)
         workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,
@@ -197,6 +200,15 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if failure is not None:
             record_incident(session, inst, failure, now, actor_id=user.id)
         return inst.id
+
+
+def _answers_of(session: Session, instance_id: int) -> dict[str, dict]:
+    """{element id: the answers of its latest completion} of a project's completed user tasks: what a
+    side process started from it reads as `parent_tasks`."""
+    rows = session.execute(select(HumanTask.element_id, HumanTask.data)
+                           .where(HumanTask.instance_id == instance_id, HumanTask.state == "completed")
+                           .order_by(HumanTask.completed_at, HumanTask.id))
+    return {element: dict(data or {}) for element, data in rows}
 
 
 def _with_defaults(jurisdiction, schema: dict, data):
@@ -266,6 +278,8 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
+        field_checks.check(workflow, task, info, answers,    # `fieldCheck`: answers against the project's data
+                           field_checks.records(session, inst.jurisdiction, info))
         answers = confirmed_facts.apply(ctx, session, inst, info, task, answers, user, now)  # `confirms` tasks
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,

@@ -26,6 +26,7 @@ JIUJIANG_PEOPLE = {  # username: (unit, roles)
     "fay": ("九江市财政局", ["finance"]),
     "sam": ("九江市国有资产监督管理委员会", ["sasac"]),
     "cris": ("中共九江市委保密机要局", ["crypto"]),
+    "cai": ("中共九江市委网络安全和信息化委员会办公室", ["cac"]),
     "gus": ("九江市人民政府", ["government"]),
     "mona": ("九江市数据管理部门", ["manager"]),
 }
@@ -163,9 +164,11 @@ PROCUREMENT = {"procurement_method": "public_tender", "supplier": "九江某信�
 IMPLEMENTED = {"as_approved": True, "completed_on": "2026-03-31"}
 APPLY = {"mode": "apply", "application": "竣工验收申请.pdf"}
 JOINT_ACCEPTANCE = {"with_approval_department": True, "with_application_unit": True, "with_crypto": True,
-                    "with_cac": True}      # 第三十二条: each named department takes part
-INSPECTION_OK = {"decision": "approve", **JOINT_ACCEPTANCE, "participants": ["市公安局"],
+                    "with_cac": True}      # the county's acceptance: each department the county names takes part
+INSPECTION_OK = {"decision": "approve", "with_application_unit": True, "participants": ["市公安局"],
                  "opinion_document": "验收意见.pdf"}
+ACCEPTANCE_OPINIONS = [("nick", "AcceptanceOpinionNdrc"), ("sam", "AcceptanceOpinionSasac"),
+                       ("cris", "AcceptanceOpinionCrypto"), ("cai", "AcceptanceOpinionCac")]   # 第三十二条
 STEPS = {  # element: (persona, answers) — the usual, valid answer of each step
     "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", {**DECLARE, "service_plan": "实施方案.pdf"}),
     "CountyScreenDeclaration": ("cody", OK),
@@ -187,6 +190,7 @@ STEPS = {  # element: (persona, answers) — the usual, valid answer of each ste
     "Procurement": ("alice", PROCUREMENT), "Implementation": ("alice", IMPLEMENTED),
     "FinalInspection": ("alice", {"passed": True, "report": "终验报告.pdf"}), "AcceptanceApplication": ("alice", APPLY),
     "DataSharingCheck": ("dora", OK), "SecureReliableCheck": ("cris", OK),
+    **{element: (who, OK) for who, element in ACCEPTANCE_OPINIONS},
     "AcceptanceInspection": ("dora", INSPECTION_OK),
     "AcceptanceFiling": ("dora", CONFIRM),
     "SelfEvaluation": ("alice", {"report": "自评报告.pdf", "sent_to": True}),

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from engine.errors import ValidationFailed
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.support import Personas
@@ -42,7 +43,7 @@ COUNTY_PEOPLE = {
     "city": ("九江市教育局", ["applicant"]),
 }
 
-COUNTY = {"level": "county"}
+COUNTY = {"level": "county", "county": "修水县"}
 COUNTY_STEPS = {
     "CountyChooseMerge": ("alice", {"merge_documents": True}), "CountyPrepareProposal": ("alice", DOCUMENT),
     "CountyApproveProposal": ("xn", OK), "CountyPrepareFeasibility": ("alice", FEASIBILITY),
@@ -284,3 +285,57 @@ def test_the_demo_county_project_waits_on_the_countys_technical_review(ctx):
         ready = sorted(t.element_id for t in session.scalars(select(HumanTask).where(
             HumanTask.instance_id == inst.id, HumanTask.completed_at.is_(None))))
     assert "CountyTechReview" in ready
+
+
+# 第九条、第二十一条、第二十五条 — a county has many departments: the county project goes to the county it is
+# declared for (the start fact `county`; a county declaring for itself needs not name it), whichever unit
+# declares it, and that county screens it first (第十二条、第十七条), which confirms it is the county's
+
+def _declared_by(ctx, unit: str) -> Personas:
+    return Personas(ctx, "jiujiang", {**COUNTY_PEOPLE, "alice": (unit, ["applicant"]),
+                                      "wc": ("武宁县", ["county"])})
+
+
+def test_a_county_department_of_its_own_is_approved_by_its_countys_bureaus(ctx):
+    people = _declared_by(ctx, "修水县教育局")          # one of the county's departments, a unit of its own
+    iid = launched(people, ctx, {**COUNTY, "total_investment": 300})
+    assert "CountyInvestmentPlan" in _titles(people, "xn", iid)
+    assert _titles(people, "xf", iid) == ["CountyArrangeBudget"]
+    assert _titles(people, "alice", iid) == ["CountyChooseMerge"]       # the department's own steps
+    assert _titles(people, "wu", iid) == []
+
+
+def test_a_county_project_declared_by_a_city_unit_goes_to_the_declared_countys_bureaus(ctx):
+    people = _declared_by(ctx, "九江市教育局")
+    iid = launched(people, ctx, {**COUNTY, "total_investment": 300})
+    assert "CountyInvestmentPlan" in _titles(people, "xn", iid)
+    assert _titles(people, "wu", iid) == []
+
+
+def test_another_countys_project_goes_to_that_countys_screening_and_bureaus(ctx):
+    people = _declared_by(ctx, "九江市教育局")
+    iid = started(people, {"project_name": "武宁县智慧政务平台", "project_type": "construction",
+                           "total_investment": 300, "plan_year": 2027, "level": "county", "county": "武宁县"},
+                  now=at("2026-05-06 10:00"))
+    assert people.ready(iid) == ["SubmitNeed"]
+    people.do("alice", iid, "SubmitNeed", {"goals": "一网通办", "main_content": "政务服务平台",
+                                           "technical_route": "政务云", "estimate": 300, "not_split": True},
+              now=at("2026-05-07 10:00"))
+    assert people.ready(iid) == ["CountyScreenNeed"]
+    assert _titles(people, "wc", iid) == ["CountyScreenNeed"]          # 武宁县 screens its own
+    assert _titles(people, "cody", iid) == []                          # 修水县 does not
+
+
+def test_a_county_declaring_for_itself_needs_not_name_the_county(people):
+    iid = people.start("alice", "jiujiang", {"project_name": "修水县智慧政务平台", "project_type": "construction",
+                                             "total_investment": 300, "plan_year": 2027, "level": "county"},
+                       now=at("2026-05-06 10:00"))
+    assert people.instance(iid)["data"]["county"] == "修水县"
+
+
+def test_a_county_project_declared_by_a_city_unit_must_name_its_county(people):
+    with pytest.raises(ValidationFailed) as err:
+        people.start("city", "jiujiang", {"project_name": "修水县智慧政务平台", "project_type": "construction",
+                                          "total_investment": 300, "plan_year": 2027, "level": "county"},
+                     now=at("2026-05-06 10:00"))
+    assert set(err.value.errors) == {"county"}

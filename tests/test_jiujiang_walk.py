@@ -15,7 +15,7 @@ from tests.support import Personas
 JIUJIANG_PEOPLE = {  # username: (unit, roles)
     "alice": ("九江市教育局", ["applicant"]),
     "bob": ("九江市卫生健康委员会", ["applicant"]),
-    "cody": ("修水县人民政府", ["county"]),
+    "cody": ("修水县", ["county"]),
     "olga": ("九江市数字政府建设工作领导小组办公室", ["leading_group_office"]),
     "leo": ("九江市数字政府建设工作领导小组", ["leading_group"]),
     "pia": ("江西省推进政府职能转变和数字政府建设领导小组办公室", ["province"]),
@@ -213,3 +213,22 @@ URGENT_2026 = {**FACTS, "plan_year": 2026, "urgent": True, "reserve_entered_on":
 def started_early(people, facts=None, when="2026-01-05 10:00") -> int:
     """An urgent (增列) project for 2026, declared in January, so later clocks stay inside 2026."""
     return started(people, {**URGENT_2026, **(facts or {})}, now=at(when))
+
+
+def operated_system(people, when: datetime, who: str = "alice") -> int:
+    """A 运维类 project of `who`'s unit: it ends at once (运维经费 is asked for yearly, 第三十五条), the
+    project a 运维经费 request may be filed for."""
+    iid = people.start(who, "jiujiang", {"project_name": "九江市智慧教育平台运维", "project_type": "operation",
+                                         "total_investment": 45}, now=when)
+    assert people.instance(iid)["outcome"] == "operation_separate"
+    return iid
+
+
+def om_requested(people, facts: dict, now: datetime, who: str = "alice", project: int | None = None) -> int:
+    """A 运维经费 request filed by hand for `project` (by default a 运维类 project of `who`'s unit)."""
+    from engine.services import runtime
+    people.deploy("jiujiang.om_funding")
+    project = project if project is not None else operated_system(people, now, who)
+    return runtime.start_instance(people.ctx, getattr(people, who), "jiujiang.om_funding", facts, now=now,
+                                  parent_instance_id=project)
+

@@ -107,7 +107,7 @@ def _holders(ctx: Context, session: Session, row: HumanTask, seen: dict | None =
     (`seen`). A claimed task (签收) would narrow this to its holder; until tasks carry an assignee
     every holder is told."""
     unit_scoped = row.role_key in ctx.registry.get(row.jurisdiction).unit_roles
-    key = (row.jurisdiction, row.role_key, row.applicant_unit_id if unit_scoped else None)
+    key = (row.jurisdiction, row.role_key, row.role_unit_id if unit_scoped else None)
     if seen is not None and key in seen:
         return seen[key]
     people = notifications.users_with_role(session, key[0], [key[1]], key[2])

@@ -339,3 +339,19 @@ def test_a_county_project_declared_by_a_city_unit_must_name_its_county(people):
                                           "total_investment": 300, "plan_year": 2027, "level": "county"},
                      now=at("2026-05-06 10:00"))
     assert set(err.value.errors) == {"county"}
+
+
+# 第二十七条 with 第九条 — the county arranged the funds (第二十四条 above), so its 数据管理部门 determines an
+# owner's 30 working days of delay on a county project; the city's determines the city's
+
+@pytest.mark.parametrize("facts, who, element", [
+    ({**COUNTY, "total_investment": 6000, "province_assessed": True}, "xd", "CountyDelayDetermination"),
+    ({"total_investment": 6000, "province_assessed": True}, "dora", "DelayDetermination")])
+def test_the_delay_of_a_county_project_is_determined_by_the_countys_data_bureau(people, ctx, facts, who, element):
+    iid = launched(people, ctx, facts)
+    tick(ctx, at("2026-12-15 10:00"))                  # the proposal, due 15 October, 30 working days late
+    assert element in people.ready(iid)
+    assert element in _titles(people, who, iid)
+    people.do(who, iid, element, {"decision": "reject", "comment": "因业主原因延后", "delayed_step": "项目建议书",
+                                  "owner_caused": True}, now=at("2026-12-15 11:00"))
+    assert people.instance(iid)["outcome"] == "delayed_no_funding"

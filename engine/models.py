@@ -252,6 +252,8 @@ class HumanTask(Base):
         # the diagram's counts and the list behind one (an element's ready rows in due-date order)
         Index("ix_human_tasks_ready_element", "process_key", "element_id", "due_at", "instance_id",
               postgresql_where=text("state = 'ready'"), sqlite_where=text("state = 'ready'")),
+        Index("ix_human_tasks_scope_unit", "scope_unit_id", "state",            # a role of another unit's
+              postgresql_where=text("scope_unit_id IS NOT NULL"), sqlite_where=text("scope_unit_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -266,6 +268,9 @@ class HumanTask(Base):
     process_key: Mapped[str] = mapped_column(String(80))
     project_name: Mapped[str] = mapped_column(String(300))
     applicant_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # the unit a unit-scoped role with `unit_from` is resolved in, named by a fact of the project (九江: the
+    # county it is declared for), when it is not the applicant's; NULL: the applicant's unit (role_unit_id)
+    scope_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     form: Mapped[str | None] = mapped_column(String(200))
     legal_basis: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16), default="ready")   # ready, completed, cancelled, suspended
@@ -299,6 +304,11 @@ class HumanTask(Base):
     # loaded only where shown (queries.with_holders): a completion reads the ids alone
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id])
+
+    @property
+    def role_unit_id(self) -> int:
+        """The unit a unit-scoped role of this task is held in (engine.policy.holds)."""
+        return self.scope_unit_id if self.scope_unit_id is not None else self.applicant_unit_id
 
     def set_due(self, due_at: datetime | None, provisional: bool, warn_at: datetime | None) -> None:
         """The due date and with it the 预警 instant (engine.services.notices.warning_at)."""

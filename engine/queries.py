@@ -26,7 +26,8 @@ class InboxFilter:
 
 def _visible_to(user: User, unit_roles: frozenset[str]):
     """Tasks of the user's roles in the user's jurisdiction; of a unit-scoped role (`unit_roles`:
-    the jurisdiction's, engine.policy) only those of instances the user's unit started."""
+    the jurisdiction's, engine.policy) only those of instances the user's unit started, or of a role
+    resolved in another unit (`HumanTask.scope_unit_id`, a role's `unit_from`) those of the user's unit."""
     roles = sorted(user.role_keys)
     shared = [r for r in roles if r not in unit_roles]
     own_unit = [r for r in roles if r in unit_roles]
@@ -34,7 +35,9 @@ def _visible_to(user: User, unit_roles: frozenset[str]):
     if shared:
         clauses.append(HumanTask.role_key.in_(shared))
     if own_unit:
-        clauses.append(and_(HumanTask.role_key.in_(own_unit), HumanTask.applicant_unit_id == user.unit_id))
+        clauses.append(and_(HumanTask.role_key.in_(own_unit),
+                            or_(and_(HumanTask.scope_unit_id.is_(None), HumanTask.applicant_unit_id == user.unit_id),
+                                HumanTask.scope_unit_id == user.unit_id)))
     if not clauses:
         return HumanTask.id.is_(None)
     return and_(HumanTask.jurisdiction == user.jurisdiction, or_(*clauses))

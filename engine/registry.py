@@ -26,13 +26,16 @@ class Role:
     """A role a user may hold. `unit_scoped`: resolved inside the unit that started the instance
     (`applicant` and a unit's inner roles); otherwise any holder in the jurisdiction may act.
     `starter`: no one holds it; a task in its lane goes to the role the instance was started in
-    (叶集 第二十六条: the supervising department that ordered the 限期整改 checks and decides)."""
+    (叶集 第二十六条: the supervising department that ordered the 限期整改 checks and decides).
+    `unit_from`: a unit-scoped role resolved in the unit a fact of the project names instead of the
+    applicant's (九江 `county`: a county's bureaus act on the projects declared for that county)."""
 
     key: str
     label: str
     unit_scoped: bool = False
     scope: str = "jurisdiction"     # "jurisdiction", or "global" for manager / designer / admin
     starter: bool = False
+    unit_from: str | None = None
 
 
 # The only roles no jurisdiction declares (CONTRACT.md, "Roles that are not a bureau").
@@ -64,12 +67,24 @@ class ProcessDef:
     # the parent must be inside one of these elements of its diagram (its phases: 宿迁 第六条 monitors
     # only projects in 运维); empty: anywhere
     parent_inside: tuple[str, ...] = ()
+    # which projects it may hang off (九江 运维经费: a system past its 竣工验收): one that ended with one of
+    # `outcomes`, or a running one that completed one of the `reached` steps; `rule` says so in Chinese
+    parent_in: dict | None = None
     declaration: dict | None = None     # this process's own yearly rule (overrides the jurisdiction's)
     diagrams_dir: Path | None = None    # bpmn_diagrams/<jurisdiction>/
 
     @property
     def path(self) -> Path:
         return (self.diagrams_dir or Path(".")) / self.file
+
+    def accepts_parent(self, status: str, outcome: str | None, completed_elements) -> bool:
+        """Whether a project of this status and outcome, having completed these steps, may have this
+        side process (`parent_in`); any project without `parent_in`."""
+        if not self.parent_in:
+            return True
+        if status != "running":
+            return outcome in self.parent_in.get("outcomes", ())
+        return bool(set(self.parent_in.get("reached", ())) & set(completed_elements))
 
 
 # The official documents a procedure may issue (CONTRACT.md, "Documents a procedure issues").
@@ -226,10 +241,12 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
                      "schedules": ("schedules", False), "notices": ("notices", False),
                      "level": ("level", False)},
     "notices": {"due_soon_percent": ("percent", False)},
-    "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False)},
+    "role": {"label": ("text", True), "unit_scoped": ("bool", False), "starter": ("bool", False),
+             "unit_from": ("key", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
                 "start_form": ("text", False), "parent": ("parent", False), "parent_inside": ("text_list", False),
-                "declaration": ("declaration", False)},
+                "parent_in": ("parent_in", False), "declaration": ("declaration", False)},
+    "parent_in": {"outcomes": ("text_list", False), "reached": ("text_list", False), "rule": ("text", True)},
     "declaration": _DECLARATION,
     "window": {"opens": ("month_day", False), "closes": ("month_day", True), "calls": ("calls", False)},
     "call": {"opens": ("iso_day", True), "closes": ("iso_day", True)},
@@ -462,9 +479,10 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
                                  startable_by=tuple(p.get("startable_by", ["applicant"])),
                                  start_form=p.get("start_form"), declaration=p.get("declaration"),
                                  parent=p.get("parent"), parent_inside=tuple(p.get("parent_inside") or ()),
-                                 diagrams_dir=diagrams_dir)
+                                 parent_in=p.get("parent_in"), diagrams_dir=diagrams_dir)
                  for key, p in raw["processes"].items()}
-    roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False)), starter=bool(r.get("starter", False)))
+    roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False)), starter=bool(r.get("starter", False)),
+                       unit_from=r.get("unit_from"))
              for key, r in raw["roles"].items()}
     return Jurisdiction(key=raw["key"], name=raw["name"], document=raw["document"], processes=processes,
                         roles=roles, units=raw.get("units", {}), citations=citations,

@@ -6,12 +6,11 @@ from datetime import date, timedelta
 import pytest
 
 from engine.errors import ValidationFailed
-from engine.services import runtime
+from engine.services import attachments, runtime, views
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_jiujiang_walk import (
     APPLY,
-    JOINT_ACCEPTANCE,
     OK,
     advance,
     due_of,
@@ -112,32 +111,116 @@ def test_a_failed_check_means_no_acceptance_and_no_om_funds(people, ctx, failing
     assert "不安排运维经费" in inst["outcome_label"]
 
 
-# 第三十二条 — 竣工验收; 限额以上项目竣工验收情况报省数字政府领导小组办公室备案
+# 第三十二条 — 市数据管理部门会同项目审批部门、项目应用单位、市委保密机要局、市委网信办等部门进行竣工验收，出具验收意见;
+# 限额以上项目竣工验收情况报省数字政府领导小组办公室备案
+
+INSPECTION = {"decision": "approve", "with_application_unit": True, "opinion_document": "验收意见.pdf"}
+
+
+def _opinions_asked(people, ctx, facts=SMALL) -> int:
+    iid = _applying(people, ctx, facts)
+    advance(people, iid, "AcceptanceOpinionCac", "2026-10-22 10:00")
+    return iid
+
 
 def _accepted(people, ctx, facts, decision=None) -> int:
     iid = _applying(people, ctx, facts)
     advance(people, iid, "AcceptanceInspection", "2026-10-22 10:00")
-    people.do("dora", iid, "AcceptanceInspection", decision or {
-        "decision": "approve", **JOINT_ACCEPTANCE,
-        "opinion_document": "验收意见.pdf"}, now=at("2026-10-26 10:00"))
+    people.do("dora", iid, "AcceptanceInspection", decision or INSPECTION, now=at("2026-10-26 10:00"))
     return iid
 
 
-@pytest.mark.parametrize("absent", ["with_approval_department", "with_application_unit", "with_crypto", "with_cac"])
-def test_the_acceptance_is_joint_with_each_department_the_article_names(people, ctx, absent):
+def _refused(people, iid, answers) -> dict:
+    """The data bureau's AcceptanceInspection answers refused (422): the errors by field."""
+    task = people.task("dora", iid, "AcceptanceInspection")
+    answers = attachments.with_placeholders(people.ctx, people.dora, task["id"], answers)
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.dora, task["id"], answers, now=at("2026-10-26 10:00"))
+    assert people.task("dora", iid, "AcceptanceInspection")           # still to do
+    return err.value.errors
+
+
+def _inbox(people, who, iid) -> list[str]:
+    return [t["name"] for t in people.inbox(who) if t["instance_id"] == iid]
+
+
+def test_the_approving_department_the_crypto_bureau_and_the_cac_each_give_their_acceptance_opinion(people, ctx):
+    iid = _opinions_asked(people, ctx)
+    assert people.ready(iid) == ["AcceptanceOpinionCac", "AcceptanceOpinionCrypto", "AcceptanceOpinionNdrc"]
+    assert _inbox(people, "nick", iid) == ["AcceptanceOpinionNdrc"]        # 项目审批部门: 市发改委
+    assert _inbox(people, "cris", iid) == ["AcceptanceOpinionCrypto"]      # 市委保密机要局
+    assert _inbox(people, "cai", iid) == ["AcceptanceOpinionCac"]          # 市委网信办
+    assert _inbox(people, "dora", iid) == []                               # nothing to consolidate yet
+    people.do("nick", iid, "AcceptanceOpinionNdrc", OK, now=at("2026-10-23 10:00"))
+    people.do("cris", iid, "AcceptanceOpinionCrypto", OK, now=at("2026-10-23 10:00"))
+    assert people.ready(iid) == ["AcceptanceOpinionCac"]                   # each department answers
+    people.do("cai", iid, "AcceptanceOpinionCac", OK, now=at("2026-10-23 10:00"))
+    assert people.ready(iid) == ["AcceptanceInspection"]
+
+
+def test_a_state_owned_enterprises_approving_department_is_the_sasac(people, ctx):
+    iid = _opinions_asked(people, ctx, {**SMALL, "owner_type": "soe"})
+    assert people.ready(iid) == ["AcceptanceOpinionCac", "AcceptanceOpinionCrypto", "AcceptanceOpinionSasac"]
+    assert _inbox(people, "sam", iid) == ["AcceptanceOpinionSasac"]
+    assert _inbox(people, "nick", iid) == []
+
+
+def test_the_data_bureau_sees_each_departments_opinion_side_by_side(people, ctx):
+    iid = _opinions_asked(people, ctx)
+    people.do("nick", iid, "AcceptanceOpinionNdrc", OK, now=at("2026-10-23 10:00"))
+    people.do("cris", iid, "AcceptanceOpinionCrypto", OK, now=at("2026-10-23 10:00"))
+    people.do("cai", iid, "AcceptanceOpinionCac", {"decision": "reject", "comment": "未通过网络安全等级保护测评"},
+              now=at("2026-10-23 10:00"))
+    detail = views.task_detail(people.ctx, people.dora, people.task("dora", iid, "AcceptanceInspection")["id"])
+    shown = {o["element"]: (o["state"], o["decision"], o["effect"]) for o in detail["opinions"]}
+    assert shown["AcceptanceOpinionNdrc"][1:] == ("approve", "overridable")
+    assert shown["AcceptanceOpinionCrypto"][1:] == ("approve", "overridable")
+    assert shown["AcceptanceOpinionCac"][1:] == ("reject", "overridable")
+    assert shown["AcceptanceOpinionSasac"][0] == "not_reached"             # not this project's department
+
+
+def _with_opinions(people, ctx, cac: dict) -> int:
+    iid = _opinions_asked(people, ctx)
+    people.do("nick", iid, "AcceptanceOpinionNdrc", OK, now=at("2026-10-23 10:00"))
+    people.do("cris", iid, "AcceptanceOpinionCrypto", OK, now=at("2026-10-23 10:00"))
+    people.do("cai", iid, "AcceptanceOpinionCac", cac, now=at("2026-10-23 10:00"))
+    return iid
+
+
+def test_passing_an_acceptance_a_department_refused_needs_a_stated_reason(people, ctx):
+    iid = _with_opinions(people, ctx, {"decision": "reject", "comment": "未通过网络安全等级保护测评"})
+    assert set(_refused(people, iid, INSPECTION)) == {"override_reason"}
+    people.do("dora", iid, "AcceptanceInspection", {**INSPECTION, "override_reason": "等保测评已于10月25日补测通过"},
+              now=at("2026-10-26 10:00"))
+    [override] = people.instance(iid)["overrides"]
+    assert [(o["element"], o["comment"]) for o in override["overruled"]] == [
+        ("AcceptanceOpinionCac", "未通过网络安全等级保护测评")]
+    assert override["reason"] == "等保测评已于10月25日补测通过"
+
+
+def test_an_acceptance_every_department_agreed_to_needs_no_reason(people, ctx):
+    iid = _with_opinions(people, ctx, OK)
+    people.do("dora", iid, "AcceptanceInspection", INSPECTION, now=at("2026-10-26 10:00"))
+    assert people.instance(iid)["overrides"] == []
+    assert "AcceptanceInspection" not in people.ready(iid)
+
+
+def test_the_data_bureau_may_follow_a_departments_refusal(people, ctx):
+    iid = _with_opinions(people, ctx, {"decision": "reject", "comment": "未通过网络安全等级保护测评"})
+    people.do("dora", iid, "AcceptanceInspection", {**INSPECTION, "decision": "reject", "comment": "按市委网信办意见"},
+              now=at("2026-10-26 10:00"))
+    assert people.instance(iid)["outcome"] == "acceptance_failed"
+
+
+def test_the_application_unit_still_takes_part_in_the_acceptance(people, ctx):
     iid = _applying(people, ctx)
     advance(people, iid, "AcceptanceInspection", "2026-10-22 10:00")
-    task = people.task("dora", iid, "AcceptanceInspection")
-    answers = {"decision": "approve", **JOINT_ACCEPTANCE, "opinion_document": "验收意见.pdf"}
-    with pytest.raises(ValidationFailed) as err:
-        runtime.complete_task(people.ctx, people.dora, task["id"], {**answers, absent: False},
-                              now=at("2026-10-26 10:00"))
-    assert set(err.value.errors) == {absent} and "市委网信办" in err.value.errors[absent]
+    errors = _refused(people, iid, {**INSPECTION, "with_application_unit": False})
+    assert set(errors) == {"with_application_unit"} and "项目应用单位" in errors["with_application_unit"]
 
 
 def test_a_failed_acceptance_ends_the_project(people, ctx):
-    iid = _accepted(people, ctx, SMALL, {"decision": "reject", "comment": "功能未完成",
-                                         **JOINT_ACCEPTANCE, "opinion_document": "验收意见.pdf"})
+    iid = _accepted(people, ctx, SMALL, {**INSPECTION, "decision": "reject", "comment": "功能未完成"})
     assert people.instance(iid)["outcome"] == "acceptance_failed"
 
 

@@ -413,3 +413,33 @@ def test_an_owner_late_after_a_suspension_is_late_by_the_working_days_past_the_m
     _held(people, ctx, iid, "2026-10-12 10:00", "2026-10-14 10:00")
     people.do("alice", iid, "PrepareProposal", DOCUMENT, now=at("2026-10-21 15:00"))   # 20日, 21日 late
     assert workflow_data(ctx, iid)["prep_late"] == 2
+
+
+# 第二十七条 with 第二十五条（二）、（三） — the owner's revision of the feasibility study has no time limit in the
+# text ("不含…业主单位编修文本时间"), so it is never late; the revision of the design has one ("原则上不得超过20个
+# 工作日") and its lateness adds to the preparatory delay
+
+def test_revising_the_feasibility_study_has_no_deadline_and_adds_no_delay(people, ctx):
+    iid = _chain_to_feasibility(people, ctx)
+    people.do("alice", iid, "PrepareFeasibility", FEASIBILITY, now=at("2026-10-19 10:00"))
+    people.do("dora", iid, "TechReview", OK, now=at("2026-10-22 10:00"))
+    people.do("nick", iid, "ApproveFeasibility", {"decision": "return", "comment": "请修改投资估算"},
+              now=at("2026-10-26 10:00"))
+    assert due_of(people, iid, "ReviseFeasibility") is None
+    tick(ctx, at("2027-01-15 10:00"))                  # some 55 working days later
+    assert "DelayDetermination" not in people.ready(iid)
+    people.do("alice", iid, "ReviseFeasibility", {"revision_note": "已修改"}, now=at("2027-01-15 10:00"))
+    assert workflow_data(ctx, iid)["prep_late"] == 0
+
+
+@pytest.mark.parametrize("extra, late", [(0, 0), (1, 1)])
+def test_revising_the_design_past_its_20_working_days_adds_to_the_delay(people, ctx, extra, late):
+    iid = _feasibility_approved(people, ctx)
+    people.do("alice", iid, "SelectDesignUnit", {"design_unit": "甲设计院", "selection_method": "比选"},
+              now=at("2026-11-02 10:00"))
+    people.do("alice", iid, "PrepareDesign", {"document": "初设.pdf"}, now=at("2026-11-16 10:00"))
+    people.do("nick", iid, "ApproveDesign", {"decision": "return", "comment": "按专家意见修改"},
+              now=at("2026-11-23 10:00"))
+    handed_in = workdays_after(date(2026, 11, 23), 20 + extra)
+    people.do("alice", iid, "ReviseDesign", {"revision_note": "已修改"}, now=at(f"{handed_in.isoformat()} 10:00"))
+    assert workflow_data(ctx, iid)["prep_late"] == late

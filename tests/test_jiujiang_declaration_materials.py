@@ -36,7 +36,7 @@ def test_a_city_department_declaration_approved_by_its_party_group_goes_to_the_p
 
 
 def test_a_county_declaration_approved_by_a_department_party_group_comes_back(people):
-    iid = _after_declaring(people, {"level": "county"}, DECLARE)
+    iid = _after_declaring(people, {"level": "county", "county": "修水县"}, DECLARE)
     assert people.ready(iid) == ["DeclareAnnual"]
     assert "党委（党工委）会议或政府办公会议" in _title(people, iid)
     people.do("alice", iid, "DeclareAnnual", {**DECLARE, "meeting_type": "county_government"}, now=WHEN)
@@ -45,7 +45,7 @@ def test_a_county_declaration_approved_by_a_department_party_group_comes_back(pe
 
 @pytest.mark.parametrize("meeting", ["county_party_committee", "county_government"])
 def test_a_county_declaration_approved_by_the_county_goes_to_the_county_screening(people, meeting):
-    iid = _after_declaring(people, {"level": "county"}, {**DECLARE, "meeting_type": meeting})
+    iid = _after_declaring(people, {"level": "county", "county": "修水县"}, {**DECLARE, "meeting_type": meeting})
     assert people.ready(iid) == ["CountyScreenDeclaration"]
 
 

@@ -3,11 +3,12 @@
 whether the yearly request is started by the August schedule or filed by the owner by hand."""
 import pytest
 
+from engine.errors import PermissionDenied, ValidationFailed
 from engine.services import runtime
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_jiujiang_acceptance import APPLY, SMALL, _accepted, _applying
-from tests.test_jiujiang_walk import OK
+from tests.test_jiujiang_walk import OK, om_requested
 from tests.test_jiujiang_walk import people as jiujiang_people
 
 people = jiujiang_people  # the personas fixture
@@ -50,3 +51,44 @@ def test_the_august_schedule_starts_no_om_request_for_a_system_that_failed_its_c
     people.deploy("jiujiang.om_funding")
     tick(ctx, at("2027-07-01 10:00"))
     assert [f for f in tick(ctx, at("2027-08-01 09:00:05")) if f.kind == "schedule"] == []
+
+
+# 第三十一条 by hand — the request names its project, one of the unit's own systems past its 竣工验收, so the
+# check above always applies
+
+def test_an_om_request_filed_without_naming_its_project_is_refused(people):
+    people.deploy("jiujiang.om_funding")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.start_instance(people.ctx, people.alice, "jiujiang.om_funding", REQUEST, now=at("2027-07-01 10:00"))
+    assert set(err.value.errors) == {"parent_instance_id"}
+
+
+def test_an_om_request_for_a_project_not_yet_accepted_is_refused(people, ctx):
+    project = _applying(people, ctx)                       # built, 竣工验收 not yet applied for
+    with pytest.raises(ValidationFailed) as err:
+        _filed_by_hand(people, project)
+    assert "已竣工验收" in err.value.errors["parent_instance_id"]
+
+
+def test_an_om_request_for_a_project_that_failed_its_acceptance_is_refused(people, ctx):
+    project = _accepted(people, ctx, SMALL, {"decision": "reject", "comment": "功能未完成",
+                                             "with_application_unit": True, "opinion_document": "验收意见.pdf"})
+    assert people.instance(project)["outcome"] == "acceptance_failed"
+    with pytest.raises(ValidationFailed):
+        _filed_by_hand(people, project)
+
+
+def test_an_om_request_for_another_units_system_is_refused(people, ctx):
+    project = _accepted(people, ctx, SMALL)                # 九江市教育局's system
+    people.deploy("jiujiang.om_funding")
+    with pytest.raises(PermissionDenied):
+        runtime.start_instance(people.ctx, people.bob, "jiujiang.om_funding", REQUEST, now=at("2027-07-01 10:00"),
+                               parent_instance_id=project)
+
+
+def test_an_om_request_for_a_system_in_operation_or_a_completed_one_is_taken(people, ctx):
+    running = _accepted(people, ctx, SMALL)                # accepted, in operation before its 绩效自评
+    assert people.instance(running)["status"] == "running"
+    assert [t["name"] for t in _filed_by_hand(people, running)["active_tasks"]] == ["SubmitOmPlan"]
+    operated = om_requested(people, REQUEST, now=at("2027-07-01 10:00"))   # a 运维类 project
+    assert people.ready(operated) == ["SubmitOmPlan"]

@@ -7,7 +7,7 @@ import pytest
 from engine.errors import ValidationFailed
 from engine.services import runtime
 from tests.conftest import at
-from tests.test_jiujiang_walk import OK, due_of, local_day
+from tests.test_jiujiang_walk import OK, due_of, local_day, om_requested
 from tests.test_jiujiang_walk import people as jiujiang_people
 
 people = jiujiang_people  # the personas fixture
@@ -18,22 +18,22 @@ PLAN = {"plan": "运维实施方案.pdf", "workload": "7×24小时运维", "amou
 
 
 def _requested(people, when="2026-07-01 10:00") -> int:
-    iid = people.start("alice", "jiujiang.om_funding", REQUEST, now=at(when))
+    iid = om_requested(people, REQUEST, now=at(when))
     people.do("alice", iid, "SubmitOmPlan", PLAN, now=at(when))
     return iid
 
 
 def test_the_om_request_for_next_year_is_due_by_the_end_of_august(people):
-    iid = people.start("alice", "jiujiang.om_funding", REQUEST, now=at("2026-07-01 10:00"))
+    iid = om_requested(people, REQUEST, now=at("2026-07-01 10:00"))
     assert people.instance(iid)["data"]["plan_year"] == 2027
     assert local_day(due_of(people, iid, "SubmitOmPlan")) == date(2026, 8, 31)
 
 
 def test_a_request_after_31_august_is_for_the_year_after(people):
-    iid = people.start("alice", "jiujiang.om_funding", REQUEST, now=at("2026-09-01 10:00"))
+    iid = om_requested(people, REQUEST, now=at("2026-09-01 10:00"))
     assert people.instance(iid)["data"]["plan_year"] == 2028
     with pytest.raises(ValidationFailed) as err:
-        people.start("alice", "jiujiang.om_funding", {**REQUEST, "plan_year": 2027}, now=at("2026-09-01 10:00"))
+        om_requested(people, {**REQUEST, "plan_year": 2027}, now=at("2026-09-01 10:00"))
     assert "2026年8月31日" in err.value.detail
 
 
@@ -110,6 +110,6 @@ def test_each_completed_system_is_asked_for_next_years_om_request_every_august(p
 
 
 def test_an_om_request_can_still_be_filed_by_hand(people):
-    iid = people.start("alice", "jiujiang.om_funding", {k: v for k, v in REQUEST.items() if k != "amount"},
+    iid = om_requested(people, {k: v for k, v in REQUEST.items() if k != "amount"},
                        now=at("2026-07-01 10:00"))
     assert people.ready(iid) == ["SubmitOmPlan"]

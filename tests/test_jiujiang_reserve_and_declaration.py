@@ -63,7 +63,7 @@ def test_a_need_refused_at_assessment_or_by_the_leading_group_stays_out_of_the_r
 # 第十二条 — 县（市、区）200万元以上的需求由各地统筹把关后5月底前报送
 
 def test_the_county_screens_its_needs_before_the_end_of_may(people):
-    iid = _needs_submitted(people, {"level": "county", "total_investment": 300})
+    iid = _needs_submitted(people, {"level": "county", "county": "修水县", "total_investment": 300})
     assert people.ready(iid) == ["CountyScreenNeed"]
     assert local_day(due_of(people, iid, "CountyScreenNeed")) == date(2026, 5, 31)
     people.do("cody", iid, "CountyScreenNeed", {"decision": "reject", "comment": "县内统筹解决"},
@@ -158,7 +158,7 @@ def test_an_upgrade_states_when_the_original_project_was_accepted(people):
 # 第二十一条 — 县（市、区）200万元以上的项目统筹把关后报市级联合会审
 
 def test_the_county_screens_its_declaration_before_the_city_reviews_it(people):
-    iid = started(people, {**FACTS, "level": "county"}, now=at("2026-09-10 09:00"))
+    iid = started(people, {**FACTS, "level": "county", "county": "修水县"}, now=at("2026-09-10 09:00"))
     people.do("alice", iid, "DeclareAnnual", {**DECLARE, "meeting_type": "county_government"},
               now=at("2026-09-11 09:00"))
     assert people.ready(iid) == ["CountyScreenDeclaration"]

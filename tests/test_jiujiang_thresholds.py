@@ -51,7 +51,7 @@ def test_operation_projects_are_outside_the_limit_and_ask_for_om_funds_each_year
 # 第十二条 / 第二十一条 — 县（市、区）200万元以上报市级; 200万元以下县级批复立项后备案
 
 def test_a_county_project_below_200_is_approved_by_the_county_and_filed_with_the_office(people):
-    iid = started(people, {**FACTS, "level": "county", "total_investment": 199.99},
+    iid = started(people, {**FACTS, "level": "county", "county": "修水县", "total_investment": 199.99},
                        now=at(IN_WINDOW))
     assert people.ready(iid) == ["CountyApproval"]
     people.do("cody", iid, "CountyApproval", {"decision": "approve"}, now=at(IN_WINDOW))
@@ -61,14 +61,14 @@ def test_a_county_project_below_200_is_approved_by_the_county_and_filed_with_the
 
 
 def test_a_county_project_the_county_refuses_ends_unapproved(people):
-    iid = started(people, {**FACTS, "level": "county", "total_investment": 50}, now=at(IN_WINDOW))
+    iid = started(people, {**FACTS, "level": "county", "county": "修水县", "total_investment": 50}, now=at(IN_WINDOW))
     people.do("cody", iid, "CountyApproval", {"decision": "reject", "comment": "重复建设"}, now=at(IN_WINDOW))
     inst = people.instance(iid)
     assert (inst["outcome"], inst["outcome_reason"]) == ("rejected", "重复建设")
 
 
 def test_a_county_project_of_exactly_200_comes_to_the_city(people):
-    iid = started(people, {**FACTS, "level": "county", "total_investment": 200,
+    iid = started(people, {**FACTS, "level": "county", "county": "修水县", "total_investment": 200,
                                              "in_reserve": False}, now=at(IN_WINDOW))
     assert people.ready(iid) == ["SubmitNeed"]
     people.do("alice", iid, "SubmitNeed", {"goals": "目标", "main_content": "内容", "technical_route": "路线",
@@ -77,7 +77,8 @@ def test_a_county_project_of_exactly_200_comes_to_the_city(people):
 
 
 def test_county_operation_projects_stay_with_the_county(people):
-    assert _first_steps(people, level="county", project_type="operation", total_investment=300) == ["CountyApproval"]
+    assert _first_steps(people, level="county", county="修水县", project_type="operation",
+                        total_investment=300) == ["CountyApproval"]
 
 
 # 第二十五条 / 第二十六条 — the approval path chosen after the 启动通知

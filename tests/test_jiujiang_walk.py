@@ -15,7 +15,7 @@ from tests.support import Personas
 JIUJIANG_PEOPLE = {  # username: (unit, roles)
     "alice": ("九江市教育局", ["applicant"]),
     "bob": ("九江市卫生健康委员会", ["applicant"]),
-    "cody": ("修水县人民政府", ["county"]),
+    "cody": ("修水县", ["county"]),
     "olga": ("九江市数字政府建设工作领导小组办公室", ["leading_group_office"]),
     "leo": ("九江市数字政府建设工作领导小组", ["leading_group"]),
     "pia": ("江西省推进政府职能转变和数字政府建设领导小组办公室", ["province"]),
@@ -26,6 +26,7 @@ JIUJIANG_PEOPLE = {  # username: (unit, roles)
     "fay": ("九江市财政局", ["finance"]),
     "sam": ("九江市国有资产监督管理委员会", ["sasac"]),
     "cris": ("中共九江市委保密机要局", ["crypto"]),
+    "cai": ("中共九江市委网络安全和信息化委员会办公室", ["cac"]),
     "gus": ("九江市人民政府", ["government"]),
     "mona": ("九江市数据管理部门", ["manager"]),
 }
@@ -163,9 +164,11 @@ PROCUREMENT = {"procurement_method": "public_tender", "supplier": "九江某信�
 IMPLEMENTED = {"as_approved": True, "completed_on": "2026-03-31"}
 APPLY = {"mode": "apply", "application": "竣工验收申请.pdf"}
 JOINT_ACCEPTANCE = {"with_approval_department": True, "with_application_unit": True, "with_crypto": True,
-                    "with_cac": True}      # 第三十二条: each named department takes part
-INSPECTION_OK = {"decision": "approve", **JOINT_ACCEPTANCE, "participants": ["市公安局"],
+                    "with_cac": True}      # the county's acceptance: each department the county names takes part
+INSPECTION_OK = {"decision": "approve", "with_application_unit": True, "participants": ["市公安局"],
                  "opinion_document": "验收意见.pdf"}
+ACCEPTANCE_OPINIONS = [("nick", "AcceptanceOpinionNdrc"), ("sam", "AcceptanceOpinionSasac"),
+                       ("cris", "AcceptanceOpinionCrypto"), ("cai", "AcceptanceOpinionCac")]   # 第三十二条
 STEPS = {  # element: (persona, answers) — the usual, valid answer of each step
     "ProvincialAssessment": ("pia", OK), "DeclareAnnual": ("alice", {**DECLARE, "service_plan": "实施方案.pdf"}),
     "CountyScreenDeclaration": ("cody", OK),
@@ -187,6 +190,7 @@ STEPS = {  # element: (persona, answers) — the usual, valid answer of each ste
     "Procurement": ("alice", PROCUREMENT), "Implementation": ("alice", IMPLEMENTED),
     "FinalInspection": ("alice", {"passed": True, "report": "终验报告.pdf"}), "AcceptanceApplication": ("alice", APPLY),
     "DataSharingCheck": ("dora", OK), "SecureReliableCheck": ("cris", OK),
+    **{element: (who, OK) for who, element in ACCEPTANCE_OPINIONS},
     "AcceptanceInspection": ("dora", INSPECTION_OK),
     "AcceptanceFiling": ("dora", CONFIRM),
     "SelfEvaluation": ("alice", {"report": "自评报告.pdf", "sent_to": True}),
@@ -209,3 +213,22 @@ URGENT_2026 = {**FACTS, "plan_year": 2026, "urgent": True, "reserve_entered_on":
 def started_early(people, facts=None, when="2026-01-05 10:00") -> int:
     """An urgent (增列) project for 2026, declared in January, so later clocks stay inside 2026."""
     return started(people, {**URGENT_2026, **(facts or {})}, now=at(when))
+
+
+def operated_system(people, when: datetime, who: str = "alice") -> int:
+    """A 运维类 project of `who`'s unit: it ends at once (运维经费 is asked for yearly, 第三十五条), the
+    project a 运维经费 request may be filed for."""
+    iid = people.start(who, "jiujiang", {"project_name": "九江市智慧教育平台运维", "project_type": "operation",
+                                         "total_investment": 45}, now=when)
+    assert people.instance(iid)["outcome"] == "operation_separate"
+    return iid
+
+
+def om_requested(people, facts: dict, now: datetime, who: str = "alice", project: int | None = None) -> int:
+    """A 运维经费 request filed by hand for `project` (by default a 运维类 project of `who`'s unit)."""
+    from engine.services import runtime
+    people.deploy("jiujiang.om_funding")
+    project = project if project is not None else operated_system(people, now, who)
+    return runtime.start_instance(people.ctx, getattr(people, who), "jiujiang.om_funding", facts, now=now,
+                                  parent_instance_id=project)
+

@@ -74,7 +74,15 @@ def _run_sample(ctx: Context, jurisdiction, sample: dict, ids: dict[str, int]) -
     if exists:
         return f"  示例项目已存在：{sample['facts']['project_name']}（#{exists}）"
     starter = ids[f"{jurisdiction.key}_{sample.get('starter', 'applicant1')}"]
-    instance_id = runtime.start_instance(ctx, starter, sample.get("process", jurisdiction.key), sample["facts"])
+    parent = None
+    if sample.get("parent"):     # a side process of an earlier sample (九江 运维经费 for its system)
+        with ctx.db.transaction() as session:
+            parent = session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.project_name == sample["parent"], ProcessInstance.jurisdiction == jurisdiction.key))
+        if parent is None:
+            raise DemoDataError(f"{jurisdiction.key} demo.json: 所属项目“{sample['parent']}”应为前面的示例项目")
+    instance_id = runtime.start_instance(ctx, starter, sample.get("process", jurisdiction.key), sample["facts"],
+                                         parent_instance_id=parent)
     for step in sample.get("steps", []):
         if "tick" in step:
             tick(ctx, clock.parse_instant(step["tick"]))
@@ -120,7 +128,7 @@ def run_demo(ctx: Context):
     yield f"完成：共 {total} 个用户。运行 govflow serve 后用浏览器打开 http://127.0.0.1:5000/"
 
 
-_PROJECT_KEYS = {"facts", "process", "stage", "starter", "steps"}
+_PROJECT_KEYS = {"facts", "parent", "process", "stage", "starter", "steps"}
 _STEP_KEYS = ({"task", "as", "data"}, {"tick"})
 
 

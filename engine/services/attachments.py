@@ -331,7 +331,7 @@ def invalid_answers(ctx: Context, session, task: HumanTask, answers: dict, actor
             return False
         uploader = actor if actor is not None and actor.id == row.uploaded_by_id else row.uploaded_by
         return (uploader is not None
-                and (policy.can_act_on(uploader, jurisdiction, upload_task.role_key, upload_task.applicant_unit_id)
+                and (policy.can_act_on(uploader, jurisdiction, upload_task.role_key, upload_task.role_unit_id)
                      or uploader.id == upload_task.delegate_id)   # the colleague it was delegated to (委托)
                 and (Path(ctx.settings.upload_dir) / row.stored_name).is_file())
 

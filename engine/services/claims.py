@@ -50,7 +50,7 @@ def _ready(row: HumanTask) -> None:
 
 
 def _holds_role(ctx: Context, user, row: HumanTask) -> bool:
-    return policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.applicant_unit_id)
+    return policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.role_unit_id)
 
 
 def _change(session, row: HumanTask, expect: dict, values: dict, refusal) -> None:
@@ -158,7 +158,7 @@ def assign(ctx: Context, user_id: int, task_id: int, username: object, now: date
             raise Conflict(f"“{row.title}”已委托{name_of(row.delegate)}办理，请先收回委托再转办")
         target = _colleague(session, user, username)
         jurisdiction = ctx.registry.get(row.jurisdiction)
-        if not policy.can_act_on(target, jurisdiction, row.role_key, row.applicant_unit_id):
+        if not policy.can_act_on(target, jurisdiction, row.role_key, row.role_unit_id):
             role = jurisdiction.role(row.role_key)
             scope = "本项目申报单位" if role and role.unit_scoped else ""
             label = jurisdiction.role_label(row.role_key)
@@ -295,7 +295,7 @@ def candidates(ctx: Context, user_id: int, task_id: int) -> dict[str, list[dict]
                                  .where(User.jurisdiction == row.jurisdiction, User.active.is_(True),
                                         UserRole.role_key == row.role_key).order_by(User.username)).unique()
         holders = [u for u in people if u.id not in (user.id, row.assignee_id)
-                   and policy.can_act_on(u, jurisdiction, row.role_key, row.applicant_unit_id)]
+                   and policy.can_act_on(u, jurisdiction, row.role_key, row.role_unit_id)]
         colleagues = session.scalars(select(User).where(User.unit_id == user.unit_id, User.active.is_(True),
                                                         User.id != user.id).order_by(User.username))
 

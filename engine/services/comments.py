@@ -24,7 +24,7 @@ def _instance_for(ctx: Context, session, user: User, instance_id: int | None, ta
         if task is None or not policy.in_jurisdiction(user, task.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         jurisdiction = ctx.registry.get(task.jurisdiction)
-        if not (policy.can_act_on(user, jurisdiction, task.role_key, task.applicant_unit_id)
+        if not (policy.can_act_on(user, jurisdiction, task.role_key, task.role_unit_id)
                 or user.id in (task.completed_by_id, task.delegate_id, task.assignee_id)
                 or policy.can_manage(user, task.jurisdiction)):
             raise PermissionDenied("该任务不属于您的角色或单位")

@@ -33,4 +33,4 @@ def is_delegate(row: HumanTask, user) -> bool:
 def may_fill(user, jurisdiction: Jurisdiction, row: HumanTask) -> bool:
     """May fill in the task's form (upload its files, save a draft): a holder of its role, or the
     colleague it is delegated out to."""
-    return is_delegate(row, user) or policy.can_act_on(user, jurisdiction, row.role_key, row.applicant_unit_id)
+    return is_delegate(row, user) or policy.can_act_on(user, jurisdiction, row.role_key, row.role_unit_id)

@@ -92,7 +92,7 @@ def _holders(ctx: Context, session: Session, row: HumanTask, seen: dict | None =
         ids = [row.assignee_id] + ([row.delegate_id] if row.delegation == "out" and row.delegate_id else [])
         return [u for u in (session.get(User, i) for i in ids) if u is not None and u.active]
     unit_scoped = row.role_key in ctx.registry.get(row.jurisdiction).unit_roles
-    key = (row.jurisdiction, row.role_key, row.applicant_unit_id if unit_scoped else None)
+    key = (row.jurisdiction, row.role_key, row.role_unit_id if unit_scoped else None)
     if seen is not None and key in seen:
         return seen[key]
     people = notifications.users_with_role(session, key[0], [key[1]], key[2])

@@ -70,7 +70,7 @@ def notify(session: Session, users, *, kind: str, title: str, body: str, now: da
 def notify_overdue(session: Session, task: HumanTask, now: datetime, unit_scoped: bool) -> int:
     """The users holding the task's role (in the applicant unit, for the unit roles) and the
     jurisdiction's managers are told the task ran past its deadline."""
-    unit = task.applicant_unit_id if unit_scoped else None
+    unit = task.role_unit_id if unit_scoped else None
     people = users_with_role(session, task.jurisdiction, [task.role_key], unit) + managers(session, task.jurisdiction)
     provisional = "（暂定期限）" if task.due_provisional else ""
     body = (f"项目“{task.project_name}”（编号 {task.instance_id}）的“{task.title}”已于"

@@ -14,7 +14,7 @@ from engine import steps_passed
 from engine import workflow as wfx
 from engine.clocks import due_at_value, due_in, paused_clock_due
 from engine.errors import ScriptError
-from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer
+from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, Timer, Unit
 from engine.sandbox import StepFailed
 from engine.services import audit as audit_chain
 from engine.services import notices, notifications, orders
@@ -97,9 +97,10 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             record_incident(session, inst, failure, now)
             continue
         phase, phase_title = phase_of(version, task)
+        role_key = orders.acting_role(ctx, session, inst, info.role)
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
                         title=title,
-                        role_key=orders.acting_role(ctx, session, inst, info.role), lane=info.lane,
+                        role_key=role_key, lane=info.lane, scope_unit_id=_scope_unit(ctx, session, inst, role_key),
                         jurisdiction=inst.jurisdiction,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
@@ -114,6 +115,22 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             audit(session, "task_cancelled", instance_id=inst.id, element_id=row.element_id,
                   human_task_id=row.id, at=now)
     return created, [row for guid, row in existing.items() if guid in ready_guids]
+
+
+def _scope_unit(ctx: Context, session, inst: ProcessInstance, role_key: str) -> int | None:
+    """The unit a role with `unit_from` is held in for this project: the unit named by that fact of
+    the project (made when no one of it has signed in yet); None for every other role, or when the
+    project does not name one (the applicant's unit, HumanTask.role_unit_id)."""
+    role = ctx.registry.get(inst.jurisdiction).role(role_key)
+    name = (inst.facts or {}).get(role.unit_from) if role is not None and role.unit_from else None
+    if not isinstance(name, str) or not name.strip():
+        return None
+    unit = session.scalar(select(Unit).where(Unit.jurisdiction == inst.jurisdiction, Unit.name == name.strip()))
+    if unit is None:
+        unit = Unit(jurisdiction=inst.jurisdiction, name=name.strip())
+        session.add(unit)
+        session.flush()
+    return unit.id
 
 
 def phase_of(version, task) -> tuple[str | None, str | None]:

@@ -129,6 +129,9 @@ def _parent_of(session: Session, user: User, jurisdiction: Jurisdiction, pdef: P
         raise PermissionDenied("您无权为该项目发起此流程")
     if parent.status != "running" and pdef.parent not in ("ended", "optional"):
         raise Conflict(f"项目“{parent.project_name}”已结束，不能再发起“{pdef.name}”")
+    if pdef.parent_in and not pdef.accepts_parent(parent.status, parent.outcome, _completed_elements(session, parent)):
+        raise ValidationFailed(f"项目“{parent.project_name}”不能发起“{pdef.name}”：{pdef.parent_in['rule']}",
+                               errors={"parent_instance_id": pdef.parent_in["rule"]})
     return parent
 
 
@@ -149,6 +152,12 @@ def _check_parent_inside(ctx: Context, session: Session, pdef: ProcessDef, paren
     raise Conflict(f"项目“{parent.project_name}”当前不在{phases}阶段，不能发起“{pdef.name}”")
 
 
+def _completed_elements(session: Session, inst: ProcessInstance) -> set[str]:
+    """The steps (user task elements) an instance has completed."""
+    return set(session.scalars(select(HumanTask.element_id).where(
+        HumanTask.instance_id == inst.id, HumanTask.state == "completed").distinct()))
+
+
 def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                    now: datetime | None = None, parent_instance_id: int | None = None) -> int:
     now = now or clock.now()
@@ -166,7 +175,8 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         # the start form as deployed with the version the instance will run on
         forms = ctx.forms_for(session, row.id)
         start_form = pdef.start_form or DEFAULT_START_FORM
-        facts = forms.validate(start_form, _with_defaults(jurisdiction, forms.load(start_form)[0], data))
+        facts = forms.validate(start_form, _with_defaults(jurisdiction, forms.load(start_form)[0], data,
+                                                          user.unit.name))
         calendar_admin.sync(ctx, session)
         if parent is None or pdef.declaration is not None:
             facts = check_plan_year(jurisdiction, facts, now, process_key)
@@ -211,12 +221,19 @@ def _answers_of(session: Session, instance_id: int) -> dict[str, dict]:
     return {element: dict(data or {}) for element, data in rows}
 
 
-def _with_defaults(jurisdiction, schema: dict, data):
+def _with_defaults(jurisdiction, schema: dict, data, unit_name: str | None = None):
     """The facts with what the jurisdiction answers itself where the applicant left it out (a district's
-    projects are 县区级 unless declared otherwise: Jurisdiction.fact_defaults)."""
+    projects are 县区级 unless declared otherwise: Jurisdiction.fact_defaults), and a field marked
+    `"x-default": "applicant_unit"` the starter's unit when it is one of the field's choices (九江
+    `county`: a county declares for itself)."""
     if not isinstance(data, dict):
         return data
-    missing = {k: v for k, v in jurisdiction.fact_defaults(schema).items() if data.get(k) in (None, "")}
+    defaults = dict(jurisdiction.fact_defaults(schema))
+    for key, spec in ((schema or {}).get("properties") or {}).items():
+        if isinstance(spec, dict) and spec.get("x-default") == "applicant_unit" \
+                and unit_name in (spec.get("enum") or ()):
+            defaults[key] = unit_name
+    missing = {k: v for k, v in defaults.items() if data.get(k) in (None, "")}
     return {**data, **missing} if missing else data
 
 
@@ -256,7 +273,7 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         row = rows.pop(task_id, None)
         if row is None or user.jurisdiction != row.jurisdiction:
             raise NotFound(f"任务不存在：{task_id}")
-        if not policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.applicant_unit_id):
+        if not policy.can_act_on(user, ctx.registry.get(row.jurisdiction), row.role_key, row.role_unit_id):
             raise PermissionDenied("该任务不属于您的角色或单位")
         if row.state == "suspended":    # the project is held by an order (engine/services/orders.py)
             raise Conflict(orders.refusal(ctx, session, row), suspended=True)

@@ -117,7 +117,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
         if row is None or not policy.in_jurisdiction(user, row.jurisdiction):
             raise NotFound(f"任务不存在：{task_id}")
         jurisdiction = ctx.registry.get(row.jurisdiction)
-        mine = policy.can_act_on(user, jurisdiction, row.role_key, row.applicant_unit_id)
+        mine = policy.can_act_on(user, jurisdiction, row.role_key, row.role_unit_id)
         inst = session.get(ProcessInstance, row.instance_id)
         if not mine and row.completed_by_id != user.id and row.delegate_id != user.id \
                 and not policy.can_manage(user, row.jurisdiction):

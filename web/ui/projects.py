@@ -154,4 +154,5 @@ def _side_processes(detail: dict) -> list[registry.ProcessDef]:
     if detail.get("parent_instance_id"):
         return []
     return [p for p in g.user.startable_processes(side=True)
-            if detail["status"] == "running" or getattr(p, "parent", None) == "ended"]
+            if (detail["status"] == "running" or getattr(p, "parent", None) == "ended")
+            and p.accepts_parent(detail["status"], detail.get("outcome"), detail.get("completed_elements", ()))]

@@ -4,7 +4,7 @@
 (NULL: the applicant's unit), with a partial index for the inbox of that unit's users.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01 20:40:00
 """
 import sqlalchemy as sa

@@ -10,6 +10,7 @@ import threading
 import pypdf
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.orm import undefer
 
 from engine.models import AuditEvent, Document, DocumentCounter
 from engine.services import documents, runtime
@@ -77,10 +78,18 @@ def test_an_approval_is_issued_where_the_procedure_ends_in_one(people, ctx):
     assert "叶发改〔2026〕8号" not in text        # the number the form asked for by hand is not printed beside it
 
 
-def test_the_same_document_gives_the_same_bytes(people, ctx):
+def test_the_scheduler_makes_the_pdf_before_its_first_download_and_the_same_document_gives_the_same_bytes(
+        people, ctx):
     iid = in_review(people, ctx)
     [doc] = docs_of(people, iid)
+    assert documents.render_pending(ctx) == 1          # the scheduler's run after the step
+    assert documents.render_pending(ctx) == 0          # made once
+    with ctx.db.transaction() as session:
+        kept = session.scalars(select(Document).where(Document.id == doc["id"])
+                               .options(undefer(Document.pdf))).one().pdf
+    assert kept is not None and kept.startswith(b"%PDF")   # stored before anyone asked for it
     _, first = documents.pdf_for(ctx, people.alice, doc["id"])
+    assert first == kept
     with ctx.db.transaction() as session:
         row = session.get(Document, doc["id"])
         row.pdf = None     # made again from the stored snapshot

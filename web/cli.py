@@ -152,6 +152,17 @@ def _print_fired(item) -> None:
     print(f"{TICK_LABELS.get(item.kind, item.kind)}：{project}{item.title} [{item.element_id}]{extra}", flush=True)
 
 
+def _render_documents(ctx, stop) -> None:
+    """Beside the ticks, not between them: the PDFs of new documents, ahead of their first download."""
+    from engine.services import documents
+    from web.scheduler import DOCUMENTS_EVERY
+    while not stop.wait(DOCUMENTS_EVERY):
+        try:
+            documents.render_pending(ctx)
+        except Exception as exc:  # noqa: BLE001 - as a tick: the next run tries again
+            logging.getLogger("govflow.scheduler").warning("rendering documents failed: %s", exc)
+
+
 def cmd_scheduler(args) -> int:
     """The timer loop of `govflow serve` on its own, for hosts whose web servers run without one
     (gunicorn, `govflow serve --no-scheduler`): `tick` every N seconds until SIGTERM/SIGINT. Claims
@@ -167,6 +178,7 @@ def cmd_scheduler(args) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    threading.Thread(target=_render_documents, args=(ctx, stop), name="govflow-documents", daemon=True).start()
     print(f"govflow 调度器已启动：每 {args.interval:g} 秒触发到期的定时器与期限", flush=True)
     while not stop.is_set():
         try:

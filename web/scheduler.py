@@ -1,5 +1,6 @@
 """The in-process scheduler of `govflow serve`: one APScheduler job that runs `tick` every N seconds
-(timers, yearly cycles, overdue deadlines, e-mail), one that recomputes the dashboards' summaries.
+(timers, yearly cycles, overdue deadlines, e-mail), one that recomputes the dashboards' summaries,
+one that makes the PDFs of newly issued documents.
 Claims are atomic in the database, so a second
 server, or `govflow tick` from cron, may run beside it safely."""
 from __future__ import annotations
@@ -8,11 +9,12 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.services import calendar_admin, portfolio
+from engine.services import calendar_admin, documents, portfolio
 from engine.services.context import Context
 from engine.services.timers import tick
 
 log = logging.getLogger("govflow.scheduler")
+DOCUMENTS_EVERY = 60   # seconds between two runs making the PDFs of new documents
 PORTFOLIO_EVERY = int(portfolio.REFRESH_EVERY.total_seconds())   # seconds between two dashboard snapshots
 
 
@@ -33,12 +35,22 @@ def refresh_portfolio(ctx: Context) -> None:
         log.exception("portfolio summary failed")
 
 
+def render_documents(ctx: Context) -> None:
+    """The PDFs of documents issued since the last run, made before anyone downloads them."""
+    try:
+        documents.render_pending(ctx)
+    except Exception:  # noqa: BLE001 - as a tick: logged, the next run tries again
+        log.exception("rendering documents failed")
+
+
 def start_scheduler(ctx: Context, interval_seconds: int = 30) -> BackgroundScheduler:
     calendar_admin.install(ctx)
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai")
     scheduler.add_job(run_once, "interval", args=[ctx], seconds=interval_seconds, id="govflow-tick",
                       max_instances=1, coalesce=True)
     scheduler.add_job(refresh_portfolio, "interval", args=[ctx], seconds=PORTFOLIO_EVERY, id="govflow-portfolio",
+                      max_instances=1, coalesce=True)
+    scheduler.add_job(render_documents, "interval", args=[ctx], seconds=DOCUMENTS_EVERY, id="govflow-documents",
                       max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler

@@ -34,6 +34,7 @@ from engine.services.context import Context
 
 PROJECT_TYPES = {"construction": "建设类", "operation": "运维类", "service": "购买服务类", "equipment": "设备采购类"}
 _SKIPPED_FIELDS = {"decision", "comment", "override_reason"}
+RENDER_BATCH = 5        # PDFs a scheduler run makes ahead of their first download (about 4 s each)
 
 
 # --- 1. in the step ---------------------------------------------------------------------------------
@@ -261,11 +262,29 @@ def pdf_for(ctx: Context, user_id: int, document_id: int) -> tuple[dict, bytes]:
                 "filename": f"{doc.number}{doc.title}.pdf"}
         content, snapshot, jurisdiction = doc.pdf, doc.snapshot, doc.jurisdiction
     if content is None:
-        # made outside any transaction (no lock held while WeasyPrint lays it out), then kept; two first
-        # requests at once make the same bytes, and the first to store them wins
-        content = document_pdf.render(ctx.registry.processes_dir, ctx.registry.get(jurisdiction), snapshot, document_id)
-        info["sha256"] = hashlib.sha256(content).hexdigest()
-        with ctx.db.transaction() as session:
-            session.execute(update(Document).where(Document.id == document_id, Document.pdf.is_(None))
-                            .values(pdf=content, pdf_sha256=info["sha256"]))
+        content, info["sha256"] = _render_and_keep(ctx, document_id, jurisdiction, snapshot)
     return info, content
+
+
+def _render_and_keep(ctx: Context, document_id: int, jurisdiction: str, snapshot: dict) -> tuple[bytes, str]:
+    """The PDF made outside any transaction (no lock held while WeasyPrint lays it out), then kept; two
+    makers at once make the same bytes, and the first to store them wins."""
+    content = document_pdf.render(ctx.registry.processes_dir, ctx.registry.get(jurisdiction), snapshot, document_id)
+    digest = hashlib.sha256(content).hexdigest()
+    with ctx.db.transaction() as session:
+        session.execute(update(Document).where(Document.id == document_id, Document.pdf.is_(None))
+                        .values(pdf=content, pdf_sha256=digest))
+    return content, digest
+
+
+def render_pending(ctx: Context, limit: int = RENDER_BATCH) -> int:
+    """The scheduler's part: make the PDFs of up to `limit` numbered documents nobody has downloaded
+    yet, oldest first, so that the first download is served from the database rather than waiting
+    seconds for the layout. Answers how many were made."""
+    with ctx.db.transaction() as session:
+        pending = list(session.execute(
+            select(Document.id, Document.jurisdiction, Document.snapshot)
+            .where(Document.pdf.is_(None), Document.snapshot.is_not(None)).order_by(Document.id).limit(limit)))
+    for document_id, jurisdiction, snapshot in pending:
+        _render_and_keep(ctx, document_id, jurisdiction, snapshot)
+    return len(pending)

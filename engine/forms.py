@@ -3,6 +3,7 @@ validate answers against it, with one Chinese message per field. The engine read
 (like processes/ and bpmn_diagrams/); one `FormLibrary` belongs to each runtime (engine.runtime_env)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -16,6 +17,7 @@ from engine.errors import NotFound, ValidationFailed
 _TYPE_NAMES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否",
                "array": "列表", "object": "对象"}
 _NAME = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)+$")
+_CHECKED: set[bytes] = set()   # digests of schema files that passed the metaschema, shared by every runtime
 
 
 class FormLibrary:
@@ -48,10 +50,14 @@ class FormLibrary:
                 return self._cache[name]
         if not self.exists(name):
             raise NotFound(f"表单不存在：{name}")
-        schema = json.loads(self.path(name).read_text(encoding="utf-8"))
+        raw = self.path(name).read_bytes()
+        schema = json.loads(raw.decode("utf-8"))
         ui_path = self.root / f"{name}.uischema.json"
         ui_schema = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.is_file() else {}
-        Draft202012Validator.check_schema(schema)
+        digest = hashlib.sha256(raw).digest()
+        if digest not in _CHECKED:      # the metaschema check (~30 ms) once per content and process
+            Draft202012Validator.check_schema(schema)
+            _CHECKED.add(digest)
         entry = (schema, ui_schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER))
         with self._lock:
             self._cache[name] = entry

@@ -430,11 +430,24 @@ def load_jurisdiction(folder: Path, diagrams_root: Path) -> Jurisdiction:
     return replace(_build(raw, citations or {}, folder, diagrams_root / folder.name), documents=documents)
 
 
+_IDS: dict[tuple, frozenset[str]] = {}   # (path, mtime, size) → the element ids of a diagram file
+
+
+def _element_ids(bpmn: Path) -> frozenset[str]:
+    """The ids of a diagram file, read again only when the file changed (every runtime loads every
+    jurisdiction: a test run or the studio's drafts make many)."""
+    stat = bpmn.stat()
+    key = (str(bpmn), stat.st_mtime_ns, stat.st_size)
+    if key not in _IDS:
+        _IDS[key] = frozenset(re.findall(r'\sid="([^"]+)"', bpmn.read_text(encoding="utf-8")))
+    return _IDS[key]
+
+
 def _cross_check_documents(reader: _Reader, raw: dict, citations: dict, diagrams_dir: Path) -> None:
     """Each element a BPMN element of the city's diagrams, each article a key of citations.json."""
     ids = set()
     for bpmn in sorted(diagrams_dir.glob("*.bpmn")):
-        ids |= set(re.findall(r'\sid="([^"]+)"', bpmn.read_text(encoding="utf-8")))
+        ids |= _element_ids(bpmn)
     for i, rule in enumerate(raw["documents"]):
         named = [(f"{key}[{j}]", e) for key in ("element", "opinions") for j, e in enumerate(rule.get(key) or [])]
         if rule.get("reached"):

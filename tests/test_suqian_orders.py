@@ -8,8 +8,10 @@ from engine.errors import Conflict, PermissionDenied
 from engine.models import HumanTask, Timer
 from engine.services import runtime
 from tests.conftest import at
+from tests.test_input_hardening import browser, chinese_page
 from tests.test_suqian_acceptance import _operating
 from tests.test_suqian_support import advance, declared, personas, started
+from tests.web.helpers import form_token
 
 SUPERVISORS = ["dora", "cathy", "nick", "fay", "audrey"]   # 市数据局、市网信、发改、财政、审计 (第三十六条)
 
@@ -150,3 +152,20 @@ def test_it_leaves_the_project_alone_when_the_rectification_passes(people, ctx):
     people.do("dora", rid, "RectificationCheck", {"decision": "approve"}, now=at("2027-04-25 10:00"))
     assert people.instance(rid)["status"] == "completed"
     assert people.instance(iid)["suspension"] is None and people.ready(iid) == ["Implement"]
+
+
+def test_the_project_page_offers_the_rectification_only_while_the_project_is_built(app, people, ctx):
+    building = _building(people)
+    operating = _operating(people, ctx, project_name="宿迁市社保系统")
+    people.deploy("suqian.rectification")
+    people.deploy("suqian.monitoring")
+    dora, ben = browser(app, people, "dora"), browser(app, people, "ben")
+    assert "发起建设期限期整改（第三十六条）" in dora.get(f"/instances/{building}").get_data(as_text=True)
+    assert "发起建设期限期整改" not in dora.get(f"/instances/{operating}").get_data(as_text=True)
+    assert "发起月度运行监测" in ben.get(f"/instances/{operating}").get_data(as_text=True)
+    assert "发起月度运行监测" not in ben.get(f"/instances/{building}").get_data(as_text=True)
+    page = dora.get(f"/projects/new?parent={operating}&process=suqian.rectification")
+    csrf = form_token(page.get_data(as_text=True))
+    refused = dora.post("/projects/new", data={"process": "suqian.rectification", "parent_instance_id": operating,
+                                               "issue": "未实现数据共享", "deadline_days": "30", "csrf_token": csrf})
+    assert "当前不在" in chinese_page(refused, 409)

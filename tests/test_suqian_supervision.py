@@ -269,6 +269,8 @@ def test_it_arranges_the_funds_again_in_the_cycle_after_the_rectification_passed
     people.do("dora", iid, "OpsReview", OPS_OK, now=at("2029-01-20 10:00"))
     assert people.ready(iid) == ["ArrangeOpsFunds"]
     assert task_data(ctx, iid, "ArrangeOpsFunds")["ops_funds_withheld_cycles"] == [1]
+    fund(people, iid, now="2029-01-25 10:00")            # the second cycle's join counts this round only
+    assert [w["fires_at"] for w in people.instance(iid)["waiting"]] == ["2029-12-31T23:59:59+08:00"]
 
 
 def test_it_withholds_the_funds_again_when_the_next_review_still_finds_the_system_insecure(people, ctx):

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from engine import clock, queries, registry
 from engine.errors import Conflict, ValidationFailed
+from engine.models import ProcessInstance
 from engine.services import audit, runtime, views
 from engine.services import deploy as deploy_service
 from web import params
@@ -153,6 +154,13 @@ def _side_processes(detail: dict) -> list[registry.ProcessDef]:
     process says so)."""
     if detail.get("parent_instance_id"):
         return []
-    return [p for p in g.user.startable_processes(side=True)
-            if (detail["status"] == "running" or getattr(p, "parent", None) == "ended")
-            and p.accepts_parent(detail["status"], detail.get("outcome"), detail.get("completed_elements", ()))]
+    found = [p for p in g.user.startable_processes(side=True)
+             if (detail["status"] == "running" or getattr(p, "parent", None) == "ended")
+             and p.accepts_parent(detail["status"], detail.get("outcome"), detail.get("completed_elements", ()))]
+    if not any(p.parent_inside for p in found):
+        return found
+    # a process for one phase only (宿迁 建设期限期整改, 月度运行监测): offered while the project is in it
+    with details.ctx().db.transaction() as session:
+        inst = session.get(ProcessInstance, detail["id"])
+        return [p for p in found
+                if not p.parent_inside or runtime.parent_inside(details.ctx(), session, inst, p.parent_inside)]

@@ -67,22 +67,24 @@ def _province_viewer(ctx: Context) -> str:
 
 
 def _run_sample(ctx: Context, jurisdiction, sample: dict, ids: dict[str, int]) -> str:
+    process, parent = sample.get("process", jurisdiction.key), None
     with ctx.db.transaction() as session:
-        exists = session.scalar(select(ProcessInstance.id).where(
-            ProcessInstance.project_name == sample["facts"]["project_name"],
-            ProcessInstance.jurisdiction == jurisdiction.key))
+        if sample.get("parent"):    # a side process of an earlier sample (九江 运维经费 for its system)
+            parent = session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.project_name == sample["parent"], ProcessInstance.jurisdiction == jurisdiction.key,
+                ProcessInstance.parent_instance_id.is_(None)).order_by(ProcessInstance.id).limit(1))
+            if parent is None:
+                raise DemoDataError(f"{jurisdiction.key} demo.json: 所属项目“{sample['parent']}”应为前面的示例项目")
+            exists = session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.parent_instance_id == parent, ProcessInstance.process_key == process))
+        else:
+            exists = session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.project_name == sample["facts"]["project_name"],
+                ProcessInstance.jurisdiction == jurisdiction.key))
     if exists:
         return f"  示例项目已存在：{sample['facts']['project_name']}（#{exists}）"
     starter = ids[f"{jurisdiction.key}_{sample.get('starter', 'applicant1')}"]
-    parent = None
-    if sample.get("parent"):     # a side process of an earlier sample (九江 运维经费 for its system)
-        with ctx.db.transaction() as session:
-            parent = session.scalar(select(ProcessInstance.id).where(
-                ProcessInstance.project_name == sample["parent"], ProcessInstance.jurisdiction == jurisdiction.key))
-        if parent is None:
-            raise DemoDataError(f"{jurisdiction.key} demo.json: 所属项目“{sample['parent']}”应为前面的示例项目")
-    instance_id = runtime.start_instance(ctx, starter, sample.get("process", jurisdiction.key), sample["facts"],
-                                         parent_instance_id=parent)
+    instance_id = runtime.start_instance(ctx, starter, process, sample["facts"], parent_instance_id=parent)
     for step in sample.get("steps", []):
         if "tick" in step:
             tick(ctx, clock.parse_instant(step["tick"]))

@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Float, case, func, literal, literal_column, select, union_all
+from sqlalchemy import Float, case, func, literal, literal_column, select, text, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,15 @@ OPEN_STATES = ("ready", "suspended")
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def custom_plans(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's statements for their values: the driver prepares a
+    statement run five times, and the server may then switch to one generic plan that ignores the
+    values — for a search's filters, or a due-date range over 100,000 projects, one that reads the
+    whole table (measured: 60 ms with plans for the values, 700 ms and more once generic)."""
+    if _postgres(session):
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def seconds_between(session: Session, start, end):

@@ -71,6 +71,7 @@ def dashboard(ctx: Context, user_id: int, jurisdiction: str | None = None, now: 
     now = now or clock.now()
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, jurisdiction)
+        pq.custom_plans(session)
         names = {k: ctx.registry.get(k).name for k in keys}
         summaries = summaries_of(ctx, session, keys, now)
         result = {"jurisdictions": [{"key": k, "name": names[k]} for k in keys], "now": local_iso(now),

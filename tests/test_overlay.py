@@ -164,7 +164,7 @@ def test_the_counts_are_the_snapshot_of_when_it_was_computed_and_the_list_behind
     assert result["computed_at"] == later and counts(result)["PrepareProposal"] == (1, 1)
 
 
-def test_the_list_behind_a_count_is_counted_up_to_a_cap(monkeypatch, ctx, people, portfolio, client):
+def test_the_list_behind_a_count_is_counted_up_to_a_cap(monkeypatch, ctx, people, portfolio, client, app):
     monkeypatch.setattr(overlay, "LIVE_COUNT_CAP", 1)
     listing = overlay.waiting_projects(ctx, people.mona, "jiujiang", None, "PrepareProposal",
                                        now=at("2026-10-16 09:00"))
@@ -176,3 +176,11 @@ def test_the_list_behind_a_count_is_counted_up_to_a_cap(monkeypatch, ctx, people
     assert answer.headers["X-Total-Count"] == "1" and answer.headers["X-Total-Capped"] == "true"
     stats = client.get("/api/v1/manage/processes/jiujiang/statistics", headers=_token(client, "mona"))
     assert stats.status_code == 200 and stats.headers["X-Counts-Computed-At"]
+    from tests.web.helpers import form_token
+    browser = app.test_client()
+    browser.post("/login", data={"username": "mona", "password": PASSWORD,
+                                 "csrf_token": form_token(browser.get("/login").get_data(as_text=True))})
+    page = browser.get("/manage/processes/jiujiang/waiting?element=PrepareProposal").get_data(as_text=True)
+    assert "超过 <strong>1</strong> 个项目（实时）" in page
+    diagram = browser.get("/manage/processes/jiujiang/diagram").get_data(as_text=True)
+    assert "数据截至" in diagram

@@ -23,7 +23,7 @@ from engine.services import portfolio
 from engine.services.context import Context
 
 PER_PAGE = 50
-LIVE_COUNT_CAP = 10_000     # the list behind a count counts its projects up to this many
+LIVE_COUNT_CAP = 1_000      # the list behind a count counts its projects up to this many (as the search)
 
 
 def _version(ctx: Context, session, user_id: int, process_key: str, version: int | None) -> ProcessVersion:

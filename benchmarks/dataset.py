@@ -281,6 +281,21 @@ def seed(ctx, projects: int = 100_000, *, random_seed: int = 16, now: datetime |
     return data
 
 
+def seeded(ctx, projects: int, *, say=None) -> Dataset:
+    """The data set on ctx's database: what is missing of `projects` seeded (all of it in a fresh
+    database), what is there counted (a database prepared by `--url`, measured again)."""
+    with ctx.db.transaction() as session:
+        present = session.scalar(select(func.count()).select_from(ProcessInstance)) or 0
+    if present < projects:
+        return seed(ctx, projects - present, say=say)
+    with ctx.db.transaction() as session:
+        data = Dataset(projects=present)
+        data.tasks = session.scalar(select(func.count()).select_from(HumanTask)) or 0
+        data.instances_by_status.update(dict(session.execute(
+            select(ProcessInstance.status, func.count()).group_by(ProcessInstance.status)).all()))
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="生成叶集大数据集（项目与任务投影行）")
     parser.add_argument("--projects", type=int, default=100_000)

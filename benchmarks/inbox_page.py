@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from benchmarks.common import backend_url, context, list_main, median_ms, p95_ms, record, scratch_database  # noqa: E402,E501
-from benchmarks.dataset import PASSWORD, seed  # noqa: E402
+from benchmarks.common import bench_database, context, list_main, median_ms, p95_ms, record  # noqa: E402
+from benchmarks.dataset import PASSWORD, seeded  # noqa: E402
 from engine.services.users import hash_password, upsert_user  # noqa: E402
 
 MANAGER = "bench_manager"
@@ -101,13 +101,13 @@ def measure(client, headers: dict, path: str, runs: int, statements: Statements)
     return times, sent
 
 
-def run(backend: str, projects: int, runs: int, say) -> dict:
+def run(backend: str, projects: int, runs: int, say, url: str | None = None) -> dict:
     from web.app import create_app
     result = {"benchmark": "lists", "backend": backend, "projects": projects, "runs": runs}
-    with scratch_database(backend_url(backend)) as url:
-        ctx = context(url)
+    with bench_database(backend, url) as database:
+        ctx = context(database)
         try:
-            data = seed(ctx, projects, say=say)
+            data = seeded(ctx, projects, say=say)
             with ctx.db.transaction() as session:
                 upsert_user(session, MANAGER, PASSWORD, ctx.registry.get("yeji"), "区数据资源管理局", ["manager"],
                             password_hash=hash_password(PASSWORD))

@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.common import backend_url, context, list_main, median_ms, p95_ms, record, scratch_database  # noqa: E402,E501
-from benchmarks.dataset import PASSWORD, seed  # noqa: E402
+from benchmarks.common import bench_database, context, list_main, median_ms, p95_ms, record  # noqa: E402
+from benchmarks.dataset import PASSWORD, seeded  # noqa: E402
 from benchmarks.inbox_page import Statements, api, browser, measure  # noqa: E402
 from engine import clock  # noqa: E402
 from engine.services import portfolio  # noqa: E402
@@ -63,13 +63,13 @@ def pages(now) -> list[tuple[str, str, str]]:
     ]
 
 
-def run(backend: str, projects: int, runs: int, say) -> dict:
+def run(backend: str, projects: int, runs: int, say, url: str | None = None) -> dict:
     from web.app import create_app
     result = {"benchmark": "manage", "backend": backend, "projects": projects, "runs": runs}
-    with scratch_database(backend_url(backend)) as url:
-        ctx = context(url)
+    with bench_database(backend, url) as database:
+        ctx = context(database)
         try:
-            data = seed(ctx, projects, say=say)
+            data = seeded(ctx, projects, say=say)
             with ctx.db.transaction() as session:
                 upsert_user(session, MANAGER, PASSWORD, ctx.registry.get("yeji"), "区数据资源管理局", ["manager"],
                             password_hash=hash_password(PASSWORD))

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 LIST_SIZE = 100_000                       # the list pages' target is set at this many projects
 SIZE_KEYS = {"completion": "rounds", "engine": "rounds", "lists": "projects", "http": "completions",
-             "timers": "count", "manage": "projects"}
-PAGE_SETS = ("lists", "manage")           # list pages and the managers' portfolio: judged at LIST_SIZE
+             "timers": "count", "manage": "projects", "overlay": "projects"}
+PAGE_SETS = ("lists", "manage", "overlay")   # list pages and the managers' portfolio: judged at LIST_SIZE
 SKIP = {"benchmark", "backend", "rounds", "runs", "count", "completions", "projects"}
 
 
@@ -54,7 +54,9 @@ def target(row: dict, figure: str):
         return "≥ 1.8×", _at_least(1.8)
     if name == "timers" and figure == "ratio_2_over_1" and backend == "postgresql":
         return "≥ 1.6×", _at_least(1.6)
-    if name in PAGE_SETS and figure.endswith("_p95_ms") and (name == "lists" or backend == "postgresql"):
+    # the managers' CSV files are whole exports (their time grows with their rows): recorded, not judged
+    if (name in PAGE_SETS and figure.endswith("_p95_ms") and (name == "lists" or backend == "postgresql")
+            and "_csv_" not in figure):
         return "< 50 ms at 100,000 projects", _below(50)
     return None
 

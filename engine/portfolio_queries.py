@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Float, case, func, literal_column, select
+from sqlalchemy import Float, case, func, literal, literal_column, select, text, union_all
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,15 @@ OPEN_STATES = ("ready", "suspended")
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def custom_plans(session: Session) -> None:
+    """On PostgreSQL, plan this transaction's statements for their values: the driver prepares a
+    statement run five times, and the server may then switch to one generic plan that ignores the
+    values — for a search's filters, or a due-date range over 100,000 projects, one that reads the
+    whole table (measured: 60 ms with plans for the values, 700 ms and more once generic)."""
+    if _postgres(session):
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def seconds_between(session: Session, start, end):
@@ -47,23 +56,24 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 def grouped_stats(session: Session, keys: list, elapsed, source_where: list, *, from_=None,
-                  extra: dict | None = None) -> list[dict]:
+                  extra: dict | None = None, greatest: dict | None = None) -> list[dict]:
     """Per group of `keys`: count, mean and 90th percentile of `elapsed` seconds (and the `extra`
-    sums), over the rows `source_where` selects (from `from_`, a subquery, when given)."""
-    extra = extra or {}
+    sums, the `greatest` maxima), over the rows `source_where` selects (from `from_`, a subquery)."""
+    extra, greatest = extra or {}, greatest or {}
     if _postgres(session):
         # both percentiles from one ordered-set aggregate: each group's values are sorted once
         shares = postgresql.array([0.5, 0.9], type_=Float)
         stmt = select(*keys, func.count().label("count"), func.avg(elapsed).label("avg"),
                       func.percentile_cont(shares).within_group(elapsed).label("percentiles"),
-                      *[func.sum(v).label(k) for k, v in extra.items()])
+                      *[func.sum(v).label(k) for k, v in extra.items()],
+                      *[func.max(v).label(k) for k, v in greatest.items()])
         if from_ is not None:
             stmt = stmt.select_from(from_)
         rows = session.execute(stmt.where(*source_where).group_by(*keys)).mappings()
         return [{**{k: v for k, v in row.items() if k != "percentiles"}, "avg": _float(row["avg"]),
                  "p50": _float((row["percentiles"] or [None, None])[0]),
                  "p90": _float((row["percentiles"] or [None, None])[1])} for row in rows]
-    stmt = select(*keys, elapsed.label("elapsed"), *[v.label(k) for k, v in extra.items()])
+    stmt = select(*keys, elapsed.label("elapsed"), *[v.label(k) for k, v in {**extra, **greatest}.items()])
     if from_ is not None:
         stmt = stmt.select_from(from_)
     groups: dict[tuple, list] = defaultdict(list)
@@ -76,6 +86,7 @@ def grouped_stats(session: Session, keys: list, elapsed, source_where: list, *, 
         item.update(count=len(rows), avg=sum(values) / len(values) if values else None,
                     p90=percentile(values, 0.9), p50=percentile(values, 0.5))
         item.update({k: sum(int(r[k] or 0) for r in rows) for k in extra})
+        item.update({k: max((r[k] for r in rows if r[k] is not None), default=None) for k in greatest})
         result.append(item)
     return result
 
@@ -84,7 +95,7 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-# --- live: what the dashboard reads on every view --------------------------------------------------
+# --- the snapshot's counts (engine/services/portfolio.py computes them every few minutes) ----------
 
 def counts_by_process(session: Session, jurisdictions: list[str]) -> list[tuple]:
     """(jurisdiction, process, status, count) of every instance."""
@@ -137,6 +148,8 @@ def waiting_by_bureau(session: Session, jurisdictions: list[str], now: datetime)
     return result
 
 
+# --- live: what the dashboard reads on every view (from indexes, counts capped) ---------------------
+
 def capped_count(session: Session, query, cap: int) -> tuple[int, bool]:
     """(how many rows `query` answers, at most `cap`; whether there are more): the rows are counted
     until one past the cap, so the work is bounded however many match."""
@@ -151,32 +164,51 @@ def _ready_in(jurisdictions: list[str], every: bool) -> list:
     return ready if every else [*ready, HumanTask.jurisdiction.in_(jurisdictions)]
 
 
-def _task_list(session: Session, cond: list, order, limit: int, cap: int) -> tuple[list, int, bool]:
-    total, more = capped_count(session, select(literal_column("1")).select_from(HumanTask).where(*cond), cap)
-    rows = session.execute(select(HumanTask, Unit.name).join(Unit, Unit.id == HumanTask.applicant_unit_id)
-                           .where(*cond).order_by(*order).limit(limit)).all()
-    return rows, total, more
+def _overdue(jurisdictions: list[str], now: datetime, every: bool) -> list:
+    """Ready tasks past their due date (a range of ix_human_tasks_ready_due)."""
+    return [*_ready_in(jurisdictions, every), HumanTask.due_at < now]
 
 
-def overdue_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int, cap: int, *,
-                  every: bool = False) -> tuple[list, int, bool]:
-    """Ready tasks past their due date, the longest overdue first: ([(task, applicant unit)], total up
-    to `cap`, whether there are more) — a range of ix_human_tasks_ready_due."""
-    cond = [*_ready_in(jurisdictions, every), HumanTask.due_at < now]
-    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit, cap)
+def _warning(jurisdictions: list[str], now: datetime, every: bool) -> list:
+    """预警: ready tasks not yet due that have used 80 % of their clock (the range due_at >= now of
+    ix_human_tasks_ready_due, warn_at read from the same index entries)."""
+    return [*_ready_in(jurisdictions, every), HumanTask.due_at >= now, HumanTask.warn_at <= now]
 
 
-def warning_tasks(session: Session, jurisdictions: list[str], now: datetime, limit: int, cap: int, *,
-                  every: bool = False) -> tuple[list, int, bool]:
-    """预警: ready tasks not yet due that have used 80 % of their clock, the soonest due first (the
-    range due_at >= now of ix_human_tasks_ready_due, warn_at read from the same index entries)."""
-    cond = [*_ready_in(jurisdictions, every), HumanTask.due_at >= now, HumanTask.warn_at <= now]
-    return _task_list(session, cond, [HumanTask.due_at, HumanTask.id], limit, cap)
+LIVE_TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.jurisdiction, HumanTask.project_name,
+                     HumanTask.process_key, HumanTask.element_id, HumanTask.title, HumanTask.role_key, HumanTask.lane,
+                     HumanTask.phase_title, HumanTask.created_at, HumanTask.due_at, HumanTask.due_provisional,
+                     Unit.name.label("applicant_unit"))
 
 
-def open_incidents(session: Session, jurisdictions: list[str]) -> int:
-    return session.scalar(select(func.count()).select_from(Incident).where(
-        Incident.jurisdiction.in_(jurisdictions), Incident.state == "open"))
+def live_lists(session: Session, jurisdictions: list[str], now: datetime, limit: int, cap: int, *,
+               every: bool = False) -> dict:
+    """What the dashboard reads live, in two statements whatever the portfolio's size:
+    {overdue: (rows, total, more), warning: (rows, total, more), incidents: n} — the overdue tasks the
+    longest overdue first, the 预警 ones the soonest due first (rows of LIVE_TASK_COLUMNS), each total
+    counted up to `cap` (more: there are more), and the open incidents."""
+    parts = {"overdue": _overdue(jurisdictions, now, every), "warning": _warning(jurisdictions, now, every)}
+
+    def capped(cond):
+        rows = select(literal_column("1")).select_from(HumanTask).where(*cond).limit(cap + 1).subquery()
+        return select(func.count()).select_from(rows).scalar_subquery()
+
+    incidents = (select(func.count()).select_from(Incident)
+                 .where(Incident.jurisdiction.in_(jurisdictions), Incident.state == "open").scalar_subquery())
+    counts = session.execute(select(capped(parts["overdue"]), capped(parts["warning"]), incidents)).one()
+
+    def listed(kind: str, cond):
+        inner = (select(literal(kind).label("kind"), *LIVE_TASK_COLUMNS)
+                 .join(Unit, Unit.id == HumanTask.applicant_unit_id)
+                 .where(*cond).order_by(HumanTask.due_at, HumanTask.id).limit(limit).subquery())
+        return select(inner)
+
+    rows: dict[str, list] = {"overdue": [], "warning": []}
+    both = union_all(*(listed(kind, cond) for kind, cond in parts.items())).subquery()
+    for row in session.execute(select(both).order_by(both.c.kind, both.c.due_at, both.c.id)):
+        rows[row.kind].append(row)
+    return {"overdue": (rows["overdue"], min(counts[0], cap), counts[0] > cap),
+            "warning": (rows["warning"], min(counts[1], cap), counts[1] > cap), "incidents": counts[2]}
 
 
 # --- the summary: what the scheduler computes now and then (engine/services/portfolio.py) -----------
@@ -186,7 +218,8 @@ def phase_durations(session: Session, jurisdiction: str) -> list[dict]:
     last task done), count, mean, median and 90th percentile in seconds."""
     per_instance = (select(HumanTask.process_key.label("process_key"), HumanTask.phase.label("phase"),
                            func.min(HumanTask.created_at).label("entered"),
-                           func.max(HumanTask.completed_at).label("left"))
+                           func.max(HumanTask.completed_at).label("left"),
+                           func.max(HumanTask.phase_title).label("title"))
                     .where(HumanTask.jurisdiction == jurisdiction, HumanTask.phase.is_not(None))
                     .group_by(HumanTask.instance_id, HumanTask.process_key, HumanTask.phase)
                     # left by going on, not by being ended inside it (its open tasks then cancelled)
@@ -194,13 +227,10 @@ def phase_durations(session: Session, jurisdiction: str) -> list[dict]:
                     .subquery())
     keys = [per_instance.c.process_key, per_instance.c.phase]
     stats = grouped_stats(session, keys, seconds_between(session, per_instance.c.entered, per_instance.c.left),
-                          [per_instance.c.left.is_not(None)], from_=per_instance)
-    titles = {(process, phase): title for process, phase, title in session.execute(
-        select(HumanTask.process_key, HumanTask.phase, func.max(HumanTask.phase_title))
-        .where(HumanTask.jurisdiction == jurisdiction, HumanTask.phase.is_not(None))
-        .group_by(HumanTask.process_key, HumanTask.phase))}
+                          [per_instance.c.left.is_not(None)], from_=per_instance,
+                          greatest={"title": per_instance.c.title})
     for item in stats:
-        item["title"] = titles.get((item["process_key"], item["phase"])) or item["phase"]
+        item["title"] = item["title"] or item["phase"]
     return stats
 
 
@@ -304,40 +334,50 @@ ROW_COLUMNS = (ProcessInstance.id, ProcessInstance.jurisdiction, ProcessInstance
                ProcessInstance.parent_instance_id)
 
 
-def _rows(session: Session, cond: list, order: list, offset: int, limit: int) -> list:
-    """A page of search rows (the columns a row shows, the applicant unit's name), no ORM objects."""
+def _rows(session: Session, cond: list, order: list, offset: int, limit: int, extra: tuple = ()) -> list:
+    """A page of search rows (the columns a row shows, the applicant unit's name, and `extra`), no ORM
+    objects."""
     if limit <= 0:
         return []
     return list(session.execute(
-        select(*ROW_COLUMNS, Unit.name.label("unit_name")).join(Unit, Unit.id == ProcessInstance.applicant_unit_id)
+        select(*ROW_COLUMNS, Unit.name.label("unit_name"), *extra)
+        .join(Unit, Unit.id == ProcessInstance.applicant_unit_id)
         .where(*cond).order_by(*order).offset(offset).limit(limit)))
 
 
-def _page(session: Session, cond: list, sort: str, descending: bool, offset: int, limit: int) -> list:
+def _page(session: Session, cond: list, sort: str, descending: bool, offset: int, limit: int,
+          extra: tuple = ()) -> list:
     """The rows of a page in the sort's order, the instance id breaking ties, each part an ordered range
     of an index (jurisdiction, the sort's column). A column that may be empty (amount, due date, end)
     is read in two parts — the rows with a value in order, then those without by id — because an index
-    serves `DESC NULLS LAST` in neither database (and SQLite puts NULLs first when ascending)."""
+    serves `DESC NULLS LAST` in neither database (and SQLite puts NULLs first when ascending). The
+    `extra` columns come with the first part's rows."""
     column = SORTS[sort]
     way = (lambda c: c.desc()) if descending else (lambda c: c.asc())
     tie = [] if sort == "id" else [way(ProcessInstance.id)]
     if sort not in NULLABLE_SORTS:
-        return _rows(session, cond, [way(column), *tie], offset, limit)
+        return _rows(session, cond, [way(column), *tie], offset, limit, extra)
     present = [*cond, column.is_not(None)]
-    rows = _rows(session, present, [way(column), *tie], offset, limit)
+    rows = _rows(session, present, [way(column), *tie], offset, limit, extra)
     if len(rows) == limit:
         return rows
     # the page reaches past the rows with a value: how many came before those without
     before = offset + len(rows) if rows else session.scalar(
         select(func.count()).select_from(ProcessInstance).where(*present))
-    return rows + _rows(session, [*cond, column.is_(None)], tie, max(0, offset - before), limit - len(rows))
+    return rows + _rows(session, [*cond, column.is_(None)], tie, max(0, offset - before), limit - len(rows),
+                        extra if not rows else ())
 
 
 def search(session: Session, flt, jurisdictions: list[str], now: datetime, *, offset: int, limit: int,
            count: bool = True) -> tuple[list, int | None, bool]:
     """(the rows of a page: columns of ROW_COLUMNS and unit_name; the total, counted up to COUNT_CAP;
-    whether more than that match)."""
+    whether more than that match). The count rides on the page's statement (a scalar subquery the
+    database evaluates once); only a page past the end counts alone."""
     cond = search_conditions(flt, jurisdictions, now, session)
-    counted = select(literal_column("1")).select_from(ProcessInstance).where(*cond)
-    total, more = capped_count(session, counted, COUNT_CAP) if count else (None, False)
-    return _page(session, cond, flt.sort, flt.descending, offset, limit), total, more
+    counted = select(literal_column("1")).select_from(ProcessInstance).where(*cond).limit(COUNT_CAP + 1).subquery()
+    total_column = select(func.count()).select_from(counted).scalar_subquery().label("capped_total")
+    rows = _page(session, cond, flt.sort, flt.descending, offset, limit, (total_column,) if count else ())
+    if not count:
+        return rows, None, False
+    counted_total = rows[0].capped_total if rows else session.scalar(select(total_column))
+    return rows, min(counted_total, COUNT_CAP), counted_total > COUNT_CAP

@@ -142,3 +142,45 @@ def test_each_version_counts_only_its_own_projects(ctx):
     assert {e["title"] for e in new["elements"] if e["element"] == "Declare"} == {"项目申报（新版）"}
     listed = overlay.waiting_projects(ctx, yeji.mona, "yeji", 1, "Declare", now=at("2026-08-03 10:00"))
     assert [p["id"] for p in listed["projects"]] == [first]
+
+
+def test_the_counts_are_the_snapshot_of_when_it_was_computed_and_the_list_behind_is_live(ctx, people, portfolio):
+    """The diagram's counts come with the time they were computed (the scheduler's snapshot, at most
+    SUMMARY_MAX_AGE old); the list behind a count is read live."""
+    from datetime import timedelta
+
+    from engine.services import portfolio as dashboard
+    computed = at("2026-10-16 09:00")
+    dashboard.refresh(ctx, "jiujiang", computed)
+    people.do("alice", portfolio["writing"][0], "PrepareProposal", DOCUMENT, now=at("2026-10-16 09:01"))
+    soon = computed + timedelta(minutes=5)
+    result = overlay.statistics(ctx, people.mona, "jiujiang", now=soon)
+    assert result["computed_at"] == computed and counts(result)["PrepareProposal"] == (2, 2)
+    listing = overlay.waiting_projects(ctx, people.mona, "jiujiang", None, "PrepareProposal", now=soon)
+    assert listing["total"] == 1 and not listing["capped"]
+    assert [p["id"] for p in listing["projects"]] == [portfolio["writing"][1]]
+    later = computed + dashboard.SUMMARY_MAX_AGE + timedelta(minutes=1)
+    result = overlay.statistics(ctx, people.mona, "jiujiang", now=later)
+    assert result["computed_at"] == later and counts(result)["PrepareProposal"] == (1, 1)
+
+
+def test_the_list_behind_a_count_is_counted_up_to_a_cap(monkeypatch, ctx, people, portfolio, client, app):
+    monkeypatch.setattr(overlay, "LIVE_COUNT_CAP", 1)
+    listing = overlay.waiting_projects(ctx, people.mona, "jiujiang", None, "PrepareProposal",
+                                       now=at("2026-10-16 09:00"))
+    assert (listing["total"], listing["capped"], len(listing["projects"])) == (1, True, 2)
+    phase = overlay.waiting_projects(ctx, people.mona, "jiujiang", None, "PhaseApproval", now=at("2026-10-16 09:00"))
+    assert (phase["total"], phase["capped"], len(phase["projects"])) == (1, True, 3)
+    answer = client.get("/api/v1/manage/processes/jiujiang/waiting?element=PrepareProposal",
+                        headers=_token(client, "mona"))
+    assert answer.headers["X-Total-Count"] == "1" and answer.headers["X-Total-Capped"] == "true"
+    stats = client.get("/api/v1/manage/processes/jiujiang/statistics", headers=_token(client, "mona"))
+    assert stats.status_code == 200 and stats.headers["X-Counts-Computed-At"]
+    from tests.web.helpers import form_token
+    browser = app.test_client()
+    browser.post("/login", data={"username": "mona", "password": PASSWORD,
+                                 "csrf_token": form_token(browser.get("/login").get_data(as_text=True))})
+    page = browser.get("/manage/processes/jiujiang/waiting?element=PrepareProposal").get_data(as_text=True)
+    assert "超过 <strong>1</strong> 个项目（实时）" in page
+    diagram = browser.get("/manage/processes/jiujiang/diagram").get_data(as_text=True)
+    assert "数据截至" in diagram

@@ -14,6 +14,11 @@ _PROBLEM_TEXTS = {401: "未登录或令牌无效", 403: "无权操作", 404: "�
                   413: "文件或请求体过大", 422: "数据校验未通过（errors 按字段给出中文说明）",
                   429: "登录失败次数过多，暂时锁定（Retry-After 给出须等待的秒数）"}
 _TOTAL = {"X-Total-Count": {"description": "符合条件的总数（分页前）", "schema": {"type": "integer"}}}
+# the managers' lists count up to a cap (engine/portfolio_queries.py COUNT_CAP, overlay LIVE_COUNT_CAP)
+_CAPPED_TOTAL = {
+    "X-Total-Count": {"description": "符合条件的总数（分页前），最多计到 1000", "schema": {"type": "integer"}},
+    "X-Total-Capped": {"description": "true：符合条件的超过 X-Total-Count（只计数到上限；之后的页仍可查看）",
+                       "schema": {"type": "string", "enum": ["true"]}}}
 _SECURED = [{"bearer": []}]
 
 
@@ -247,7 +252,7 @@ def _portfolio_paths() -> dict:
               _query("sort", "string", "created、investment、name、due、ended、id，前加 - 为倒序（默认 -created）"),
               _query("format", "string", "json（默认）、csv 或 xlsx（整个查询结果）"),
               _query("page", "integer", "页码"), _query("per_page", "integer", "每页条数（≤200）"), scope]
-    answers = {**_json("ProjectRow", "项目（JSON）", array=True, headers=_TOTAL)}
+    answers = {**_json("ProjectRow", "项目（JSON）", array=True, headers=_CAPPED_TOTAL)}
     answers["200"]["content"].update(_files("")["content"])
     return {
         "/api/v1/manage/dashboard": {"get": _op(
@@ -259,7 +264,7 @@ def _portfolio_paths() -> dict:
             {"200": _files("CSV 或 Excel 文件"), **_errors(401, 403, 404, 422)},
             params=[_path_id("name", "string"), _query("format", "string", "csv（默认）或 xlsx"), scope])},
         "/api/v1/manage/instances": {"get": _op(
-            "项目查询（可排序、分页，X-Total-Count 为总数；format=csv/xlsx 导出）",
+            "项目查询（可排序、分页，X-Total-Count 为总数，最多计到 1000；format=csv/xlsx 导出）",
             {**answers, **_errors(401, 403, 422)}, params=search)},
     }
 
@@ -332,12 +337,17 @@ def _overlay_paths() -> dict:
     return {
         "/api/v1/manage/processes/{key}/statistics": {"get": _op(
             "流程图上的在办统计：每个用户任务、定时器和阶段（折叠子流程）上等待的项目数与逾期数",
-            {**_json("ElementCount", "各元素的在办与逾期项目数（X-Process-Version 为统计的版本）", array=True,
-                     headers={"X-Process-Version": {"description": "统计的版本", "schema": {"type": "integer"}}}),
+            {**_json("ElementCount", "各元素的在办与逾期项目数（X-Process-Version 为统计的版本；统计快照，"
+                                     "X-Counts-Computed-At 为数据截至时间）", array=True,
+                     headers={"X-Process-Version": {"description": "统计的版本", "schema": {"type": "integer"}},
+                              "X-Counts-Computed-At": {"description": "统计快照的计算时间（定时任务每 5 分钟重算，"
+                                                                      "不早于 10 分钟前）",
+                                                       "schema": {"type": "string", "format": "date-time"}}}),
              **_errors(401, 403, 404, 422)}, params=[key, version])},
         "/api/v1/manage/processes/{key}/waiting": {"get": _op(
             "在某一环节（或阶段内）等待的项目，逾期在前，每页 50 个",
-            {**_json("WaitingProject", "项目", array=True, headers=_TOTAL), **_errors(401, 403, 404, 422)},
+            {**_json("WaitingProject", "项目（实时）", array=True, headers=_CAPPED_TOTAL),
+             **_errors(401, 403, 404, 422)},
             params=[key, version, _query("element", "string", "元素 id；省略则为该版本所有在办项目"),
                     _query("page", "integer", "页码")])},
         "/api/v1/manage/compare": {"post": _op(

@@ -23,7 +23,7 @@ from engine.services import portfolio
 from engine.services.context import Context
 
 PER_PAGE = 50
-LIVE_COUNT_CAP = 10_000     # the list behind a count counts its projects up to this many
+LIVE_COUNT_CAP = 1_000      # the list behind a count counts its projects up to this many (as the search)
 
 
 def _version(ctx: Context, session, user_id: int, process_key: str, version: int | None) -> ProcessVersion:
@@ -82,6 +82,7 @@ def waiting_projects(ctx: Context, user_id: int, process_key: str, version: int 
             e for e, s in all_shapes.items()
             if s.kind != "phase" and (e == element or element in dc.ancestors(all_shapes, e)))
         only_version = dc.versions_of(session, process_key) == [row.version]
+        pq.custom_plans(session)
         if members is not None and len(members) == 1 and all_shapes[members[0]].kind == "user_task":
             total, more, listed = _at_task(session, row, members[0], now, only_version, page)
         else:

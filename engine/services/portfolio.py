@@ -71,6 +71,7 @@ def dashboard(ctx: Context, user_id: int, jurisdiction: str | None = None, now: 
     now = now or clock.now()
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, jurisdiction)
+        pq.custom_plans(session)
         names = {k: ctx.registry.get(k).name for k in keys}
         summaries = summaries_of(ctx, session, keys, now)
         result = {"jurisdictions": [{"key": k, "name": names[k]} for k in keys], "now": local_iso(now),
@@ -95,19 +96,13 @@ def _process_name(ctx: Context, jurisdiction: str, key: str) -> str:
 
 def _live(ctx: Context, session, keys: list[str], now: datetime) -> dict:
     """What a dashboard reads on every view: the overdue and 预警 lists with their (capped) totals, the
-    open incidents — each from an index, whatever the portfolio's size."""
+    open incidents — two statements, each from an index, whatever the portfolio's size."""
     every = set(keys) == set(ctx.registry.jurisdictions())
-    overdue, overdue_total, overdue_more = pq.overdue_tasks(session, keys, now, LIST_LIMIT, LIVE_COUNT_CAP,
-                                                            every=every)
-    warning, warning_total, warning_more = pq.warning_tasks(session, keys, now, LIST_LIMIT, LIVE_COUNT_CAP,
-                                                            every=every)
-    return {
-        "overdue": {"total": overdue_total, "capped": overdue_more,
-                    "tasks": [_task(ctx, t, unit, now) for t, unit in overdue]},
-        "warning": {"total": warning_total, "capped": warning_more,
-                    "tasks": [_task(ctx, t, unit, now) for t, unit in warning]},
-        "incidents": pq.open_incidents(session, keys),
-    }
+    live = pq.live_lists(session, keys, now, LIST_LIMIT, LIVE_COUNT_CAP, every=every)
+    result = {part: {"total": live[part][1], "capped": live[part][2],
+                     "tasks": [_task(ctx, row, row.applicant_unit, now) for row in live[part][0]]}
+              for part in ("overdue", "warning")}
+    return {**result, "incidents": live["incidents"]}
 
 
 def _snapshot_counts(ctx: Context, session, jurisdiction: str, now: datetime) -> dict:

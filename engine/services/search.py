@@ -45,6 +45,7 @@ def search(ctx: Context, user_id: int, flt: SearchFilter, now: datetime | None =
     per_page = max(1, min(flt.per_page, 200))
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, flt.jurisdiction)
+        pq.custom_plans(session)
         rows, total, more = pq.search(session, flt, keys, now, offset=(max(1, flt.page) - 1) * per_page,
                                       limit=per_page)
         return [project_row(ctx, row, now) for row in rows], total, more
@@ -55,6 +56,7 @@ def export_rows(ctx: Context, user_id: int, flt: SearchFilter, now: datetime | N
     now = now or clock.now()
     with ctx.db.transaction() as session:
         _user, keys = scope_of(ctx, session, user_id, flt.jurisdiction)
+        pq.custom_plans(session)
         rows, _, _ = pq.search(session, flt, keys, now, offset=0, limit=EXPORT_LIMIT, count=False)
         return [project_row(ctx, row, now) for row in rows]
 

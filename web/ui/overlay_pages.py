@@ -40,6 +40,8 @@ def waiting(key: str):
     page = params.int_arg("page", 1, 1, 100_000)
     result = overlay.waiting_projects(_ctx(), g.user.id, key, version_arg(), element_arg(), page)
     pages = max(1, math.ceil(result["total"] / result["per_page"]))
+    if result["capped"]:      # counted up to the cap only: one page further while pages come full
+        pages = max(pages, page + (1 if len(result["projects"]) == result["per_page"] else 0))
 
     def page_url(number: int) -> str:
         args = {k: v for k, v in request.args.items() if v and k != "page"}

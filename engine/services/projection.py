@@ -125,12 +125,13 @@ def _scope_unit(ctx: Context, session, inst: ProcessInstance, role_key: str) -> 
     name = (inst.facts or {}).get(role.unit_from) if role is not None and role.unit_from else None
     if not isinstance(name, str) or not name.strip():
         return None
-    unit = session.scalar(select(Unit).where(Unit.jurisdiction == inst.jurisdiction, Unit.name == name.strip()))
-    if unit is None:
-        unit = Unit(jurisdiction=inst.jurisdiction, name=name.strip())
-        session.add(unit)
-        session.flush()
-    return unit.id
+    named = select(Unit.id).where(Unit.jurisdiction == inst.jurisdiction, Unit.name == name.strip())
+    unit_id = session.scalar(named)
+    if unit_id is None:
+        # two projects naming the same new unit at once: one INSERT wins, the other finds its row
+        audit_chain.insert_or_ignore(session, Unit.__table__, {"jurisdiction": inst.jurisdiction, "name": name.strip()})
+        unit_id = session.scalar(named)
+    return unit_id
 
 
 def phase_of(version, task) -> tuple[str | None, str | None]:

@@ -3,14 +3,14 @@
 `human_tasks.scope_unit_id`: the unit a role with `unit_from` is held in when it is not the applicant's
 (NULL: the applicant's unit), with a partial index for the inbox of that unit's users.
 
-Revision ID: 0016
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01 20:40:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None

@@ -143,7 +143,8 @@ def test_no_dashboard_answers_with_a_snapshot_older_than_promised(ctx, people, p
 def test_review_clocks_of_working_days_run_across_the_national_day(ctx, people, phased):
     """区数管局's 5 working days from 9月29日: 9月30日, 10月8日, 9日, 10日 (Saturday, 调休上班) and 12日 —
     due at the end of 10月12日, not 10月4日 as counting calendar days would say; 区财政局's 3 from 9月29日:
-    9月30日, 10月8日, 9日. 预警 once 80 % of the time from ready to due has passed."""
+    9月30日, 10月8日, 9日. 预警 once 80 % of the working time from ready to due has passed (as the
+    notices count it): 甲's 134 working hours → 10月10日 21:12, 乙's 86 → 10月9日 06:48."""
     bureau = people.start("alice", ps.PHASED, {"project_name": "国庆跨期项目甲", "project_type": "construction",
                                                "total_investment": 120}, now=at("2026-09-28 09:00"))
     people.do("alice", bureau, "Declare", ps.CONFIRM, now=at("2026-09-29 10:00"))
@@ -158,11 +159,14 @@ def test_review_clocks_of_working_days_run_across_the_national_day(ctx, people, 
                 {t["element"]: t for t in board["warning"]["tasks"]}, board)
 
     assert lists(at("2026-10-07 12:00"))[:2] == ({}, {})
-    overdue, warning, _ = lists(at("2026-10-09 12:00"))     # 乙: 80 % of 9月29日 10:00 → 10月9日 24:00 used
+    assert lists(at("2026-10-09 06:40"))[1] == {}
+    overdue, warning, _ = lists(at("2026-10-09 06:50"))     # 乙: 80 % of its working time used
     assert overdue == {} and set(warning) == {"FinanceReview"}
     assert warning["FinanceReview"]["due_at"].startswith("2026-10-09T23:59")
     assert warning["FinanceReview"]["applicant_unit"] == "区卫生健康委员会"
-    overdue, warning, _ = lists(at("2026-10-10 12:00"))
+    overdue, warning, _ = lists(at("2026-10-10 21:00"))
+    assert set(overdue) == {"FinanceReview"} and warning == {}
+    overdue, warning, _ = lists(at("2026-10-10 21:30"))
     assert set(overdue) == {"FinanceReview"} and set(warning) == {"BureauReview"}
     assert warning["BureauReview"]["due_at"].startswith("2026-10-12T23:59")
     assert warning["BureauReview"]["applicant_unit"] == "区教育局" and warning["BureauReview"]["lane"] == "区数管局"

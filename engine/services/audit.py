@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.cn_dates import cn_datetime
+from engine.db import dialect_insert
 from engine.jsonable import jsonable
 from engine.models import AuditEvent, AuditHead, ProcessInstance, User
 
@@ -126,11 +127,7 @@ def _lock_head(session: Session) -> AuditHead:
 
 def insert_or_ignore(session: Session, table, values: dict) -> None:
     """INSERT … ON CONFLICT DO NOTHING (a row two transactions may both create first)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    session.execute(dialect_insert(session, table).values(**values).on_conflict_do_nothing())
 
 
 def chain_pending(session: Session) -> int:

@@ -14,13 +14,12 @@ import re
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import clock
 from engine import workflow as wfx
 from engine.clocks import local_iso
+from engine.db import dialect_insert
 from engine.errors import ValidationFailed
 from engine.models import CalendarYear, HumanTask, ProcessInstance, Timer
 from engine.script_helpers import rearm
@@ -72,8 +71,7 @@ def seed(ctx: Context) -> int:
             values.append({"jurisdiction": "", "year": year, "holidays": _days(arr.holidays),
                            "workdays": _days(arr.workdays), "source": arr.source,
                            "loaded_at": clock.now(), "loaded_by": BUILTIN_LOADED_BY})
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(CalendarYear).values(values).on_conflict_do_nothing(
+        session.execute(dialect_insert(session, CalendarYear).values(values).on_conflict_do_nothing(
             index_elements=["jurisdiction", "year"]))
         return len(missing)
 

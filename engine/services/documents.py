@@ -20,11 +20,11 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, undefer
 
 from engine import clock, policy, queries
 from engine.clocks import local_iso
+from engine.db import dialect_insert
 from engine.errors import Conflict, NotFound, PermissionDenied
 from engine.models import Document, DocumentCounter, HumanTask, ProcessInstance, User
 from engine.registry import DOCUMENT_KINDS, DocumentRule, Jurisdiction
@@ -95,9 +95,8 @@ def next_number(session: Session, jurisdiction: str, series: str, year: int) -> 
     """The next number of the series in the jurisdiction's year, in one statement: INSERT … ON CONFLICT DO UPDATE
     … RETURNING. Concurrent callers serialize on the counter's row; a rolled-back caller gives its
     number back (no gap)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = DocumentCounter.__table__
-    stmt = dialect.insert(table).values(jurisdiction=jurisdiction, series=series, year=year, last_number=1)
+    stmt = dialect_insert(session, table).values(jurisdiction=jurisdiction, series=series, year=year, last_number=1)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.jurisdiction, table.c.series, table.c.year],
                                       set_={"last_number": table.c.last_number + 1}).returning(table.c.last_number)
     return session.execute(stmt).scalar_one()

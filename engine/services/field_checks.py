@@ -83,12 +83,14 @@ def records_view(ctx, session, jurisdiction: str, info) -> list[dict]:
     return view
 
 
-def check(workflow, task, info, answers: dict, found: dict | None = None) -> None:
+def check(session, jurisdiction: str, workflow, task, info, answers: dict) -> None:
+    """Refuse (ValidationFailed, beside the fields) answers the task's `fieldCheck` rejects; the steps it
+    `reads` are read only for a task that has a check."""
     expression = ((info.properties.get(PROPERTY) if info else None) or "").strip()
     if not expression:
         return
-    context = {**task.data, **(answers or {}), "answers": dict(answers or {}), "records": found or {},
-               "project_data": dict(task.data)}
+    context = {**task.data, **(answers or {}), "answers": dict(answers or {}),
+               "records": records(session, jurisdiction, info), "project_data": dict(task.data)}
     try:
         result = workflow.script_engine.environment.evaluate(expression, context)
     except Exception as exc:    # a check that cannot be computed refuses, it does not let the answer through

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from engine import clock, policy
 from engine import portfolio_queries as pq
 from engine.clocks import local_iso, parse_due_in
+from engine.db import dialect_insert
 from engine.errors import PermissionDenied
 from engine.models import PortfolioSummary, ProcessVersion, User
 from engine.services import diagram_counts
@@ -178,11 +179,7 @@ def _store(ctx: Context, session, jurisdiction: str, now: datetime) -> Portfolio
     both succeed, the later one's stays)."""
     data = compute_summary(ctx, session, jurisdiction, now)
     table = PortfolioSummary.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(jurisdiction=jurisdiction, computed_at=now, data=data)
+    statement = dialect_insert(session, table).values(jurisdiction=jurisdiction, computed_at=now, data=data)
     session.execute(statement.on_conflict_do_update(index_elements=[table.c.jurisdiction],
                                                     set_={"computed_at": now, "data": data}))
     return session.scalars(select(PortfolioSummary).where(PortfolioSummary.jurisdiction == jurisdiction)

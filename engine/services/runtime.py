@@ -129,9 +129,6 @@ def _parent_of(session: Session, user: User, jurisdiction: Jurisdiction, pdef: P
         raise PermissionDenied("您无权为该项目发起此流程")
     if parent.status != "running" and pdef.parent not in ("ended", "optional"):
         raise Conflict(f"项目“{parent.project_name}”已结束，不能再发起“{pdef.name}”")
-    if pdef.parent_in and not pdef.accepts_parent(parent.status, parent.outcome, _completed_elements(session, parent)):
-        raise ValidationFailed(f"项目“{parent.project_name}”不能发起“{pdef.name}”：{pdef.parent_in['rule']}",
-                               errors={"parent_instance_id": pdef.parent_in["rule"]})
     return parent
 
 
@@ -144,18 +141,18 @@ def parent_inside(ctx: Context, session: Session, parent: ProcessInstance, eleme
     return wfx.inside(wfx.loads(version, parent.state, ctx.helpers(parent.jurisdiction)), elements)
 
 
-def _check_parent_inside(ctx: Context, session: Session, pdef: ProcessDef, parent: ProcessInstance | None) -> None:
-    if parent is None or not pdef.parent_inside or parent_inside(ctx, session, parent, pdef.parent_inside):
+def _check_parent_stage(ctx: Context, session: Session, pdef: ProcessDef, parent: ProcessInstance,
+                        answers: dict[str, dict]) -> None:
+    """Where the project stands allows the side process: past one of its `parent_in` steps (or ended as
+    it names; `answers`: the project's completed steps, _answers_of) and inside its `parent_inside` phases."""
+    if not pdef.accepts_parent(parent.status, parent.outcome, answers):
+        raise ValidationFailed(f"项目“{parent.project_name}”不能发起“{pdef.name}”：{pdef.parent_in['rule']}",
+                               errors={"parent_instance_id": pdef.parent_in["rule"]})
+    if not pdef.parent_inside or parent_inside(ctx, session, parent, pdef.parent_inside):
         return
     version = ctx.loaded_version(session, parent.process_version_id)
     phases = "、".join(f"“{version.element(e).title if version.element(e) else e}”" for e in pdef.parent_inside)
     raise Conflict(f"项目“{parent.project_name}”当前不在{phases}阶段，不能发起“{pdef.name}”")
-
-
-def _completed_elements(session: Session, inst: ProcessInstance) -> set[str]:
-    """The steps (user task elements) an instance has completed."""
-    return set(session.scalars(select(HumanTask.element_id).where(
-        HumanTask.instance_id == inst.id, HumanTask.state == "completed").distinct()))
 
 
 def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
@@ -168,7 +165,9 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if not policy.can_start(user, jurisdiction, pdef):
             raise PermissionDenied(f"您无权在{jurisdiction.name}发起“{pdef.name}”")
         parent = _parent_of(session, user, jurisdiction, pdef, parent_instance_id)
-        _check_parent_inside(ctx, session, pdef, parent)
+        parent_answers = _answers_of(session, parent.id) if parent is not None else None
+        if parent is not None:
+            _check_parent_stage(ctx, session, pdef, parent, parent_answers)
         row = latest_version(session, process_key)
         if row is None:
             raise NotFound(f"流程尚未部署：{process_key}")
@@ -191,7 +190,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if parent is None:
             start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
         else:   # what the project's steps recorded (叶集 第二十二条: the contract's acceptance date)
-            start_data["parent_tasks"] = _answers_of(session, parent.id)
+            start_data["parent_tasks"] = parent_answers
         workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))
         inst = ProcessInstance(process_version_id=row.id, process_key=process_key,
                                jurisdiction=jurisdiction.key, project_name=project_name,
@@ -295,8 +294,7 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
-        field_checks.check(workflow, task, info, answers,    # `fieldCheck`: answers against the project's data
-                           field_checks.records(session, inst.jurisdiction, info))
+        field_checks.check(session, inst.jurisdiction, workflow, task, info, answers)   # `fieldCheck`
         answers = confirmed_facts.apply(ctx, session, inst, info, task, answers, user, now)  # `confirms` tasks
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,

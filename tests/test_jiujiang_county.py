@@ -20,7 +20,6 @@ from tests.test_jiujiang_walk import (
     DOCUMENT,
     FEASIBILITY,
     JIUJIANG_PEOPLE,
-    JOINT_ACCEPTANCE,
     OK,
     STEPS,
     advance,
@@ -39,6 +38,8 @@ COUNTY_PEOPLE = {
     "xf": ("修水县", ["county_finance"]),
     "xs": ("修水县", ["county_sasac"]),
     "xc": ("修水县", ["county_crypto"]),
+    "xw": ("修水县", ["county_cac"]),
+    "ww": ("武宁县", ["county_cac"]),                   # another county's 网信部门
     "wu": ("武宁县", ["county_ndrc"]),                   # another county's 发改委
     "city": ("九江市教育局", ["applicant"]),
 }
@@ -54,9 +55,11 @@ COUNTY_STEPS = {
     "CountyApproveBudget": ("xf", BUDGET_OK), "CountyApproveBudgetSasac": ("xs", BUDGET_OK),
     "CountyInvestmentPlan": ("xn", {"plan_reference": "修水县2027年第一批"}),
     "CountyArrangeBudget": ("xf", {"budget_reference": "修水县信息化专项", "amount": 300}),
-    "CountyAcceptanceInspection": ("xd", {"decision": "approve", **JOINT_ACCEPTANCE,
+    "AcceptanceOpinionCountyCrypto": ("xc", OK), "AcceptanceOpinionCountyCac": ("xw", OK),
+    "CountyAcceptanceInspection": ("xd", {"decision": "approve", "with_application_unit": True,
                                           "opinion_document": "验收意见.pdf"}),
 }
+COUNTY_OPINIONS = ["AcceptanceOpinionCountyCac", "AcceptanceOpinionCountyCrypto", "AcceptanceOpinionCountyNdrc"]
 
 
 @pytest.fixture
@@ -162,8 +165,17 @@ def _applied_for_acceptance(people, facts) -> int:
 
 def test_a_county_project_below_the_limit_is_accepted_by_the_county(people):
     iid = _applied_for_acceptance(people, {**COUNTY, "total_investment": 300})
+    # 第九条 参照市级做法: the county's 审批部门, 保密机要部门 and 网信部门 each give their opinion
+    assert people.ready(iid) == COUNTY_OPINIONS
+    assert (_titles(people, "xn", iid), _titles(people, "xc", iid), _titles(people, "xw", iid)) == (
+        ["AcceptanceOpinionCountyNdrc"], ["AcceptanceOpinionCountyCrypto"], ["AcceptanceOpinionCountyCac"])
+    assert _titles(people, "cris", iid) == _titles(people, "cai", iid) == _titles(people, "nick", iid) == []
+    for who, element in [("xn", "AcceptanceOpinionCountyNdrc"), ("xc", "AcceptanceOpinionCountyCrypto"),
+                         ("xw", "AcceptanceOpinionCountyCac")]:
+        people.do(who, iid, element, OK, now=at("2026-10-15 09:00"))
     assert people.ready(iid) == ["CountyAcceptanceInspection"]
     assert _titles(people, "xd", iid) == ["CountyAcceptanceInspection"]
+    assert _titles(people, "dora", iid) == []
     people.do("xd", iid, "CountyAcceptanceInspection", COUNTY_STEPS["CountyAcceptanceInspection"][1],
               now=at("2026-10-15 10:00"))
     # the 6-month self-evaluation counts from the county's acceptance (第三十九条), as for the city's
@@ -185,6 +197,65 @@ def test_a_county_project_the_city_reported_to_the_province_is_accepted_by_the_c
 def test_a_city_project_below_the_limit_is_accepted_by_the_city(people):
     iid = _applied_for_acceptance(people, {"total_investment": 300})
     assert people.ready(iid) == ["AcceptanceOpinionCac", "AcceptanceOpinionCrypto", "AcceptanceOpinionNdrc"]
+
+
+def _county_opinions_given(people, **answers) -> int:
+    """A county project the county accepts, its departments' opinions given (OK unless `answers` says)."""
+    iid = _applied_for_acceptance(people, {**COUNTY, "total_investment": 300})
+    for who, element in [("xn", "AcceptanceOpinionCountyNdrc"), ("xc", "AcceptanceOpinionCountyCrypto"),
+                         ("xw", "AcceptanceOpinionCountyCac")]:
+        people.do(who, iid, element, answers.get(element, OK), now=at("2026-10-15 09:00"))
+    return iid
+
+
+COUNTY_INSPECTION = COUNTY_STEPS["CountyAcceptanceInspection"][1]
+CAC_REFUSAL = {"decision": "reject", "comment": "未通过网络安全等级保护测评"}
+
+
+def test_the_countys_data_bureau_sees_each_county_departments_opinion_side_by_side(people):
+    from engine.services import views
+    iid = _county_opinions_given(people, AcceptanceOpinionCountyCac=CAC_REFUSAL)
+    detail = views.task_detail(people.ctx, people.xd, people.task("xd", iid, "CountyAcceptanceInspection")["id"])
+    shown = {o["element"]: (o["state"], o["decision"], o["effect"]) for o in detail["opinions"]}
+    assert shown["AcceptanceOpinionCountyNdrc"][1:] == ("approve", "overridable")
+    assert shown["AcceptanceOpinionCountyCrypto"][1:] == ("approve", "overridable")
+    assert shown["AcceptanceOpinionCountyCac"][1:] == ("reject", "overridable")
+    assert shown["AcceptanceOpinionCountySasac"][0] == "not_reached"
+
+
+def test_the_county_passing_an_acceptance_its_cac_refused_must_say_why(people):
+    from engine.services import attachments, runtime
+    iid = _county_opinions_given(people, AcceptanceOpinionCountyCac=CAC_REFUSAL)
+    task = people.task("xd", iid, "CountyAcceptanceInspection")
+    answers = attachments.with_placeholders(people.ctx, people.xd, task["id"], COUNTY_INSPECTION)
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.xd, task["id"], answers, now=at("2026-10-16 10:00"))
+    assert set(err.value.errors) == {"override_reason"}
+    people.do("xd", iid, "CountyAcceptanceInspection", {**COUNTY_INSPECTION, "override_reason": "等保测评已补测通过"},
+              now=at("2026-10-16 10:00"))
+    [override] = people.instance(iid)["overrides"]
+    assert [o["element"] for o in override["overruled"]] == ["AcceptanceOpinionCountyCac"]
+    assert override["reason"] == "等保测评已补测通过"
+
+
+def test_the_county_accepts_without_a_reason_when_every_department_agreed(people):
+    iid = _county_opinions_given(people)
+    people.do("xd", iid, "CountyAcceptanceInspection", COUNTY_INSPECTION, now=at("2026-10-16 10:00"))
+    assert people.instance(iid)["overrides"] == []
+    assert "CountyAcceptanceInspection" not in people.ready(iid)
+
+
+def test_the_county_may_follow_its_crypto_bureaus_refusal(people):
+    iid = _county_opinions_given(people, AcceptanceOpinionCountyCrypto={"decision": "reject", "comment": "密评未通过"})
+    people.do("xd", iid, "CountyAcceptanceInspection",
+              {**COUNTY_INSPECTION, "decision": "reject", "comment": "按县保密机要局意见"}, now=at("2026-10-16 10:00"))
+    assert people.instance(iid)["outcome"] == "acceptance_failed"
+
+
+def test_another_countys_cac_sees_nothing_of_the_countys_acceptance(people):
+    iid = _applied_for_acceptance(people, {**COUNTY, "total_investment": 300})
+    assert _titles(people, "ww", iid) == []
+    assert _titles(people, "xw", iid) == ["AcceptanceOpinionCountyCac"]
 
 
 # 第二十四条 with 第九条 — the county's own 发改委 puts a county project into the county's investment plan and

@@ -163,8 +163,6 @@ PROCUREMENT = {"procurement_method": "public_tender", "supplier": "九江某信�
                "contract_signed": True, "responsible_person": "张三"}
 IMPLEMENTED = {"as_approved": True, "completed_on": "2026-03-31"}
 APPLY = {"mode": "apply", "application": "竣工验收申请.pdf"}
-JOINT_ACCEPTANCE = {"with_approval_department": True, "with_application_unit": True, "with_crypto": True,
-                    "with_cac": True}      # the county's acceptance: each department the county names takes part
 INSPECTION_OK = {"decision": "approve", "with_application_unit": True, "participants": ["市公安局"],
                  "opinion_document": "验收意见.pdf"}
 ACCEPTANCE_OPINIONS = [("nick", "AcceptanceOpinionNdrc"), ("sam", "AcceptanceOpinionSasac"),

@@ -17,7 +17,10 @@ from engine.errors import NotFound, ValidationFailed
 _TYPE_NAMES = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "是/否",
                "array": "列表", "object": "对象"}
 _NAME = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)+$")
-_CHECKED: set[bytes] = set()   # digests of schema files that passed the metaschema, shared by every runtime
+_CHECKED: set[bytes] = set()
+# a field whose choices are records (engine/services/choices.py): the source's name, and its filter
+CHOICES, CHOICES_FILTER = "x-choices", "x-choices-filter"
+CHOICE_SOURCES = ("unit_projects",)   # digests of schema files that passed the metaschema, shared by every runtime
 
 
 class FormLibrary:
@@ -152,3 +155,23 @@ def validate_against(schema: dict, data: object) -> dict:
     """Validate answers against a schema in hand (e.g. the one a task detail carries from its
     version's form snapshot)."""
     return validated(schema, Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER), data)
+
+
+def fields_with_choices(schema: dict) -> dict[str, dict]:
+    """{field: its schema} of the top-level fields taking their choices from records (`x-choices`)."""
+    return {name: prop for name, prop in ((schema or {}).get("properties") or {}).items()
+            if isinstance(prop, dict) and prop.get(CHOICES)}
+
+
+def choice_problems(schema: dict) -> list[str]:
+    """Chinese messages about the `x-choices` fields naming no known source, not numbers, or a bad filter."""
+    found = []
+    for name, prop in fields_with_choices(schema).items():
+        if prop[CHOICES] not in CHOICE_SOURCES:
+            found.append(f"字段 {name} 的 x-choices 来源 {prop[CHOICES]} 未知（可用：{'、'.join(CHOICE_SOURCES)}）")
+        if prop.get("type") != "integer":
+            found.append(f"字段 {name} 取自 x-choices（项目编号），类型应为 integer")
+        where = prop.get(CHOICES_FILTER)
+        if where is not None and not (isinstance(where, dict) and set(where) <= {"status", "outcome", "facts"}):
+            found.append(f"字段 {name} 的 x-choices-filter 只能有 status、outcome、facts")
+    return found

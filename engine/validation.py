@@ -43,6 +43,7 @@ from SpiffWorkflow.spiff.parser.process import SPIFF_XSD
 from engine import sandbox
 from engine import workflow as wfx
 from engine.errors import DiagramInvalid, GovflowError
+from engine.forms import choice_problems, fields_with_choices
 from engine.modeling import extensions
 from engine.registry import GENERIC_OUTCOMES
 from engine.script_helpers import _Helpers
@@ -979,14 +980,18 @@ class Context:
     def bpmn(self) -> list[Doc]:
         return [d for d in self.docs.values() if d.kind == "bpmn"]
 
-    def form_fields(self, form: str | None) -> set[str]:
+    def form_schema(self, form: str | None) -> dict:
+        """The form's schema ({} for a missing or broken form: the form check's business, not the caller's)."""
         if not form or not self.runtime.forms.exists(form):
-            return set()
+            return {}
         try:
             schema, _ui = self.runtime.forms.load(form)
         except Exception:  # noqa: BLE001 - a broken form is the form check's business, not the name check's
-            return set()
-        return form_fields(schema) if isinstance(schema, dict) else set()
+            return {}
+        return schema if isinstance(schema, dict) else {}
+
+    def form_fields(self, form: str | None) -> set[str]:
+        return form_fields(self.form_schema(form))
 
 
 def check_process_key(ctx: Context) -> None:
@@ -1004,6 +1009,12 @@ def check_process_key(ctx: Context) -> None:
         keys = "、".join(ctx.runtime.registry.jurisdictions())
         ctx.add(doc or f"{ctx.key}.bpmn", proc if proc is not None else ctx.key,
                 f"流程标识 {ctx.key} 不属于任何辖区：应为 <辖区键> 或 <辖区键>.<名称>，辖区键为 {keys}")
+        return
+    pdef = ctx.jurisdiction.processes.get(ctx.key)
+    start = pdef.start_form if pdef and pdef.start_form else DEFAULT_START_FORM
+    if fields_with_choices(ctx.form_schema(start)):     # no project yet to take the choices from
+        ctx.add(doc or f"{ctx.key}.bpmn", proc if proc is not None else ctx.key,
+                f"开始表单 {start} 不能使用 x-choices（发起时尚无项目可供选择），请在任务表单中使用")
 
 
 def _lanes(doc: Doc) -> dict[str, etree._Element]:
@@ -1046,6 +1057,9 @@ def _check_value(ctx: Context, doc: Doc, el, prop, spec: dict) -> None:  # noqa:
         ctx.add(doc, el, f"属性 {name} 的取值“{value}”不合法：{hint}", prop)
     elif kind == "form" and not ctx.runtime.forms.exists(value):
         ctx.add(doc, el, f"表单文件不存在：forms/{value}.schema.json", prop)
+    elif kind == "form":
+        for problem in choice_problems(ctx.form_schema(value)):     # `x-choices` (engine/services/choices.py)
+            ctx.add(doc, el, f"表单 {value}：{problem}", prop)
     elif kind == "citations" and j is not None:
         for item in j.legal_basis(value):
             if not item["text"]:

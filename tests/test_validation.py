@@ -5,6 +5,7 @@ procedures and the sixth-city fixture are clean; each govflow rule catches a shi
 in one place, naming the element and its line."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -431,3 +432,41 @@ def test_govflow_validate_refuses_other_files(tmp_path, capsys):
     path.write_text("hello", encoding="utf-8")
     assert main(["validate", str(path)]) == 1
     assert "只能校验 .bpmn（流程图）或 .dmn（决策表）文件" in capsys.readouterr().out
+
+
+# --- a field whose choices are records (`x-choices`, engine/services/choices.py) -------------------
+
+def _data_with_form(tmp_path, form: str, change) -> Runtime:
+    """A copy of the shipped data with one form's schema changed by `change(schema)`."""
+    root = tmp_path / "data"
+    for tree in ("processes", "bpmn_diagrams", "forms"):
+        shutil.copytree(ROOT / tree, root / tree)
+    path = root / "forms" / f"{form}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    change(schema)
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    return Runtime.from_data_dir(root)
+
+
+def _yeji_problems(runtime) -> list[str]:
+    path = ROOT / "bpmn_diagrams" / "yeji" / "yeji.bpmn"
+    return [f"{p.element}: {p.message}" for p in validation.check_files(runtime, {path.name: path.read_bytes()})]
+
+
+@pytest.mark.parametrize("change, text", [
+    (lambda s: s["properties"]["maintained_project_id"].update({"x-choices": "unit_projectz"}),
+     "x-choices 来源 unit_projectz 未知"),
+    (lambda s: s["properties"]["maintained_project_id"].update({"type": "string"}), "类型应为 integer"),
+    (lambda s: s["properties"]["maintained_project_id"].update({"x-choices-filter": {"phase": ["运维"]}}),
+     "x-choices-filter 只能有 status、outcome、facts"),
+], ids=["an unknown source", "a field that is not a number", "a filter on something else"])
+def test_a_choice_field_naming_what_the_engine_cannot_list_is_refused(tmp_path, change, text):
+    problems = _yeji_problems(_data_with_form(tmp_path, "yeji/declare", change))
+    assert [p for p in problems if text in p and p.startswith("Declare: 表单 yeji/declare：")], problems
+
+
+def test_a_start_form_cannot_take_its_choices_from_records(tmp_path):
+    def add(schema):
+        schema["properties"]["earlier_project"] = {"type": "integer", "title": "前期项目", "x-choices": "unit_projects"}
+    problems = _yeji_problems(_data_with_form(tmp_path, "common/project_facts", add))
+    assert [p for p in problems if "开始表单 common/project_facts 不能使用 x-choices" in p], problems

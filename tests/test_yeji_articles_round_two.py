@@ -262,12 +262,13 @@ def test_it_refuses_operation_funds_when_the_bureau_attests_nothing(people, ctx)
 # …and the next year's 运维经费 (第二十九条: 后评价结果作为下一年度安排…运行维护经费的重要依据) reads it: 区财政局
 # cannot put the 运维 project of a system that failed into the 专项资金安排计划.
 
-def _om_declared(people, ctx, who, system):
-    """A 运维类 project for `system`, declared in 2028 for 2029 and brought to 区财政局's 分配方案."""
-    iid = people.start(who, "yeji", {**FACTS, "project_name": f"{system}2029年度运维", "project_type": "operation",
+def _om_declared(people, ctx, who, system_id=None, system_name="叶集区智慧教育平台"):
+    """A 运维类 project of the system built by project `system_id` (None: a system not built on the platform,
+    named only), declared in 2028 for 2029 and brought to 区财政局's 分配方案."""
+    iid = people.start(who, "yeji", {**FACTS, "project_name": f"{system_name}2029年度运维", "project_type": "operation",
                                      "total_investment": 30, "plan_year": 2029}, now=at("2028-08-01 10:00"))
-    people.do(who, iid, "Declare", {**DECLARE, "budget_estimate": 30, "maintained_project": system},
-              now=at("2028-08-03 10:00"))
+    maintained = {"maintained_project_id": system_id} if system_id is not None else {"maintained_project": system_name}
+    people.do(who, iid, "Declare", {**DECLARE, "budget_estimate": 30, **maintained}, now=at("2028-08-03 10:00"))
     tick(ctx, at("2028-10-01 08:00"))
     for reviewer, element in REVIEWERS:
         people.do(reviewer, iid, element, OK, now=at("2028-10-20 10:00"))
@@ -281,8 +282,8 @@ FUND = {"decision": "approve", "allocated_amount": 30}
 
 
 def test_finance_cannot_fund_the_operation_of_a_system_its_post_evaluation_failed(people, ctx):
-    _evaluated(people, ctx, {**COMPLIANT, "crypto_compliant": False})        # 叶集区智慧教育平台, 2027-12-01
-    iid = _om_declared(people, ctx, "alice", FACTS["project_name"])
+    system = _evaluated(people, ctx, {**COMPLIANT, "crypto_compliant": False})["id"]    # 叶集区智慧教育平台, 2027-12-01
+    iid = _om_declared(people, ctx, "alice", system)
     task = people.task("fay", iid, "FundAllocation")
     assert task["title"] == ("提出专项资金年度分配方案（第二十四条：叶集区智慧教育平台后评价未达到国产密码应用要求，"
                              "不安排运维经费）")
@@ -295,8 +296,8 @@ def test_finance_cannot_fund_the_operation_of_a_system_its_post_evaluation_faile
 
 
 def test_finance_funds_the_operation_of_a_system_that_passed_its_post_evaluation(people, ctx):
-    _evaluated(people, ctx, COMPLIANT)
-    iid = _om_declared(people, ctx, "alice", FACTS["project_name"])
+    system = _evaluated(people, ctx, COMPLIANT)["id"]
+    iid = _om_declared(people, ctx, "alice", system)
     assert people.task("fay", iid, "FundAllocation")["title"] == "提出专项资金年度分配方案"
     people.do("fay", iid, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
     assert people.ready(iid) == ["GovernmentApproval"]
@@ -304,11 +305,43 @@ def test_finance_funds_the_operation_of_a_system_that_passed_its_post_evaluation
 
 def test_a_failed_post_evaluation_bars_only_that_systems_operation_funds(people, ctx):
     _evaluated(people, ctx, {**COMPLIANT, "security_compliant": False})
-    other_system = _om_declared(people, ctx, "alice", "叶集区政务OA系统")
+    other_system = _om_declared(people, ctx, "alice", system_name="叶集区政务OA系统")   # not built on the platform
     people.do("fay", other_system, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
-    other_unit = _om_declared(people, ctx, "bob", FACTS["project_name"])   # bob's unit has no such record
-    people.do("fay", other_unit, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
-    assert people.ready(other_system) == people.ready(other_unit) == ["GovernmentApproval"]
+    assert people.ready(other_system) == ["GovernmentApproval"]
+
+
+def test_a_system_of_the_same_name_is_not_taken_for_the_one_that_failed(people, ctx):
+    failed = _evaluated(people, ctx, {**COMPLIANT, "security_compliant": False})
+    passed = _evaluated(people, ctx, COMPLIANT)          # another project of the unit, with the same name
+    assert failed["project_name"] == passed["project_name"] and failed["id"] != passed["id"]
+    iid = _om_declared(people, ctx, "alice", passed["id"])
+    people.do("fay", iid, "FundAllocation", FUND, now=at("2028-11-12 10:00"))
+    barred = _om_declared(people, ctx, "alice", failed["id"])
+    assert "网络安全要求" in people.task("fay", barred, "FundAllocation")["title"]
+
+
+def test_the_operation_project_chooses_its_system_among_the_units_own_projects(people, ctx):
+    system = _evaluated(people, ctx, COMPLIANT)
+    iid = people.start("alice", "yeji", {**FACTS, "project_name": "运维项目", "project_type": "operation",
+                                         "total_investment": 30, "plan_year": 2029}, now=at("2028-08-01 10:00"))
+    from engine.services import views
+    field = views.task_detail(ctx, people.alice, people.task("alice", iid, "Declare")["id"])[
+        "form"]["schema"]["properties"]["maintained_project_id"]
+    assert field["enum"] == [system["id"]]
+    assert field["x-enumNames"] == [f"叶集区智慧教育平台（编号 {system['id']}，已完成后评价）"]
+
+
+def test_another_units_system_cannot_be_named_for_an_operation_project(people, ctx):
+    system = _evaluated(people, ctx, COMPLIANT)["id"]           # alice's unit's system
+    iid = people.start("bob", "yeji", {**FACTS, "project_name": "运维项目", "project_type": "operation",
+                                       "total_investment": 30, "plan_year": 2029}, now=at("2028-08-01 10:00"))
+    task = people.task("bob", iid, "Declare")
+    with pytest.raises(ValidationFailed) as err:
+        runtime.complete_task(people.ctx, people.bob, task["id"],
+                              {**DECLARE, "budget_estimate": 30, "maintained_project_id": system},
+                              now=at("2028-08-03 10:00"))
+    assert set(err.value.errors) == {"maintained_project_id"}
+    assert "请从列出的项目中选择" in err.value.errors["maintained_project_id"]
 
 
 # 第二十七条 — 严重逾期、随意变更、重大损失：要求整改或者暂停项目建设，下一年度相应压缩其申报项目支出预算规模

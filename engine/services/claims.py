@@ -23,7 +23,7 @@ from engine import clock, policy
 from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User, UserRole
-from engine.services import attachments, runtime
+from engine.services import attachments, choices, runtime
 from engine.services.context import Context
 from engine.services.holding import BACK, OUT, completion_refusal, is_delegate, name_of
 from engine.services.projection import audit, lock_instance
@@ -258,8 +258,8 @@ def submit_delegated(ctx: Context, user_id: int, task_id: int, data: object, now
         if not is_delegate(row, user):
             raise Conflict(f"“{row.title}”没有委托给您办理（或已提交、已收回）")
         inst = session.get(ProcessInstance, row.instance_id)
-        answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
-            if row.form else _draft_data(data)
+        answers = choices.validate(ctx, session, inst, ctx.forms_for(session, inst.process_version_id), row.form,
+                                   data) if row.form else _draft_data(data)
         attachments.check_answers(ctx, session, row, answers, actor=user)
         holder = row.assignee
         _change(session, row, {"delegate_id": user.id, "delegation": OUT},

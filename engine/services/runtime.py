@@ -21,6 +21,7 @@ from engine.sandbox import StepFailed
 from engine.services import (
     attachments,
     calendar_admin,
+    choices,
     confirmed_facts,
     documents,
     field_checks,
@@ -282,8 +283,8 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         if refusal:
             raise Conflict(refusal)
         # the form as deployed with the instance's version (engine.runtime_env.FormSnapshot)
-        answers = ctx.forms_for(session, inst.process_version_id).validate(row.form, data) \
-            if row.form else dict(data or {})
+        answers = choices.validate(ctx, session, inst, ctx.forms_for(session, inst.process_version_id), row.form,
+                                   data) if row.form else dict(data or {})
         attachments.check_answers(ctx, session, row, answers, actor=user)  # files of this project and step only
         opinions.check_completion(ctx, session, inst, row, answers, user, now)  # binding opinions, overrides
         calendar_admin.sync_seen(ctx, session, signature)

@@ -11,7 +11,7 @@ from engine.clocks import local_iso
 from engine.errors import GovflowError, NotFound, PermissionDenied
 from engine.jsonable import jsonable
 from engine.models import HumanTask, ProcessInstance, User
-from engine.services import confirmed_facts, documents, field_checks, holding, opinions, orders
+from engine.services import choices, confirmed_facts, documents, field_checks, holding, opinions, orders
 from engine.services.context import Context
 
 
@@ -123,6 +123,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
                 and not policy.can_manage(user, row.jurisdiction):
             raise PermissionDenied("该任务不属于您的角色或单位")
         schema, ui_schema = ctx.forms_for(session, inst.process_version_id).load(row.form) if row.form else ({}, {})
+        schema = choices.expand(ctx, session, inst, schema)     # `x-choices`: the project's records to pick from
         history = queries.history_of(session, inst.id)
         result = task_summary(row, now)
         ready = row.state == "ready"

@@ -1,9 +1,9 @@
 """Orders that act: a side process's decision takes effect on the project it belongs to.
 
 An element of a side process (an end event or an intermediate throw event) carries the property
-`parentEffect` — `suspend` (暂缓安排投资计划, 暂停项目建设), `resume` (恢复建设) or `terminate` (终止项目,
+`parentEffect` — `suspend` (暂缓安排投资计划, 暂停项目建设), `resume` (恢复建设), `terminate` (终止项目,
 with `parentOutcome` as the project's outcome; an end event with `parentOutcome` alone terminates
-too). When the side process passes that element, engine/services/projection.persist applies the effect
+too), `hold` or `release` (暂缓拨付建设资金及运维经费, with `parentSteps`). When the side process passes that element, engine/services/projection.persist applies the effect
 in the same transaction (each passage once: the task is marked in its internal data).
 
 - **suspend**: the project's ready tasks become `suspended` (they leave the inboxes; completing one is
@@ -16,10 +16,23 @@ in the same transaction (each passage once: the task is marked in its internal d
   suspension took (held over 国庆, it loses none), any other clock by the time held
   (engine/clocks.extended); each held user task's data gets `held_workdays` added, for a post-script
   that measures lateness itself (九江 第二十七条: `workdays_late(prep_due) - held_workdays`).
+- **hold** (宿迁 第三十六条 暂缓拨付建设资金及运维经费): only the steps `parentSteps` names stop — the project
+  runs on. Their ready tasks become `suspended` with `held_since` (their clocks stop then), a task of
+  theirs that becomes ready later is created so (projection._sync_tasks reads the holds from the
+  instance row: no statement more on a completion), and completing one is refused with 409 naming the
+  order. The holds live on the instance, `holds` [{steps, order, reason, since, by_instance_id, by_id}];
+  several may hold one step.
+- **release**: the holds the side process placed end (those on `parentSteps` only, when given). A step
+  no hold is left on is free: its tasks are ready, each clock later by the time it stood still (from
+  `held_since`, the same `clocks.extended` as a resumption). A suspended project keeps them suspended;
+  resuming it frees the tasks no hold is on, and a held task's clock then counts from the earlier of
+  its hold and the suspension. A side process that ends releases whatever it still holds
+  (projection._release_at_end).
 - A manager may suspend and resume a project too (`suspend_instance`, `resume_instance`).
 
 Every suspension and resumption is an audit row of the project (`instance_suspended`,
-`instance_resumed`); termination keeps `instance_terminated` (engine/services/projection.terminate).
+`instance_resumed`), and so is every hold and release (`steps_held`, `steps_released`); termination
+keeps `instance_terminated` (engine/services/projection.terminate).
 
 An order may also weigh on the unit beyond the project (叶集 第二十七条: 下一年度相应压缩其申报项目支出预算规模):
 a user task carrying `unitRecord` (a name, `budget_cut`) keeps its answers as a record about the

@@ -3,8 +3,9 @@
 An element of a side process (an end event or an intermediate throw event) carries the property
 `parentEffect` — `suspend` (暂缓安排投资计划, 暂停项目建设), `resume` (恢复建设), `terminate` (终止项目,
 with `parentOutcome` as the project's outcome; an end event with `parentOutcome` alone terminates
-too), `hold` or `release` (暂缓拨付建设资金及运维经费, with `parentSteps`). When the side process passes that element, engine/services/projection.persist applies the effect
-in the same transaction (each passage once: the task is marked in its internal data).
+too), `hold` or `release` (暂缓拨付建设资金及运维经费, with `parentSteps`). When the side process passes that
+element, engine/services/projection.persist applies the effect in the same transaction (each passage
+once: the task is marked in its internal data).
 
 - **suspend**: the project's ready tasks become `suspended` (they leave the inboxes; completing one is
   refused with 409 naming the order, who decided it and since when), its pending timers `paused` (the

@@ -324,10 +324,10 @@ class ChildInstanceSchema(Schema):
     created_at = _req(fields.String, metadata=DATE_TIME)
 
 
-class SuspensionSchema(Schema):
-    state = _req(fields.String, metadata={"enum": ["suspended"]})
+class _OrderSchema(Schema):
+    """What an order that acts on a project says of itself (engine/services/orders.py)."""
+
     state_label = _req(fields.String)
-    order = _req(fields.String, allow_none=True, metadata={"description": "暂停依据的决定（如 暂停项目建设）"})
     reason = _req(fields.String, allow_none=True)
     since = _req(fields.String, metadata=DATE_TIME)
     by = _req(fields.String, allow_none=True, metadata={"description": "作出决定的人"})
@@ -337,20 +337,17 @@ class SuspensionSchema(Schema):
     by_process_name = _req(fields.String, allow_none=True)
 
 
-class HoldSchema(Schema):
+class SuspensionSchema(_OrderSchema):
+    state = _req(fields.String, metadata={"enum": ["suspended"]})
+    order = _req(fields.String, allow_none=True, metadata={"description": "暂停依据的决定（如 暂停项目建设）"})
+
+
+class HoldSchema(_OrderSchema):
     state = _req(fields.String, metadata={"enum": ["held"]})
-    state_label = _req(fields.String)
     steps = _req(fields.List, fields.String(), metadata={"description": "暂缓办理的步骤（元素 id，如 Payment）"})
     step_titles = _req(fields.List, fields.String(), metadata={"description": "暂缓办理的步骤名称"})
     order = _req(fields.String, allow_none=True,
                  metadata={"description": "暂缓办理依据的决定（如 暂缓拨付建设资金及运维经费）"})
-    reason = _req(fields.String, allow_none=True)
-    since = _req(fields.String, metadata=DATE_TIME)
-    by = _req(fields.String, allow_none=True, metadata={"description": "作出决定的人"})
-    by_unit = _req(fields.String, allow_none=True)
-    by_instance_id = _req(fields.Integer, allow_none=True, metadata={"description": "作出决定的子流程（如 限期整改）"})
-    by_process = _req(fields.String, allow_none=True)
-    by_process_name = _req(fields.String, allow_none=True)
 
 
 class DocumentSummarySchema(Schema):

@@ -1130,7 +1130,7 @@ def _check_parent_steps(ctx: Context, doc: Doc, el, effect: str, steps: list[str
     elif steps and effect not in ("hold", "release"):
         ctx.add(doc, el, f"parentSteps 只能与 parentEffect hold 或 release 同用（此处为 {effect or '未设置'}）")
         return
-    tasks = _project_user_tasks(ctx)
+    tasks = _project_user_tasks(ctx) if steps else None
     for step in steps:
         if tasks is not None and step not in tasks:
             hint = difflib.get_close_matches(step, sorted(tasks), n=1, cutoff=0.6)

@@ -209,6 +209,10 @@ class ProcessInstance(Base):
     suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     suspension_order: Mapped[str | None] = mapped_column(String(200))
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # Orders that hold named steps only (宿迁 第三十六条 暂缓拨付): [{steps, order, reason, since,
+    # by_instance_id, by_id}]; the project runs on, the tasks of those steps are `suspended` meanwhile
+    # (engine/services/orders.py). Read with the row, so a completion needs no statement more.
+    holds: Mapped[list | None] = mapped_column(JSON)
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     applicant_unit: Mapped[Unit] = relationship(lazy="joined")
@@ -299,6 +303,9 @@ class HumanTask(Base):
     delegation: Mapped[str | None] = mapped_column(String(8))
     draft: Mapped[dict | None] = mapped_column(JSON)
     draft_saved_at: Mapped[datetime | None]
+    # since when a `suspended` task's clock stands still, when it is not the project's suspended_at (a
+    # step held by an order, engine/services/orders.py): its due date moves later by that much when released
+    held_since: Mapped[datetime | None]
 
     completed_by: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[completed_by_id])
     # loaded only where shown (queries.with_holders): a completion reads the ids alone

@@ -1119,20 +1119,56 @@ def _check_confirms(ctx: Context, doc: Doc, el, props: dict) -> None:
 
 def check_parent_effects(ctx: Context, doc: Doc) -> None:
     """`parentEffect` / `parentOutcome` act on the project a side process belongs to: only a process the
-    jurisdiction declares with a `parent` has one, and `parentOutcome` goes with `terminate` only."""
+    jurisdiction declares with a `parent` has one, and `parentOutcome` goes with `terminate` only. A
+    `hold` names the steps it holds (`parentSteps`, with `hold` or `release` only): each a user task of
+    the project's diagram (the jurisdiction's processes without a `parent`) when that is known."""
     j = ctx.jurisdiction
     for process in doc.root.iter(f"{{{BPMN_NS}}}process"):
         pdef = j.processes.get(process.get("id")) if j is not None else None
         for el in process.iter(f"{{{BPMN_NS}}}*"):
             props = property_map(el)
             effect = (props.get("parentEffect") or "").strip()
-            if not (effect or props.get("parentOutcome")):
+            if not (effect or props.get("parentOutcome") or props.get("parentSteps")):
                 continue
             if pdef is not None and not pdef.parent:
                 ctx.add(doc, el, f"流程 {process.get('id')} 不是项目的子流程（jurisdiction.json 未设 parent），"
                                  "不能对所属项目产生效果（parentEffect、parentOutcome）")
-            elif props.get("parentOutcome") and effect in ("suspend", "resume"):
+            elif props.get("parentOutcome") and effect and effect != "terminate":
                 ctx.add(doc, el, f"parentOutcome 只能与 parentEffect terminate 同用（此处为 {effect}）")
+            _check_parent_steps(ctx, doc, el, effect, _id_list(props.get("parentSteps")))
+
+
+def _check_parent_steps(ctx: Context, doc: Doc, el, effect: str, steps: list[str]) -> None:
+    if effect == "hold" and not steps:
+        ctx.add(doc, el, "parentEffect hold 须用 parentSteps 列出暂缓办理的所属项目步骤（用户任务 id，逗号分隔）")
+    elif steps and effect not in ("hold", "release"):
+        ctx.add(doc, el, f"parentSteps 只能与 parentEffect hold 或 release 同用（此处为 {effect or '未设置'}）")
+        return
+    tasks = _project_user_tasks(ctx) if steps else None
+    for step in steps:
+        if tasks is not None and step not in tasks:
+            hint = difflib.get_close_matches(step, sorted(tasks), n=1, cutoff=0.6)
+            ctx.add(doc, el, f"parentSteps 中的 {step} 不是所属项目流程图的用户任务"
+                    + (f"（是否应为 {hint[0]}？）" if hint else ""))
+
+
+def _project_user_tasks(ctx: Context) -> set[str] | None:
+    """The user task ids of the diagrams of the jurisdiction's projects (its processes without a
+    `parent`, with what they call), read from its folder; None when unknown."""
+    j = ctx.jurisdiction
+    mains = [key for key, p in j.processes.items() if not p.parent] if j is not None else []
+    if not mains:
+        return None
+    if ctx.library is None:
+        ctx.library = Library.of(folder_of(ctx.runtime, mains[0]), {d.name: d.raw for d in ctx.docs.values()})
+    found: set[str] = set()
+    for key in mains:
+        if key not in ctx.library.processes:
+            return None
+        files, _problems = ctx.library.bundle(key)
+        for name in files:
+            found |= {t.get("id") for t in ctx.library.docs[name].root.iter(f"{{{BPMN_NS}}}userTask")}
+    return found
 
 
 def _missing(kind: str, name: str, spec: dict) -> str:

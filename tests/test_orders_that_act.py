@@ -2,22 +2,24 @@
 逾期不整改或者整改后仍不符合要求的，相关部门可对其暂缓安排投资计划、暂停项目建设直至终止项目. The order takes
 effect on the project: its tasks leave the inboxes and cannot be done, its clocks stop; 恢复 gives them
 back with the time paused added; 终止 ends it."""
-from datetime import timedelta
+from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 
 from engine.config import ROOT
 from engine.errors import Conflict, PermissionDenied, ValidationFailed
 from engine.models import AuditEvent, HumanTask, Timer
 from engine.runtime_env import Runtime
-from engine.services import designer, orders, runtime
+from engine.services import designer, orders, projection, runtime, views
 from engine.services.timers import tick
 from engine.services.users import upsert_user
 from engine.validation import check_files
 from tests.conftest import at
 from tests.support import PASSWORD
+from tests.test_jiujiang_walk import JIUJIANG_PEOPLE, due_of, fast_personas, launched, local_day, workdays_after
 from tests.test_migration import NOTE, YEJI, deploy_v2
-from tests.yeji_walk import contracted, declared
+from tests.yeji_walk import OK, contracted, declared
 
 SUPERVISORS = ["dora", "nick", "fay", "audrey", "otto", "cris", "cathy"]   # the seven 第二十六条 names
 
@@ -300,3 +302,110 @@ def test_validate_refuses_an_unknown_effect_and_an_outcome_on_a_suspension():
     messages = _problems("yeji.rectification.bpmn", b'name="parentEffect" value="terminate"',
                          b'name="parentEffect" value="suspend"')
     assert any("parentOutcome 只能与 parentEffect terminate 同用" in m for m in messages), messages
+
+
+# --- orders that hold named steps only (parentEffect hold / release; 宿迁 第三十六条 暂缓拨付) ---------------------
+# The mechanism on 叶集's six reviews (due 12月31日) and on 九江's working-day clocks; the 宿迁 scenario is
+# tests/test_suqian_fund_hold.py.
+
+FIRST, SECOND = 9001, 9002     # the side processes placing the holds (their ids only matter here)
+
+
+def _hold(ctx, iid, now, steps=("ReviewFinance",), by=FIRST):
+    with ctx.db.transaction() as session:
+        inst = projection.lock_instance(session, iid)
+        orders.hold(ctx, session, inst, steps=list(steps), order="暂缓拨付建设资金及运维经费",
+                    reason="整改后仍不符合要求", now=at(now), by_instance_id=by)
+
+
+def _release(ctx, iid, now, by=FIRST, steps=None):
+    with ctx.db.transaction() as session:
+        inst = projection.lock_instance(session, iid)
+        return orders.release(ctx, session, inst, by_instance_id=by, steps=steps, order="整改完成", reason=None,
+                              now=at(now))
+
+
+def _reviews(people, ctx):
+    iid = declared(people)
+    tick(ctx, at("2026-10-01 08:00"))
+    return iid, _task_row(ctx, iid, "ReviewFinance")
+
+
+def test_a_hold_stops_only_the_named_step_and_gives_it_back_with_the_time_held(people, ctx):
+    iid, before = _reviews(people, ctx)
+    _hold(ctx, iid, "2026-10-05 10:00")
+    assert len(people.ready(iid)) == 5 and "ReviewFinance" not in people.ready(iid)
+    assert _task_row(ctx, iid, "ReviewFinance").state == "suspended"
+    assert people.instance(iid)["suspension"] is None
+    with pytest.raises(Conflict) as refused:
+        runtime.complete_task(ctx, people.fay, before.id, OK, now=at("2026-10-06 10:00"))
+    assert "已依“暂缓拨付建设资金及运维经费”" in refused.value.detail and "解除前不能办理" in refused.value.detail
+    assert "2026年10月5日 10:00起暂缓办理：整改后仍不符合要求" in refused.value.detail
+    assert _release(ctx, iid, "2026-10-15 10:00")
+    after = _task_row(ctx, iid, "ReviewFinance")
+    assert after.state == "ready" and after.due_at == before.due_at + timedelta(days=10)
+    assert after.warn_at == before.warn_at + timedelta(days=10)
+    assert len(people.ready(iid)) == 6 and {"steps_held", "steps_released"} <= set(_events(ctx, iid))
+    assert not _release(ctx, iid, "2026-10-16 10:00")          # nothing more to release
+
+
+def test_a_held_task_past_its_due_date_is_not_flagged_overdue(people, ctx):
+    iid, _row = _reviews(people, ctx)
+    _hold(ctx, iid, "2026-12-20 10:00")
+    tick(ctx, at("2027-01-05 10:00"))
+    assert _task_row(ctx, iid, "ReviewFinance").overdue_notified_at is None
+    assert _task_row(ctx, iid, "ReviewNdrc").overdue_notified_at is not None
+    board = views.dashboard(ctx, people.mona, now=at("2027-01-05 10:00"))
+    [project] = [p for p in board["projects"] if p["id"] == iid]
+    assert project["overdue"] == 5 and board["overdue_tasks"] == 5
+
+
+def test_two_holds_on_one_step_free_it_only_when_both_are_released(people, ctx):
+    iid, before = _reviews(people, ctx)
+    _hold(ctx, iid, "2026-10-05 10:00", by=FIRST)
+    _hold(ctx, iid, "2026-10-08 10:00", steps=("ReviewFinance", "ReviewNdrc"), by=SECOND)
+    assert len(people.ready(iid)) == 4
+    _release(ctx, iid, "2026-10-10 10:00", by=FIRST)
+    assert len(people.ready(iid)) == 4                          # the second order still holds both
+    _release(ctx, iid, "2026-10-12 10:00", by=SECOND, steps=["ReviewNdrc"])   # a partial release
+    assert len(people.ready(iid)) == 5 and _task_row(ctx, iid, "ReviewNdrc").state == "ready"
+    assert [h["steps"] for h in people.instance(iid)["holds"]] == [["ReviewFinance"]]
+    _release(ctx, iid, "2026-10-15 10:00", by=SECOND)
+    assert _task_row(ctx, iid, "ReviewFinance").due_at == before.due_at + timedelta(days=10)   # held since 10月5日
+    assert _task_row(ctx, iid, "ReviewNdrc").due_at == before.due_at + timedelta(days=4)
+
+
+def test_resuming_a_suspended_project_keeps_its_held_step_held(people, ctx):
+    iid, before = _reviews(people, ctx)
+    _hold(ctx, iid, "2026-10-05 10:00")
+    orders.suspend_instance(ctx, people.mona, iid, "资金来源待核实", now=at("2026-10-08 10:00"))
+    assert people.ready(iid) == []
+    orders.resume_instance(ctx, people.mona, iid, "资金已落实", now=at("2026-10-12 10:00"))
+    assert len(people.ready(iid)) == 5 and _task_row(ctx, iid, "ReviewFinance").state == "suspended"
+    assert _task_row(ctx, iid, "ReviewNdrc").due_at == before.due_at + timedelta(days=4)
+    _release(ctx, iid, "2026-10-15 10:00")
+    assert _task_row(ctx, iid, "ReviewFinance").due_at == before.due_at + timedelta(days=10)
+
+
+def test_a_step_held_during_a_suspension_counts_its_clock_stopped_from_the_suspension(people, ctx):
+    iid, before = _reviews(people, ctx)
+    orders.suspend_instance(ctx, people.mona, iid, "资金来源待核实", now=at("2026-10-05 10:00"))
+    _hold(ctx, iid, "2026-10-08 10:00")
+    _release(ctx, iid, "2026-10-10 10:00")
+    assert _task_row(ctx, iid, "ReviewFinance").state == "suspended"      # still suspended with the project
+    _hold(ctx, iid, "2026-10-11 10:00")
+    orders.resume_instance(ctx, people.mona, iid, "资金已落实", now=at("2026-10-12 10:00"))
+    assert _task_row(ctx, iid, "ReviewFinance").state == "suspended"
+    _release(ctx, iid, "2026-10-15 10:00")
+    assert _task_row(ctx, iid, "ReviewFinance").due_at == before.due_at + timedelta(days=10)
+
+
+def test_a_held_working_day_clock_moves_by_the_working_days_held_across_the_national_day(ctx, monkeypatch):
+    people = fast_personas(ctx, monkeypatch, "jiujiang", JIUJIANG_PEOPLE)
+    iid = launched(people, ctx, {"total_investment": 6000, "province_assessed": True}, notice_at="2026-09-24 10:00")
+    due = local_day(due_of(people, iid, "PrepareProposal"))
+    assert due == date(2026, 10, 15)
+    _hold(ctx, iid, "2026-09-25 10:00", steps=("PrepareProposal",))
+    _release(ctx, iid, "2026-10-09 10:00")
+    held = sum(chinese_calendar.is_workday(date(2026, 9, 25) + timedelta(days=n)) for n in range(1, 15))
+    assert local_day(due_of(people, iid, "PrepareProposal")) == workdays_after(due, held)

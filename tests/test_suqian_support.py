@@ -5,7 +5,8 @@ the wanted task is ready: a test states only the answers that differ from the or
 from __future__ import annotations
 
 from engine import workflow as wfx
-from engine.models import ProcessInstance
+from engine.models import HumanTask, ProcessInstance
+from engine.services import runtime
 from tests.conftest import at
 from tests.support import Personas
 
@@ -154,3 +155,36 @@ def task_data(ctx, iid, element) -> dict:
         workflow = wfx.loads(version, inst.state, inst.jurisdiction)
     tasks = [t for t in workflow.get_tasks() if t.task_spec.name == element]
     return max(tasks, key=lambda t: t.last_state_change).data
+
+
+# 第三十六条 建设期限期整改 (suqian.rectification, a side process of a project under construction)
+
+def building(people) -> int:
+    """A project in 建设实施: 市数据集团's 项目建设实施 is ready."""
+    iid = started(people)
+    advance(people, iid, "Implement", "2027-03-01 10:00")
+    return iid
+
+
+def order_rectification(people, iid, who="dora", days=30, now="2027-04-01 10:00") -> int:
+    """The department `who` orders the project to rectify within `days` days."""
+    people.deploy("suqian.rectification")
+    return runtime.start_instance(people.ctx, getattr(people, who), "suqian.rectification",
+                                  {"issue": "未按批复实现数据共享建设目标", "deadline_days": days},
+                                  now=at(now), parent_instance_id=iid)
+
+
+def decide_sanction(people, rid, who="dora", now="2027-05-10 10:00", rectified="2027-04-20 10:00",
+                    checked="2027-04-25 10:00", **decision) -> None:
+    """Rectified but found still wanting; the ordering department decides (`measures`, `terminate` …)."""
+    people.do("ann", rid, "Rectify", {"rectification": "已部分整改"}, now=at(rectified))
+    people.do(who, rid, "RectificationCheck", {"decision": "reject", "comment": "仍未实现数据共享"},
+              now=at(checked))
+    people.do(who, rid, "SanctionDecision", {"comment": "整改后仍不符合要求", **decision}, now=at(now))
+
+
+def task_row(ctx, iid, element) -> HumanTask | None:
+    """The instance's newest task row of `element`."""
+    with ctx.db.transaction() as session:
+        return session.query(HumanTask).filter(HumanTask.instance_id == iid, HumanTask.element_id == element) \
+            .order_by(HumanTask.id.desc()).first()

@@ -324,10 +324,10 @@ class ChildInstanceSchema(Schema):
     created_at = _req(fields.String, metadata=DATE_TIME)
 
 
-class SuspensionSchema(Schema):
-    state = _req(fields.String, metadata={"enum": ["suspended"]})
+class _OrderSchema(Schema):
+    """What an order that acts on a project says of itself (engine/services/orders.py)."""
+
     state_label = _req(fields.String)
-    order = _req(fields.String, allow_none=True, metadata={"description": "暂停依据的决定（如 暂停项目建设）"})
     reason = _req(fields.String, allow_none=True)
     since = _req(fields.String, metadata=DATE_TIME)
     by = _req(fields.String, allow_none=True, metadata={"description": "作出决定的人"})
@@ -335,6 +335,19 @@ class SuspensionSchema(Schema):
     by_instance_id = _req(fields.Integer, allow_none=True, metadata={"description": "作出决定的子流程（如 限期整改）"})
     by_process = _req(fields.String, allow_none=True)
     by_process_name = _req(fields.String, allow_none=True)
+
+
+class SuspensionSchema(_OrderSchema):
+    state = _req(fields.String, metadata={"enum": ["suspended"]})
+    order = _req(fields.String, allow_none=True, metadata={"description": "暂停依据的决定（如 暂停项目建设）"})
+
+
+class HoldSchema(_OrderSchema):
+    state = _req(fields.String, metadata={"enum": ["held"]})
+    steps = _req(fields.List, fields.String(), metadata={"description": "暂缓办理的步骤（元素 id，如 Payment）"})
+    step_titles = _req(fields.List, fields.String(), metadata={"description": "暂缓办理的步骤名称"})
+    order = _req(fields.String, allow_none=True,
+                 metadata={"description": "暂缓办理依据的决定（如 暂缓拨付建设资金及运维经费）"})
 
 
 class DocumentSummarySchema(Schema):
@@ -369,7 +382,10 @@ class InstanceSchema(Schema):
     suspension = _req(fields.Nested, SuspensionSchema, allow_none=True,
                       metadata={"description": "项目被暂停（暂缓、暂停建设）时：依据的决定、决定者、起始时间；"
                                                "否则为 null"})
-    suspended_tasks = _req(fields.List, fields.Nested(TaskSchema), metadata={"description": "因暂停而搁置的任务"})
+    holds = _req(fields.List, fields.Nested(HoldSchema),
+                 metadata={"description": "暂缓办理部分步骤的决定（宿迁 第三十六条 暂缓拨付）：其余步骤照常办理"})
+    suspended_tasks = _req(fields.List, fields.Nested(TaskSchema),
+                           metadata={"description": "因暂停或暂缓办理而搁置的任务"})
     completed_elements = _req(fields.List, fields.String(), metadata={"description": "已办理的步骤（元素 id）"})
     waiting = _req(fields.List, fields.Nested(WaitingSchema), metadata={"description": "等待中的定时器"})
     history = _req(fields.List, fields.Nested(HistoryItemSchema))

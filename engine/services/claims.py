@@ -44,7 +44,7 @@ def _task(ctx: Context, session, user, task_id: int) -> HumanTask:
 
 def _ready(row: HumanTask) -> None:
     if row.state == "suspended":
-        raise Conflict(f"“{row.title}”所属项目已暂停办理，暂不能签收、转办或委托")
+        raise Conflict(f"“{row.title}”所属项目已暂停办理或本环节已暂缓办理，暂不能签收、转办或委托")
     if row.state != "ready":
         raise Conflict(f"“{row.title}”已不在待办状态")
 

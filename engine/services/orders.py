@@ -1,10 +1,11 @@
 """Orders that act: a side process's decision takes effect on the project it belongs to.
 
 An element of a side process (an end event or an intermediate throw event) carries the property
-`parentEffect` — `suspend` (暂缓安排投资计划, 暂停项目建设), `resume` (恢复建设) or `terminate` (终止项目,
+`parentEffect` — `suspend` (暂缓安排投资计划, 暂停项目建设), `resume` (恢复建设), `terminate` (终止项目,
 with `parentOutcome` as the project's outcome; an end event with `parentOutcome` alone terminates
-too). When the side process passes that element, engine/services/projection.persist applies the effect
-in the same transaction (each passage once: the task is marked in its internal data).
+too), `hold` or `release` (暂缓拨付建设资金及运维经费, with `parentSteps`). When the side process passes that
+element, engine/services/projection.persist applies the effect in the same transaction (each passage
+once: the task is marked in its internal data).
 
 - **suspend**: the project's ready tasks become `suspended` (they leave the inboxes; completing one is
   refused with 409 naming the order, who decided it and since when), its pending timers `paused` (the
@@ -16,10 +17,23 @@ in the same transaction (each passage once: the task is marked in its internal d
   suspension took (held over 国庆, it loses none), any other clock by the time held
   (engine/clocks.extended); each held user task's data gets `held_workdays` added, for a post-script
   that measures lateness itself (九江 第二十七条: `workdays_late(prep_due) - held_workdays`).
+- **hold** (宿迁 第三十六条 暂缓拨付建设资金及运维经费): only the steps `parentSteps` names stop — the project
+  runs on. Their ready tasks become `suspended` with `held_since` (their clocks stop then), a task of
+  theirs that becomes ready later is created so (projection._sync_tasks reads the holds from the
+  instance row: no statement more on a completion), and completing one is refused with 409 naming the
+  order. The holds live on the instance, `holds` [{steps, order, reason, since, by_instance_id, by_id}];
+  several may hold one step.
+- **release**: the holds the side process placed end (those on `parentSteps` only, when given). A step
+  no hold is left on is free: its tasks are ready, each clock later by the time it stood still (from
+  `held_since`, the same `clocks.extended` as a resumption). A suspended project keeps them suspended;
+  resuming it frees the tasks no hold is on, and a held task's clock then counts from the earlier of
+  its hold and the suspension. A side process that ends releases whatever it still holds
+  (projection._release_at_end).
 - A manager may suspend and resume a project too (`suspend_instance`, `resume_instance`).
 
 Every suspension and resumption is an audit row of the project (`instance_suspended`,
-`instance_resumed`); termination keeps `instance_terminated` (engine/services/projection.terminate).
+`instance_resumed`), and so is every hold and release (`steps_held`, `steps_released`); termination
+keeps `instance_terminated` (engine/services/projection.terminate).
 
 An order may also weigh on the unit beyond the project (叶集 第二十七条: 下一年度相应压缩其申报项目支出预算规模):
 a user task carrying `unitRecord` (a name, `budget_cut`) keeps its answers as a record about the
@@ -44,10 +58,11 @@ from engine.workflow import TaskState
 
 HELD_WORKDAYS = "held_workdays"   # added to a held user task's data: the working days it was held
 
-SUSPEND, RESUME, TERMINATE = "suspend", "resume", "terminate"
-EFFECTS = (SUSPEND, RESUME, TERMINATE)
+SUSPEND, RESUME, TERMINATE, HOLD, RELEASE = "suspend", "resume", "terminate", "hold", "release"
+EFFECTS = (SUSPEND, RESUME, TERMINATE, HOLD, RELEASE)
 APPLIED = "govflow_parent_effect_applied"
-EFFECT_LABELS = {SUSPEND: "暂停", RESUME: "恢复", TERMINATE: "终止"}
+EFFECT_LABELS = {SUSPEND: "暂停", RESUME: "恢复", TERMINATE: "终止", HOLD: "暂缓办理", RELEASE: "解除暂缓"}
+STEPS = "parentSteps"      # the steps of the project a `hold` (or a partial `release`) names
 RECORD = "unitRecord"
 
 
@@ -59,6 +74,17 @@ def effect_of(info: wfx.ElementInfo | None) -> str | None:
     if effect in EFFECTS:
         return effect
     return TERMINATE if info.kind == "EndEvent" and info.properties.get("parentOutcome") else None
+
+
+def steps_named(info: wfx.ElementInfo) -> list[str]:
+    """The element ids of the project's diagram an element's `parentSteps` names, in order."""
+    return list(dict.fromkeys(part.strip() for part in (info.properties.get(STEPS) or "").split(",")
+                              if part.strip()))
+
+
+def places_holds(version: wfx.LoadedVersion) -> bool:
+    """Whether a side process's diagram has an element that holds steps of its project."""
+    return any(effect_of(info) == HOLD for info in version.elements.values())
 
 
 def pending_effects(version: wfx.LoadedVersion, workflow) -> list[tuple]:
@@ -119,27 +145,22 @@ def suspend(session: Session, inst: ProcessInstance, *, order: str, reason: str 
 def resume(ctx: Context, session: Session, inst: ProcessInstance, *, order: str, reason: str | None,
            now: datetime, actor_id: int | None = None, cause: dict | None = None) -> bool:
     """Release a suspended project (its row locked by the caller): its tasks ready again and its timers
-    pending, every due date and deadline later by the time it was held."""
+    pending, every due date and deadline later by the time it was held. A task of a step an order
+    still holds (`hold`) stays `suspended`, its clock stopped since the suspension began."""
     if inst.status != "running" or inst.suspended_at is None:
         return False
     paused = max(now - inst.suspended_at, timedelta(0))
     since, cal = inst.suspended_at, ctx.calendar(inst.jurisdiction)
     version = ctx.loaded_version(session, inst.process_version_id)
-    released = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
-                                                            HumanTask.state == "suspended")))
-    for row in released:
-        row.state = "ready"
-        if row.due_at is not None:
-            info = version.element(row.element_id)
-            unit = clocks.unit_of(info.properties if info else {})
-            row.due_at = clocks.extended(row.due_at, unit, since, now, cal)
-            row.warn_at = clocks.extended(row.warn_at, unit, since, now, cal) if row.warn_at is not None else None
-            if row.overdue_notified_at is not None and row.due_at >= now:
-                row.overdue_notified_at = None      # no longer overdue: flag it again when it is
+    held_steps = steps_held(inst)
+    rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                        HumanTask.state == "suspended")))
+    released = [row for row in rows if row.element_id not in held_steps]
+    for row in rows:
+        if row.element_id in held_steps:
+            row.held_since = row.held_since or since
     workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
-    held = clocks.held_workdays(since, now, cal)
-    for task in wfx.ready_user_tasks(workflow):   # what a post-script can read (九江 第二十七条's lateness)
-        task.data[HELD_WORKDAYS] = int(task.data.get(HELD_WORKDAYS) or 0) + held
+    _free(ctx, inst, version, workflow, released, since, now)
     wfx.shift_timers(workflow, lambda deadline, expression: clocks.extended(
         deadline, clocks.timer_unit(expression), since, now, cal))
     deadlines = {t["task_guid"]: t["fires_at"] for t in wfx.pending_timers(workflow)}
@@ -152,17 +173,145 @@ def resume(ctx: Context, session: Session, inst: ProcessInstance, *, order: str,
            {"title": order, "order": order, "reason": reason, "suspended_at": since,
             "suspended_order": inst.suspension_order, "paused_seconds": int(paused.total_seconds()),
             "paused_days": round(paused.total_seconds() / 86400, 2),
-            "paused_workdays": held, **(cause or {})})
+            "paused_workdays": clocks.held_workdays(since, now, cal), **(cause or {})})
     inst.suspended_at = inst.suspended_by_instance_id = inst.suspended_by_id = None
     inst.suspension_order = inst.suspension_reason = None
     inst.updated_at = now
     return True
 
 
+def _free(ctx: Context, inst: ProcessInstance, version: wfx.LoadedVersion, workflow, rows: list[HumanTask],
+          since: datetime | None, now: datetime) -> None:
+    """The held task rows `rows` ready again, each clock later by the time the task stood still (from
+    its `held_since`, else `since`: the project's suspension), by working days for a working-day clock;
+    the workflow task's data gets the working days added (`held_workdays`, for a post-script that
+    measures lateness itself, 九江 第二十七条). The caller saves the workflow."""
+    cal = ctx.calendar(inst.jurisdiction)
+    tasks = {str(task.id): task for task in wfx.ready_user_tasks(workflow)}
+    for row in rows:
+        start = row.held_since or since or now
+        row.state, row.held_since = "ready", None
+        if row.due_at is not None:
+            info = version.element(row.element_id)
+            unit = clocks.unit_of(info.properties if info else {})
+            row.due_at = clocks.extended(row.due_at, unit, start, now, cal)
+            row.warn_at = clocks.extended(row.warn_at, unit, start, now, cal) if row.warn_at is not None else None
+            if row.overdue_notified_at is not None and row.due_at >= now:
+                row.overdue_notified_at = None      # no longer overdue: flag it again when it is
+        task = tasks.get(row.task_guid)
+        if task is not None:
+            task.data[HELD_WORKDAYS] = int(task.data.get(HELD_WORKDAYS) or 0) + clocks.held_workdays(start, now, cal)
+
+
+# --- holds on named steps (宿迁 第三十六条 暂缓拨付建设资金及运维经费) ---------------------------------------
+
+def steps_held(inst: ProcessInstance) -> set[str]:
+    """The element ids of the project's steps some order holds now (read from the row: no statement)."""
+    return {step for entry in inst.holds or () for step in entry.get("steps") or ()}
+
+
+def created_state(inst: ProcessInstance, held: set[str], element_id: str, now: datetime
+                  ) -> tuple[str, datetime | None]:
+    """(state, held_since) of a task row made now: `suspended` in a suspended project or for a held
+    step (its clock stopped from now), else `ready`."""
+    if element_id in held:
+        return "suspended", now
+    return ("suspended" if inst.suspended_at is not None else "ready"), None
+
+
+def _titles(ctx: Context, session: Session, inst: ProcessInstance, steps) -> list[str]:
+    version = ctx.loaded_version(session, inst.process_version_id)
+    return [version.element(step).title if version.element(step) else step for step in steps]
+
+
+def _titled(order: str, titles: list[str]) -> str:
+    return f"{order}（" + "、".join(f"“{t}”" for t in titles) + "）"
+
+
+def _open_rows(session: Session, inst: ProcessInstance) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
+                                                        HumanTask.state.in_(("ready", "suspended")))))
+
+
+def hold(ctx: Context, session: Session, inst: ProcessInstance, *, steps: list[str], order: str,
+         reason: str | None, now: datetime, by_instance_id: int | None = None, actor_id: int | None = None,
+         cause: dict | None = None) -> bool:
+    """Hold the named steps of a running project (its row locked by the caller): their ready tasks
+    become `suspended` with their clocks stopped, and a task of theirs that becomes ready later is made
+    so (engine/services/projection.py); the rest of the project runs on. Several orders may hold the
+    same step; one side process holding again adds the steps to its hold (since the first)."""
+    if inst.status != "running" or not steps:
+        return False
+    holds = [dict(entry) for entry in inst.holds or ()]
+    mine = next((entry for entry in holds if by_instance_id is not None
+                 and entry.get("by_instance_id") == by_instance_id), None)
+    if mine is not None:
+        mine["steps"] = list(dict.fromkeys([*mine["steps"], *steps]))
+    else:
+        holds.append({"steps": list(steps), "order": order[:200], "reason": reason, "since": now.isoformat(),
+                      "by_instance_id": by_instance_id, "by_id": actor_id})
+    inst.holds = holds
+    rows = _open_rows(session, inst)
+    held = [row for row in rows if row.state == "ready" and row.element_id in steps]
+    for row in held:
+        row.state, row.held_since = "suspended", now
+    inst.set_waiting([row for row in rows if row.state == "ready"])
+    inst.updated_at = now
+    titles = _titles(ctx, session, inst, steps)
+    _audit(session, "steps_held", inst, now, actor_id,
+           {"title": _titled(order, titles), "order": order, "reason": reason,
+            "steps": list(steps), "step_titles": titles, "held_tasks": [row.id for row in held],
+            "already_held": mine is not None, **(cause or {})})
+    return True
+
+
+def release(ctx: Context, session: Session, inst: ProcessInstance, *, by_instance_id: int,
+            steps: list[str] | None = None, order: str, reason: str | None, now: datetime,
+            actor_id: int | None = None, cause: dict | None = None) -> bool:
+    """Release the holds the side process `by_instance_id` placed on the project (only on `steps` when
+    given). A step no other order holds is free again: its tasks are ready (unless the whole project
+    is suspended: its resumption frees them), each due date and 预警 later by the time it was held."""
+    released, kept, since = [], [], None
+    for entry in inst.holds or ():
+        if entry.get("by_instance_id") != by_instance_id:
+            kept.append(entry)
+            continue
+        remaining = [s for s in entry["steps"] if steps and s not in steps]
+        released += [s for s in entry["steps"] if s not in remaining]
+        since = since or entry.get("since")
+        if remaining:
+            kept.append({**entry, "steps": remaining})
+    if not released:
+        return False
+    inst.holds = kept or None
+    free = set(released) - steps_held(inst)
+    freed: list[HumanTask] = []
+    if inst.status == "running" and free and inst.suspended_at is None:
+        rows = _open_rows(session, inst)
+        freed = [row for row in rows if row.state == "suspended" and row.element_id in free]
+        if freed:
+            version = ctx.loaded_version(session, inst.process_version_id)
+            workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
+            _free(ctx, inst, version, workflow, freed, None, now)
+            inst.state = wfx.dumps(workflow)
+        inst.set_waiting([row for row in rows if row.state == "ready"])
+    inst.updated_at = now
+    titles = _titles(ctx, session, inst, released)
+    started = datetime.fromisoformat(since) if since else now
+    _audit(session, "steps_released", inst, now, actor_id,
+           {"title": _titled(order, titles), "order": order, "reason": reason,
+            "steps": released, "step_titles": titles, "held_since": since,
+            "held_days": round(max(now - started, timedelta(0)).total_seconds() / 86400, 2),
+            "released_tasks": [row.id for row in freed],
+            "still_held": sorted(set(released) - free), **(cause or {})})
+    return True
+
+
 def clear(inst: ProcessInstance) -> None:
-    """A project that ends is no longer suspended (its history keeps the suspension)."""
+    """A project that ends is no longer suspended nor held (its history keeps both)."""
     inst.suspended_at = inst.suspended_by_instance_id = inst.suspended_by_id = None
     inst.suspension_order = inst.suspension_reason = None
+    inst.holds = None
 
 
 def acting_role(ctx: Context, session: Session, inst: ProcessInstance, role: str | None) -> str:
@@ -188,34 +337,68 @@ def _who(session: Session, user_id: int | None) -> str | None:
     return f"{user.unit.name} {user.display_name}" if user else None
 
 
-def suspension_of(ctx: Context, session: Session, inst: ProcessInstance) -> dict | None:
-    """{order, reason, since, by, by_unit, by_instance_id, by_process, by_process_name} of a suspended
-    running project, else None."""
-    if inst.suspended_at is None or inst.status != "running":
-        return None
-    user = session.get(User, inst.suspended_by_id) if inst.suspended_by_id else None
-    child = session.get(ProcessInstance, inst.suspended_by_instance_id) if inst.suspended_by_instance_id else None
+def _source(ctx: Context, session: Session, inst: ProcessInstance, by_instance_id: int | None,
+            by_id: int | None) -> dict:
+    """{by, by_unit, by_instance_id, by_process, by_process_name}: who decided an order, in which side process."""
+    user = session.get(User, by_id) if by_id else None
+    child = session.get(ProcessInstance, by_instance_id) if by_instance_id else None
     processes = ctx.registry.get(inst.jurisdiction).processes
-    return {"state": "suspended", "state_label": "已暂停", "order": inst.suspension_order,
-            "reason": inst.suspension_reason, "since": local_iso(inst.suspended_at),
-            "by": user.display_name if user else None, "by_unit": user.unit.name if user else None,
+    return {"by": user.display_name if user else None, "by_unit": user.unit.name if user else None,
             "by_instance_id": child.id if child else None, "by_process": child.process_key if child else None,
             "by_process_name": processes[child.process_key].name
             if child and child.process_key in processes else None}
 
 
-def refusal(ctx: Context, session: Session, row: HumanTask) -> str:
-    """Why a suspended task cannot be done: which order, by whom, since when."""
-    inst = session.get(ProcessInstance, row.instance_id)
-    info = suspension_of(ctx, session, inst) or {}
-    since = inst.suspended_at.astimezone(clock.SHANGHAI) if inst.suspended_at else None
-    when = f"{since.year}年{since.month}月{since.day}日 {since:%H:%M}" if since else ""
-    source = "、".join(filter(None, [
-        f"{info['by_process_name']}（编号 {info['by_instance_id']}）" if info.get("by_instance_id") else None,
+def suspension_of(ctx: Context, session: Session, inst: ProcessInstance) -> dict | None:
+    """{order, reason, since, by, by_unit, by_instance_id, by_process, by_process_name} of a suspended
+    running project, else None."""
+    if inst.suspended_at is None or inst.status != "running":
+        return None
+    return {"state": "suspended", "state_label": "已暂停", "order": inst.suspension_order,
+            "reason": inst.suspension_reason, "since": local_iso(inst.suspended_at),
+            **_source(ctx, session, inst, inst.suspended_by_instance_id, inst.suspended_by_id)}
+
+
+def holds_of(ctx: Context, session: Session, inst: ProcessInstance) -> list[dict]:
+    """The orders holding steps of a running project, oldest first: {state "held", steps, step_titles,
+    order, reason, since, by, by_unit, by_instance_id, by_process, by_process_name}."""
+    if inst.status != "running" or not inst.holds:
+        return []
+    return [{"state": "held", "state_label": "暂缓办理", "steps": list(entry["steps"]),
+             "step_titles": _titles(ctx, session, inst, entry["steps"]), "order": entry.get("order"),
+             "reason": entry.get("reason"), "since": local_iso(datetime.fromisoformat(entry["since"])),
+             **_source(ctx, session, inst, entry.get("by_instance_id"), entry.get("by_id"))}
+            for entry in inst.holds]
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(clock.SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _cited(info: dict) -> str:
+    """（宿迁市…限期整改，编号 N；市数据局 张三决定）: the side process and who decided, when known."""
+    source = "；".join(filter(None, [
+        f"{info['by_process_name']}，编号 {info['by_instance_id']}" if info.get("by_instance_id") else None,
         f"{info['by_unit']} {info['by']}决定" if info.get("by") else None]))
+    return f"（{source}）" if source else ""
+
+
+def refusal(ctx: Context, session: Session, row: HumanTask) -> str:
+    """Why a suspended task cannot be done: which order, by whom, since when — the project's
+    suspension, or the hold on its step."""
+    inst = session.get(ProcessInstance, row.instance_id)
+    holding_it = [h for h in holds_of(ctx, session, inst) if row.element_id in h["steps"]]
+    if inst.suspended_at is None and holding_it:
+        first = holding_it[0]
+        reason = f"：{first['reason']}" if first.get("reason") else ""
+        return (f"项目“{inst.project_name}”的“{row.title}”已依“{first.get('order') or '暂缓办理'}”{_cited(first)}"
+                f"于{_when(datetime.fromisoformat(first['since']))}起暂缓办理{reason}。解除前不能办理。")
+    info = suspension_of(ctx, session, inst) or {}
+    when = _when(inst.suspended_at) if inst.suspended_at else ""
     reason = f"：{info['reason']}" if info.get("reason") else ""
     return (f"项目“{inst.project_name}”已于{when}依“{info.get('order') or '暂停'}”暂停"
-            f"{'（' + source + '）' if source else ''}{reason}。恢复前不能办理“{row.title}”。")
+            f"{_cited(info)}{reason}。恢复前不能办理“{row.title}”。")
 
 
 # --- a manager's action -----------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
         ready_rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
                                                              HumanTask.state.in_(open_states)))
     existing = {row.task_guid: row for row in ready_rows if row.state in open_states}
-    state = "suspended" if inst.suspended_at is not None else "ready"   # a held project (services/orders.py)
+    held = orders.steps_held(inst)      # a held project or step (services/orders.py), read from the row
     ready_guids, created = set(), []
     for task in wfx.ready_user_tasks(workflow):
         guid = str(task.id)
@@ -98,6 +98,7 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
             continue
         phase, phase_title = phase_of(version, task)
         role_key = orders.acting_role(ctx, session, inst, info.role)
+        state, held_since = orders.created_state(inst, held, info.element_id, now)
         row = HumanTask(instance_id=inst.id, task_guid=guid, element_id=info.element_id,
                         title=title,
                         role_key=role_key, lane=info.lane, scope_unit_id=_scope_unit(ctx, session, inst, role_key),
@@ -105,7 +106,7 @@ def _sync_tasks(ctx: Context, session, inst: ProcessInstance, version, workflow,
                         process_key=inst.process_key, project_name=inst.project_name,
                         applicant_unit_id=inst.applicant_unit_id, form=info.properties.get("form"),
                         legal_basis=info.properties.get("legalBasis"), state=state, created_at=now,
-                        phase=phase, phase_title=phase_title)
+                        held_since=held_since, phase=phase, phase_title=phase_title)
         row.set_due(due_at, provisional, notices.warning_at(ctx, inst.jurisdiction, now, due_at))
         created.append(row)
     _insert_tasks(session, created)
@@ -246,7 +247,9 @@ def _finish(ctx: Context, session, inst: ProcessInstance, version, workflow, now
 
 def _parent_effects(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> None:
     """Orders that act (engine/services/orders.py): the side process passed an element naming an
-    effect on its project (`parentEffect` suspend / resume / terminate, e.g. 叶集 第二十六条 暂停项目建设)."""
+    effect on its project (`parentEffect` suspend / resume / terminate / hold / release, e.g. 叶集
+    第二十六条 暂停项目建设, 宿迁 第三十六条 暂缓拨付建设资金及运维经费); a side process that ends releases
+    the holds it still has on the project."""
     if not inst.parent_instance_id:
         return
     for task, info, effect in orders.pending_effects(version, workflow):
@@ -262,9 +265,30 @@ def _parent_effects(ctx: Context, session, inst: ProcessInstance, version, workf
         elif effect == orders.SUSPEND:
             orders.suspend(session, parent, order=info.title, reason=reason, now=now, by_instance_id=inst.id,
                            actor_id=actor, cause=cause)
+        elif effect == orders.HOLD:
+            orders.hold(ctx, session, parent, steps=orders.steps_named(info), order=info.title, reason=reason,
+                        now=now, by_instance_id=inst.id, actor_id=actor, cause=cause)
+        elif effect == orders.RELEASE:
+            orders.release(ctx, session, parent, by_instance_id=inst.id, steps=orders.steps_named(info) or None,
+                           order=info.title, reason=reason, now=now, actor_id=actor, cause=cause)
         else:
             orders.resume(ctx, session, parent, order=info.title, reason=reason, now=now, actor_id=actor,
                           cause=cause)
+    if (workflow.is_completed() or inst.status != "running") and orders.places_holds(version):
+        _release_at_end(ctx, session, inst, now)
+
+
+def _release_at_end(ctx: Context, session, inst: ProcessInstance, now) -> None:
+    """A side process that ends (at an end event without `release`, ended by a manager, or ending its
+    project) takes its remaining holds with it."""
+    parent = lock_instance(session, inst.parent_instance_id)
+    if not any(entry.get("by_instance_id") == inst.id for entry in parent.holds or ()):
+        return
+    pdef = ctx.registry.get(inst.jurisdiction).processes.get(inst.process_key)
+    name = pdef.name if pdef else inst.process_key
+    orders.release(ctx, session, parent, by_instance_id=inst.id, order=f"“{name}”已结束",
+                   reason=inst.outcome_reason, now=now, actor_id=orders.decided_by(session, inst.id),
+                   cause={"child_instance_id": inst.id, "process": inst.process_key, "at_end": True})
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:

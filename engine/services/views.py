@@ -251,8 +251,10 @@ def _waiting(timer) -> dict:
 
 def suspension_view(ctx: Context, session, inst: ProcessInstance, tasks: list[HumanTask], now: datetime) -> dict:
     """A project held by an order (engine/services/orders.py): `suspension` {state, order, reason, since,
-    by, by_unit, by_instance_id, by_process, by_process_name} or None, and the tasks it holds."""
-    return {"suspension": orders.suspension_of(ctx, session, inst),
+    by, by_unit, by_instance_id, by_process, by_process_name} or None; `holds`, the orders holding some of
+    its steps ({state "held", steps, step_titles, order, reason, since, by …}, 宿迁 第三十六条 暂缓拨付); and
+    the tasks they hold (`suspended_tasks`: of the suspension and of the holds)."""
+    return {"suspension": orders.suspension_of(ctx, session, inst), "holds": orders.holds_of(ctx, session, inst),
             "suspended_tasks": [task_summary(t, now) for t in tasks if t.state == "suspended"]}
 
 
@@ -285,5 +287,6 @@ def dashboard(ctx: Context, user_id: int, *, process: str | None = None, overdue
                 "earliest_due": local_iso(earliest),
                 "overdue": sum(1 for t in tasks[inst.id] if t.due_at is not None and t.due_at < now),
                 "suspension": orders.suspension_of(ctx, session, inst),
+                "holds": orders.holds_of(ctx, session, inst),
             } for inst, _open, earliest in rows],
         }

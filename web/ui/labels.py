@@ -9,7 +9,7 @@ from engine import clock, cn_dates
 DECISION_LABELS = {"approve": "通过", "return": "退回修改", "reject": "不通过"}
 STATUS_LABELS = {"running": "办理中", "completed": "已办结", "terminated": "已终止"}
 TASK_STATE_LABELS = {"ready": "待办", "completed": "已办", "cancelled": "已取消", "not_reached": "尚未送达",
-                     "suspended": "项目暂停中"}
+                     "suspended": "暂停办理中"}
 EVENT_LABELS = {
     "instance_started": "发起项目", "task_completed": "办理完成", "timer_fired": "时间节点到达",
     "timer_failed": "定时处理失败", "task_cancelled": "任务撤销", "instance_ended": "流程结束",
@@ -20,6 +20,9 @@ EVENT_LABELS = {
     "task_claimed": "签收", "task_unclaimed": "退签", "task_assigned": "转办", "task_delegated": "委托",
     "task_delegation_recalled": "收回委托", "task_delegate_submitted": "受托人提交填报结果", "task_draft_saved": "暂存",
     "comment_added": "发表意见",
+    # engine/services/orders.py: orders that act on the project
+    "instance_suspended": "项目暂停", "instance_resumed": "项目恢复", "instance_terminated": "项目终止",
+    "steps_held": "暂缓办理", "steps_released": "解除暂缓",
 }
 
 

@@ -209,6 +209,10 @@ class ProcessInstance(Base):
     suspended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     suspension_order: Mapped[str | None] = mapped_column(String(200))
     suspension_reason: Mapped[str | None] = mapped_column(Text)
+    # what the project publishes about itself as a system for the unit's later projects: the values of
+    # the workflow data its process declares in `standing` (宿迁: accepted, funds_withheld …), kept by
+    # every step in the same UPDATE of this row (engine/services/projection.py, services/systems.py)
+    standing: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     applicant_unit: Mapped[Unit] = relationship(lazy="joined")

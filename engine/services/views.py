@@ -140,7 +140,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
             "opinions": opinions.opinions_for(ctx, session, inst, row, now),
             "confirms": confirmed_facts.to_confirm(ctx, session, inst, row.element_id),
-            "records": field_checks.records_view(ctx, session, row.jurisdiction, ctx.loaded_version(
+            "records": field_checks.records_view(ctx, session, inst, ctx.loaded_version(
                 session, inst.process_version_id).element(row.element_id)),
             "comments": [comment_view(c) for c in queries.comments_of(session, inst.id, row.id)],
         })

@@ -332,7 +332,8 @@ def _publish_standing(ctx: Context, inst: ProcessInstance, workflow) -> None:
     """The project's standing as a system (engine/services/systems.py): the values of the workflow data
     its process declares in `standing`, written only when they change (a column of the UPDATE the step
     makes of this row anyway, no statement more)."""
-    names = ctx.registry.process_def(inst.process_key).standing
+    pdef = ctx.registry.get(inst.jurisdiction).processes.get(inst.process_key)
+    names = pdef.standing if pdef is not None else ()
     if names:
         standing = wfx.published(workflow, names)
         if standing != (inst.standing or {}):

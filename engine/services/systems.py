@@ -1,7 +1,8 @@
 """The applicant unit's systems: its earlier projects, each with the standing that bars a follow-up.
 
-宿迁 第六条: an eliminated system (运行不正常, 淘汰退出) — "市数据局对后续建设或运维服务项目不予审批，市财政局不予安排
-预算资金". 第三十六条: "未经验收的项目，不符合网络和数据安全及密码应用要求…的项目，市财政局不予安排后续建设资金和运维经费".
+宿迁 第六条: an eliminated system (运行不正常, 淘汰退出) — "市数据局对后续建设或运维服务项目不予审批，
+市财政局不予安排预算资金". 第三十六条: "未经验收的项目，不符合网络和数据安全及密码应用要求…的项目，
+市财政局不予安排后续建设资金和运维经费".
 
 A project publishes its standing (ProcessInstance.standing, written by engine/services/projection.persist
 from the workflow data its process declares in `standing` in processes/<city>/jurisdiction.json). A

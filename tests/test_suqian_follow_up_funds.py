@@ -9,7 +9,6 @@ about after the follow-up's registration."""
 import pytest
 
 from engine.errors import ValidationFailed
-from engine.models import ProcessInstance
 from engine.services import runtime, views
 from engine.services.timers import tick
 from tests.conftest import at
@@ -148,16 +147,15 @@ def test_finance_cannot_fund_the_follow_up_of_a_system_terminated_before_its_acc
     _no_funds(people, iid, system, "已终止，未经验收的项目", now="2027-09-05 10:00")
 
 
-def _standing(ctx, iid) -> dict:
-    with ctx.db.transaction() as session:
-        return session.get(ProcessInstance, iid).standing
+def _standing(people, iid) -> dict:
+    return people.instance(iid)["standing"]
 
 
 def test_a_project_publishes_whether_it_was_accepted_and_a_later_trial_year_end_does_not_undo_it(people, ctx):
     system = started(people)
-    assert _standing(ctx, system) == {"accepted": False, "funds_withheld": False, "funds_withheld_reason": ""}
+    assert _standing(people, system) == {"accepted": False, "funds_withheld": False, "funds_withheld_reason": ""}
     system = _accepted(people, ctx, project_name="宿迁市健康档案系统")
-    assert _standing(ctx, system)["accepted"] is True
+    assert _standing(people, system)["accepted"] is True
     tick(ctx, at("2027-12-01 08:00"))                # the trial run's year-end, armed before the acceptance
     people.do("gail", system, "TrialSelfEvaluation", SELF_EVALUATION, now=at("2027-12-10 10:00"))
-    assert _standing(ctx, system)["accepted"] is True
+    assert _standing(people, system)["accepted"] is True

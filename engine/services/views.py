@@ -212,7 +212,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
         "status": inst.status, "outcome": inst.outcome,
         "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
         "data": jsonable(inst.facts), "created_at": local_iso(inst.created_at), "ended_at": local_iso(inst.ended_at),
-        "parent_instance_id": inst.parent_instance_id,
+        "parent_instance_id": inst.parent_instance_id, "standing": inst.standing,
         "children": [{"id": c.id, "process": c.process_key, "name": jurisdiction.processes[c.process_key].name
                       if c.process_key in jurisdiction.processes else c.process_key, "status": c.status,
                       "outcome": c.outcome, "outcome_label": jurisdiction.outcome_label(c.outcome),

@@ -95,7 +95,9 @@ def test_the_data_bureau_cannot_approve_a_follow_up_whose_system_was_eliminated_
     assert set(errors) == {"decision"} and "市数据局对后续建设或运维服务项目不予审批（第六条）" in errors["decision"]
     people.do("dora", iid, "IndustryOpinion", {"decision": "reject", "opinion": "原系统已淘汰退出"},
               now=at("2028-09-30 10:00"))
-    assert people.ready(iid) == ["ApproveFeasibility"]
+    overruled = {"decision": "approve", "override_reason": "确需建设", "comment": "同意"}   # not over 第六条
+    errors = _refused(people, "nick", iid, "ApproveFeasibility", overruled, now="2028-10-08 10:00")
+    assert set(errors) == {"decision"} and "不能说明理由后予以批复" in errors["decision"]
 
 
 # 第三十六条 — 不符合网络和数据安全及密码应用要求: no 后续建设资金 until its 整改 passed

@@ -191,7 +191,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         if parent is None:
             start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
             # the unit's earlier projects as systems, with their standing (宿迁 第六条、第三十六条, services/systems.py)
-            start_data[systems.NAME] = systems.unit_systems(ctx, session, jurisdiction, applicant_unit.id)
+            start_data[systems.NAME] = systems.unit_systems(session, jurisdiction, applicant_unit.id)
         else:   # what the project's steps recorded (叶集 第二十二条: the contract's acceptance date)
             start_data["parent_tasks"] = parent_answers
         workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))

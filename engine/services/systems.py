@@ -9,8 +9,9 @@ from the workflow data its process declares in `standing` in processes/<city>/ju
 unit's systems are its projects of the jurisdiction's main processes (those started on their own, not
 from a project), one row each:
 
-    {instance_id, name, status, outcome, phase, accepted, eliminated, funds_withheld,
-     funds_withheld_reason, adverse: [the reasons, in Chinese with their article, that bar a follow-up]}
+    {instance_id, name, status, outcome, phase, plan_year, updated_at, accepted, eliminated,
+     funds_withheld, funds_withheld_reason, adverse: [the reasons, in Chinese with their article, that
+     bar a follow-up]}
 
 `accepted` is None for a project that never came to be built (nothing published it: refused before
 construction, or a 运维/购买服务 project), False while it is built or when it ended unaccepted, True once
@@ -52,7 +53,7 @@ def adverse(status: str, outcome: str | None, standing: dict) -> list[str]:
     return reasons
 
 
-def unit_systems(ctx, session: Session, jurisdiction, unit_id: int, exclude: int | None = None) -> list[dict]:
+def unit_systems(session: Session, jurisdiction, unit_id: int, exclude: int | None = None) -> list[dict]:
     """The unit's projects of the jurisdiction's main processes as systems (module docstring), oldest
     first, in one query; `exclude`: the project asking (not a system of its own). [] when no process of
     the jurisdiction publishes a standing."""
@@ -81,7 +82,7 @@ def unit_systems(ctx, session: Session, jurisdiction, unit_id: int, exclude: int
 
 def of_instance(ctx, session: Session, inst: ProcessInstance) -> list[dict]:
     """The systems of the project's applicant unit, the project itself left out."""
-    return unit_systems(ctx, session, ctx.registry.get(inst.jurisdiction), inst.applicant_unit_id, exclude=inst.id)
+    return unit_systems(session, ctx.registry.get(inst.jurisdiction), inst.applicant_unit_id, exclude=inst.id)
 
 
 def _accepted_label(accepted) -> str:

@@ -213,6 +213,10 @@ class ProcessInstance(Base):
     # by_instance_id, by_id}]; the project runs on, the tasks of those steps are `suspended` meanwhile
     # (engine/services/orders.py). Read with the row, so a completion needs no statement more.
     holds: Mapped[list | None] = mapped_column(JSON)
+    # what the project publishes about itself as a system for the unit's later projects: the values of
+    # the workflow data its process declares in `standing` (宿迁: accepted, funds_withheld …), kept by
+    # every step in the same UPDATE of this row (engine/services/projection.py, services/systems.py)
+    standing: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
     applicant_unit: Mapped[Unit] = relationship(lazy="joined")

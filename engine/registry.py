@@ -71,6 +71,9 @@ class ProcessDef:
     # `outcomes`, or a running one that completed one of the `reached` steps; `rule` says so in Chinese
     parent_in: dict | None = None
     declaration: dict | None = None     # this process's own yearly rule (overrides the jurisdiction's)
+    # names of its workflow data the project publishes as its standing (ProcessInstance.standing), read
+    # by the unit's later projects as `unit_systems` (宿迁 第六条、第三十六条: accepted, funds_withheld …)
+    standing: tuple[str, ...] = ()
     diagrams_dir: Path | None = None    # bpmn_diagrams/<jurisdiction>/
 
     @property
@@ -245,7 +248,8 @@ _SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
              "unit_from": ("key", False)},
     "process": {"name": ("text", True), "file": ("text", True), "startable_by": ("role_list", False),
                 "start_form": ("text", False), "parent": ("parent", False), "parent_inside": ("text_list", False),
-                "parent_in": ("parent_in", False), "declaration": ("declaration", False)},
+                "parent_in": ("parent_in", False), "declaration": ("declaration", False),
+                "standing": ("text_list", False)},
     "parent_in": {"outcomes": ("text_list", False), "reached": ("text_list", False), "rule": ("text", True)},
     "declaration": _DECLARATION,
     "window": {"opens": ("month_day", False), "closes": ("month_day", True), "calls": ("calls", False)},
@@ -492,7 +496,8 @@ def _build(raw: dict, citations: dict, folder: Path, diagrams_dir: Path) -> Juri
                                  startable_by=tuple(p.get("startable_by", ["applicant"])),
                                  start_form=p.get("start_form"), declaration=p.get("declaration"),
                                  parent=p.get("parent"), parent_inside=tuple(p.get("parent_inside") or ()),
-                                 parent_in=p.get("parent_in"), diagrams_dir=diagrams_dir)
+                                 parent_in=p.get("parent_in"), standing=tuple(p.get("standing") or ()),
+                                 diagrams_dir=diagrams_dir)
                  for key, p in raw["processes"].items()}
     roles = {key: Role(key, r["label"], bool(r.get("unit_scoped", False)), starter=bool(r.get("starter", False)),
                        unit_from=r.get("unit_from"))

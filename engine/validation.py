@@ -65,6 +65,7 @@ ENGINE_DATA = ("applicant_unit", "parent_instance_id", "parent_outcome", "plan_y
                "parent_tasks",   # a side process: its project's answers by step (services/runtime._answers_of)
                "confirmed",      # the facts an office confirmed (engine/services/confirmed_facts.py)
                "unit_records",   # engine/services/orders.unit_records
+               "unit_systems",   # the unit's projects as systems (engine/services/systems.py)
                "answers",        # the submission a `fieldCheck` expression checks (engine/services/field_checks.py)
                "records", "project_data")   # the other projects' steps a task `reads`; the data alone (same module)
 PREFIXES = {BPMN_NS: "bpmn", "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi",

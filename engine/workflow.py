@@ -212,6 +212,23 @@ def inside(workflow: BpmnWorkflow, element_ids) -> bool:
                for task in workflow.get_tasks(state=TaskState.STARTED | TaskState.WAITING | TaskState.READY))
 
 
+_UNSET = object()
+
+
+def published(workflow: BpmnWorkflow, names) -> dict:
+    """{name: value} of each of `names` as the newest completed task that set it left it (its value
+    differs from its parent task's): a branch carrying an older copy of the data (a timer armed before
+    the value changed) does not bring the old value back. A name no task set is left out."""
+    found: dict = {}
+    for task in sorted(workflow.get_tasks(state=TaskState.COMPLETED), key=lambda t: t.last_state_change):
+        parent = task.parent.data if task.parent is not None else {}
+        for name in names:
+            value = task.data.get(name, _UNSET)
+            if value is not _UNSET and parent.get(name, _UNSET) != value:
+                found[name] = value
+    return found
+
+
 def find_task(workflow: BpmnWorkflow, task_guid: str):
     try:
         return workflow.get_task_from_id(UUID(task_guid))

@@ -4,17 +4,14 @@ The monthly schedule starts `suqian.monitoring` for each project in 运维 only;
 about the unit that 市数据局 checks the unit's later projects against, before registration and budget."""
 import pytest
 
-from engine.errors import Conflict
+from engine.errors import Conflict, ValidationFailed
 from engine.models import ProcessInstance
-from engine.services import runtime
+from engine.services import runtime, views
 from engine.services.deploy import latest_version
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_suqian_acceptance import _live, _operating
-from tests.test_suqian_support import DECLARE, FACTS, personas
-
-FINDING_IDLE = {"result": "abnormal", "abnormal_reasons": ["idle"], "comment": "连续三个月无人访问"}
-SHUTDOWN = {"cloud_reclaimed": True, "shutdown_date": "2028-04-10", "comment": "已收回云资源并关停"}
+from tests.test_suqian_support import ATTESTED, DECLARE, FACTS, continues, eliminate, follow_up, monitor, personas
 
 
 @pytest.fixture
@@ -27,13 +24,6 @@ def _monitorings(ctx):
         return [(i.parent_instance_id, i.started_by_id, i.facts.get("month"))
                 for i in session.query(ProcessInstance).filter(ProcessInstance.process_key == "suqian.monitoring")
                 .order_by(ProcessInstance.id)]
-
-
-def _start(people, parent, now="2028-03-25 09:00"):
-    people.deploy("suqian.monitoring")
-    return runtime.start_instance(people.ctx, people.ben, "suqian.monitoring",
-                                  {"project_name": "宿迁市智慧警务平台", "month": "2028-03"},
-                                  now=at(now), parent_instance_id=parent)
 
 
 def test_it_monitors_each_month_only_the_projects_built_and_in_operation(people, ctx):
@@ -54,74 +44,97 @@ def test_it_monitors_each_month_only_the_projects_built_and_in_operation(people,
 def test_it_records_monitoring_only_for_a_project_in_operation(people, ctx):
     building = _live(people)
     with pytest.raises(Conflict) as refused:
-        _start(people, building, now="2027-06-25 09:00")
+        monitor(people, building, now="2027-06-25 09:00")
     assert "运维与绩效评价" in refused.value.detail
-    assert people.instance(_start(people, _operating(people, ctx, project_name="宿迁市社保系统")))["status"] \
+    assert people.instance(monitor(people, _operating(people, ctx, project_name="宿迁市社保系统")))["status"] \
         == "running"
 
 
-def _eliminated(people, ctx):
-    parent = _operating(people, ctx)
-    iid = _start(people, parent)
-    people.do("ben", iid, "MonitoringFinding", FINDING_IDLE, now=at("2028-03-31 10:00"))
-    people.do("ben", iid, "Shutdown", SHUTDOWN, now=at("2028-04-10 10:00"))
-    assert people.instance(parent)["outcome"] == "eliminated"
+def _eliminated(people, ctx, **facts):
+    parent = _operating(people, ctx, **facts)
+    eliminate(people, parent)
     return parent
 
 
-def _follow_up(people, now="2028-08-03 10:00", **facts):
-    iid = people.start("ann", "suqian", {**FACTS, "plan_year": 2029, "project_type": "operation",
-                                         "project_name": "宿迁市智慧警务平台2029年运维服务", **facts},
-                       now=at("2028-08-01 10:00"))
-    people.do("ann", iid, "Declare", DECLARE, now=at(now))
-    return iid
+REGISTERED = {"decision": "approve", "registration_no": "SQ-2029-7", **ATTESTED}
 
 
 def test_the_data_bureau_refuses_the_operations_project_of_an_eliminated_system(people, ctx):
-    _eliminated(people, ctx)
-    iid = _follow_up(people, follows_system="宿迁市智慧警务平台")
+    old = _eliminated(people, ctx)
+    iid = follow_up(people, follows_system="宿迁市智慧警务平台")
     assert people.ready(iid) == ["CheckFollowUp"]
     task = people.task("dora", iid, "CheckFollowUp")
-    assert task["title"].endswith("（本单位已淘汰退出的系统：宿迁市智慧警务平台）")
-    people.do("dora", iid, "CheckFollowUp", {"follows_system_holds": "yes", "comment": "系原系统的运维服务"},
-              now=at("2028-08-05 10:00"))
-    people.do("dora", iid, "RegisterReview", {"decision": "approve", "registration_no": "SQ-2029-7",
-                                              "materials_complete": True, "plan_requirements_met": True,
-                                              "access_ready": True, "data_sharing_ready": True},
-              now=at("2028-08-06 10:00"))
+    assert task["title"].endswith(f"（后续项目受限的系统：宿迁市智慧警务平台（编号{old}））")
+    [systems] = views.task_detail(ctx, people.dora, task["id"])["records"]
+    assert [(r["instance_id"], r["project_name"]) for r in systems["rows"]] == [(old, "宿迁市智慧警务平台")]
+    assert "淘汰退出" in systems["rows"][0]["values"][-1]["value"]
+    who, answers = continues(old)
+    people.do(who, iid, "CheckFollowUp", answers, now=at("2028-08-05 10:00"))
+    people.do("dora", iid, "RegisterReview", REGISTERED, now=at("2028-08-06 10:00"))
     inst = people.instance(iid)
     assert (inst["status"], inst["outcome"]) == ("terminated", "not_registered")
-    assert "淘汰退出" in inst["outcome_reason"] and "不予安排预算资金" in inst["outcome_reason"]
+    assert f"（项目编号{old}）" in inst["outcome_reason"] and "不予安排预算资金" in inst["outcome_reason"]
     history = [e["element"] for e in inst["history"]]
     assert "FundReview" not in history and "BudgetProposal" not in history   # 市财政局 arranges nothing
 
 
+def test_it_does_not_take_another_system_of_the_same_name_for_the_eliminated_one(people, ctx):
+    eliminated, rebuilt = _operating(people, ctx), _operating(people, ctx)   # two systems of the same name
+    eliminate(people, eliminated)
+    iid = follow_up(people, follows_system="宿迁市智慧警务平台")
+    who, answers = continues(rebuilt)
+    people.do(who, iid, "CheckFollowUp", answers, now=at("2028-08-05 10:00"))
+    people.do("dora", iid, "RegisterReview", REGISTERED, now=at("2028-08-06 10:00"))
+    assert people.ready(iid) == ["PreReview"] and eliminated != rebuilt
+
+
 def test_the_data_bureau_finds_an_unnamed_follow_up_of_an_eliminated_system(people, ctx):
-    _eliminated(people, ctx)
-    iid = _follow_up(people)                                   # the applicant names no earlier system
-    people.do("dora", iid, "CheckFollowUp", {"follows_system_holds": "no",
-                                             "follows_system_corrected": "宿迁市智慧警务平台",
-                                             "comment": "实为原警务平台的后续建设"}, now=at("2028-08-05 10:00"))
+    old = _eliminated(people, ctx)
+    iid = follow_up(people)                                   # the applicant names no earlier system
+    who, answers = continues(old, holds="no")
+    people.do(who, iid, "CheckFollowUp", {**answers, "follows_system_corrected": "宿迁市智慧警务平台",
+                                          "comment": "实为原警务平台的后续建设"}, now=at("2028-08-05 10:00"))
     [fact] = [f for f in people.instance(iid)["facts"] if f["key"] == "follows_system"]
     assert (fact["holds"], fact["confirmed"]) == (False, "宿迁市智慧警务平台")
+    people.do("dora", iid, "RegisterReview", REGISTERED, now=at("2028-08-06 10:00"))
+    assert people.instance(iid)["outcome"] == "not_registered"
+
+
+def test_the_data_bureau_may_name_only_a_system_of_the_applicant_unit(people, ctx):
+    _eliminated(people, ctx)
+    other = people.start("hugh", "suqian", {**FACTS, "plan_year": 2029, "project_name": "医院信息平台"},
+                         now=at("2028-08-01 10:00"))
+    iid = follow_up(people, follows_system="宿迁市智慧警务平台")
+    task = people.task("dora", iid, "CheckFollowUp")
+    for number in (other, 999999):
+        with pytest.raises(ValidationFailed) as refused:
+            runtime.complete_task(ctx, people.dora, task["id"], continues(number)[1], now=at("2028-08-05 10:00"))
+        assert set(refused.value.errors) == {"follows_project_id"}
+        assert f"编号{number}不是本单位的项目" in refused.value.errors["follows_project_id"]
+    assert people.ready(iid) == ["CheckFollowUp"]
 
 
 def test_it_registers_an_unrelated_project_of_a_unit_with_an_eliminated_system(people, ctx):
     _eliminated(people, ctx)
-    iid = _follow_up(people, project_name="宿迁市交通执法平台", project_type="construction")
+    iid = follow_up(people, project_name="宿迁市交通执法平台", project_type="construction")
     people.do("dora", iid, "CheckFollowUp", {"follows_system_holds": "yes", "comment": "新建系统，不延续已建系统"},
               now=at("2028-08-05 10:00"))
-    people.do("dora", iid, "RegisterReview", {"decision": "approve", "registration_no": "SQ-2029-8",
-                                              "materials_complete": True, "plan_requirements_met": True,
-                                              "access_ready": True, "data_sharing_ready": True},
+    people.do("dora", iid, "RegisterReview", {**REGISTERED, "registration_no": "SQ-2029-8"},
               now=at("2028-08-06 10:00"))
     assert people.ready(iid) == ["PreReview"]
 
 
-def test_it_asks_no_check_of_a_unit_without_an_eliminated_system(people, ctx):
+def test_it_asks_no_check_of_a_unit_without_a_barred_system_for_a_project_continuing_none(people, ctx):
     people.deploy("suqian.monitoring")
-    iid = _follow_up(people, follows_system="宿迁市智慧警务平台")
+    iid = follow_up(people, project_name="宿迁市交通执法平台", project_type="construction")
     assert people.ready(iid) == ["RegisterReview"]
+
+
+def test_it_asks_the_data_bureau_about_every_project_claiming_to_continue_a_system(people, ctx):
+    people.deploy("suqian.monitoring")
+    iid = follow_up(people, follows_system="宿迁市智慧警务平台")
+    assert people.ready(iid) == ["CheckFollowUp"]
+    assert people.task("dora", iid, "CheckFollowUp")["title"].endswith("（后续项目受限的系统：无）")
 
 
 def test_another_units_eliminated_system_does_not_concern_this_unit(people, ctx):

@@ -132,6 +132,43 @@ def started(people, until="Procurement", now="2026-12-20 10:00", **facts) -> int
     return iid
 
 
+# 第六条 — a system found 运行不正常 is shut down (淘汰退出); the unit's later projects name the one they continue
+FINDING_IDLE = {"result": "abnormal", "abnormal_reasons": ["idle"], "comment": "连续三个月无人访问"}
+SHUTDOWN = {"cloud_reclaimed": True, "comment": "已收回云资源并关停"}
+
+
+def monitor(people, parent, now="2028-03-25 09:00") -> int:
+    """市大数据中心's monitoring of the month `now` falls in, for a project in 运维."""
+    people.deploy("suqian.monitoring")
+    return runtime.start_instance(people.ctx, people.ben, "suqian.monitoring",
+                                  {"project_name": "宿迁市智慧警务平台", "month": now[:7]},
+                                  now=at(now), parent_instance_id=parent)
+
+
+def eliminate(people, parent, now="2028-03-25 09:00") -> None:
+    """The month's monitoring finds the system idle; it is shut down (淘汰退出) within that month."""
+    iid = monitor(people, parent, now)
+    month = now[:8]
+    people.do("ben", iid, "MonitoringFinding", FINDING_IDLE, now=at(month + "28 10:00"))
+    people.do("ben", iid, "Shutdown", {**SHUTDOWN, "shutdown_date": month + "28"}, now=at(month + "28 11:00"))
+    assert people.instance(parent)["outcome"] == "eliminated"
+
+
+def follow_up(people, plan_year=2029, **facts) -> int:
+    """市公安局's project for `plan_year` (by default 宿迁市智慧警务平台's 运维服务), declared in time."""
+    iid = people.start("ann", "suqian", {**FACTS, "plan_year": plan_year, "project_type": "operation",
+                                         "project_name": "宿迁市智慧警务平台运维服务", **facts},
+                       now=at(f"{plan_year - 1}-08-01 10:00"))
+    people.do("ann", iid, "Declare", DECLARE, now=at(f"{plan_year - 1}-08-03 10:00"))
+    return iid
+
+
+def continues(project_id: int | None, holds="yes") -> tuple:
+    """市数据局's answer to CheckFollowUp: the project continues the unit's system numbered `project_id`."""
+    answers = {"follows_system_holds": holds, "comment": "核查申报所延续的系统"}
+    return ("dora", answers if project_id is None else {**answers, "follows_project_id": project_id})
+
+
 def workflow_data(ctx, iid) -> dict:
     """The data of the workflow's newest task (what the next step sees)."""
     with ctx.db.transaction() as session:

@@ -307,6 +307,9 @@ RULES = [
      b"<spiffworkflow:calledDecisionId>suqian_approval_route<",
      b"<spiffworkflow:calledDecisionId>suqian_approval_rout<", "DecideRoute", b'id="DecideRoute"',
      "业务规则任务引用的决策表 suqian_approval_rout 不存在（是否应为 suqian_approval_route？）"),
+    ("a reads naming neither a step nor the unit's systems", "suqian.bpmn", b'name="reads" value="unit_systems"',
+     b'name="reads" value="unit_system"', "CheckFollowUp", b'name="reads" value="unit_system"',
+     "属性 reads 的取值“unit_system”不合法"),
     ("code the sandbox refuses", "yeji.bpmn", b">is_key_project</bpmn:conditionExpression>",
      b">().__class__</bpmn:conditionExpression>", "Flow_GwKey_KeyProjectApproval", b">().__class__<", "__class__"),
 ]

@@ -377,6 +377,9 @@ class InstanceSchema(Schema):
     created_at = _req(fields.String, metadata=DATE_TIME)
     ended_at = _req(fields.String, allow_none=True, metadata=DATE_TIME)
     parent_instance_id = _req(fields.Integer, allow_none=True)
+    standing = _req(fields.Dict, allow_none=True, metadata={
+        "description": "项目作为信息系统公布的情况（流程在 jurisdiction.json 中声明的 standing，如宿迁 accepted、"
+                       "funds_withheld、funds_withheld_reason），本单位后续项目据以核对；未公布的为 null"})
     children = _req(fields.List, fields.Nested(ChildInstanceSchema), metadata={"description": "由本项目发起的子流程"})
     active_tasks = _req(fields.List, fields.Nested(TaskSchema), metadata={"description": "待人办理的任务"})
     suspension = _req(fields.Nested, SuspensionSchema, allow_none=True,

@@ -106,7 +106,8 @@ def _start_data(ctx: Context, session, jurisdiction: Jurisdiction, forms, form_n
     if "plan_year" in props and "plan_year" not in facts and cleaned.get("plan_year"):
         notes.append(f"未提供：计划年度，按最近可申报的 {cleaned['plan_year']} 年度试算")
     unit_records = orders.unit_records(ctx, session, jurisdiction, 0)
-    return dict(cleaned, applicant_unit=dryrun.DEFAULT_UNIT, parent_outcome=None, unit_records=unit_records)
+    return dict(cleaned, applicant_unit=dryrun.DEFAULT_UNIT, parent_outcome=None, unit_records=unit_records,
+                unit_systems=[])
 
 
 def _shown(prop: dict, value) -> str:

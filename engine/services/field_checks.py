@@ -12,8 +12,12 @@ completion changes nothing.
 `huaian:BudgetReview`); their latest answers on each project that has not been terminated are
 shown on the task page beside the form (`records` of the task detail) and given to `fieldCheck` as
 `records` = {Element: [answers + instance_id, project_name, plan_year, recorded_at]} (淮安: finance
-confirms the year's funds beside the 概算评审 of the year's projects). Read when the page is shown and
-again when the task is completed, never copied into the project's data."""
+confirms the year's funds beside the 概算评审 of the year's projects). `reads` may also name
+`unit_systems`: the applicant unit's systems with their standing (engine/services/systems.py) are shown
+beside the form as one more group of `records` and given to `fieldCheck` as `unit_systems` (宿迁 第六条、
+第三十六条: finance cannot arrange funds for a follow-up of a system eliminated, insecure or not accepted,
+even one eliminated after the project's registration). Read when the page is shown and again when the
+task is completed, never copied into the project's data."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,20 +25,31 @@ from sqlalchemy import select
 from engine.clocks import local_iso
 from engine.errors import ValidationFailed
 from engine.models import HumanTask, ProcessInstance
+from engine.services import systems
 
 PROPERTY = "fieldCheck"
 READS = "reads"
+SOURCES = (systems.NAME,)    # what `reads` may name besides `process:Element`
+
+
+def _read_items(info) -> list[str]:
+    value = ((info.properties.get(READS) if info else None) or "").strip()
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def read_steps(info) -> list[tuple[str, str]]:
     """[(process key, element id)] a task's `reads` names."""
-    value = ((info.properties.get(READS) if info else None) or "").strip()
     steps = []
-    for item in (part.strip() for part in value.split(",")):
+    for item in _read_items(info):
         if ":" in item:
             key, element = item.split(":", 1)
             steps.append((key.strip(), element.strip()))
     return steps
+
+
+def reads_systems(info) -> bool:
+    """Whether a task's `reads` names the applicant unit's systems (`unit_systems`)."""
+    return systems.NAME in _read_items(info)
 
 
 def records(session, jurisdiction: str, info) -> dict[str, list[dict]]:
@@ -63,10 +78,11 @@ def records(session, jurisdiction: str, info) -> dict[str, list[dict]]:
     return result
 
 
-def records_view(ctx, session, jurisdiction: str, info) -> list[dict]:
+def records_view(ctx, session, inst, info) -> list[dict]:
     """[{element, title, rows: [{instance_id, project_name, plan_year, recorded_at, values: [{label, value}]}]}]
-    for the task page: each row's answers that are numbers or short texts, labelled by their form."""
-    found = records(session, jurisdiction, info)
+    for the task page: each row's answers that are numbers or short texts, labelled by their form; then,
+    for a task reading `unit_systems`, the unit's systems (element `unit_systems`, systems.view)."""
+    found = records(session, inst.jurisdiction, info)
     view = []
     for element, rows in found.items():
         items = []
@@ -80,17 +96,21 @@ def records_view(ctx, session, jurisdiction: str, info) -> list[dict]:
                           "plan_year": row["plan_year"], "recorded_at": row["recorded_at"], "values": values})
         title = rows[-1]["title"] if rows else ""
         view.append({"element": element, "title": title, "rows": items})
+    if reads_systems(info):
+        view.append(systems.view(ctx, session, inst, ctx.registry.get(inst.jurisdiction).outcome_label))
     return view
 
 
-def check(session, jurisdiction: str, workflow, task, info, answers: dict) -> None:
-    """Refuse (ValidationFailed, beside the fields) answers the task's `fieldCheck` rejects; the steps it
-    `reads` are read only for a task that has a check."""
+def check(ctx, session, inst, workflow, task, info, answers: dict) -> None:
+    """Refuse (ValidationFailed, beside the fields) answers the task's `fieldCheck` rejects; the steps
+    and the unit's systems it `reads` are read only for a task that has a check."""
     expression = ((info.properties.get(PROPERTY) if info else None) or "").strip()
     if not expression:
         return
     context = {**task.data, **(answers or {}), "answers": dict(answers or {}),
-               "records": records(session, jurisdiction, info), "project_data": dict(task.data)}
+               "records": records(session, inst.jurisdiction, info), "project_data": dict(task.data)}
+    if reads_systems(info):
+        context[systems.NAME] = systems.of_instance(ctx, session, inst)
     try:
         result = workflow.script_engine.environment.evaluate(expression, context)
     except Exception as exc:    # a check that cannot be computed refuses, it does not let the answer through

@@ -339,6 +339,7 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
         created, kept = _sync_tasks(ctx, session, inst, version, workflow, now, ready_rows)
         waiting = _sync_timers(session, inst, workflow, now, had_timers)
     _parent_effects(ctx, session, inst, version, workflow, now)
+    _publish_standing(ctx, inst, workflow)
     inst.state = wfx.dumps(workflow)
     inst.serializer_version = wfx.SERIALIZER_VERSION
     inst.updated_at = now
@@ -349,6 +350,18 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
     if flush:
         session.flush()
     return Synced(created, kept + created, waiting if inst.status == "running" else [])
+
+
+def _publish_standing(ctx: Context, inst: ProcessInstance, workflow) -> None:
+    """The project's standing as a system (engine/services/systems.py): the values of the workflow data
+    its process declares in `standing`, written only when they change (a column of the UPDATE the step
+    makes of this row anyway, no statement more)."""
+    pdef = ctx.registry.get(inst.jurisdiction).processes.get(inst.process_key)
+    names = pdef.standing if pdef is not None else ()
+    if names:
+        standing = wfx.published(workflow, names)
+        if standing != (inst.standing or {}):
+            inst.standing = standing
 
 
 def _record_passed(session: Session, inst: ProcessInstance, workflow, now, step: AuditEvent | None) -> None:

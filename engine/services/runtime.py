@@ -28,6 +28,7 @@ from engine.services import (
     holding,
     opinions,
     orders,
+    systems,
     users,
     views,
 )
@@ -190,6 +191,8 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
         start_data = dict(facts, applicant_unit=applicant_unit.name, parent_outcome=parent.outcome if parent else None)
         if parent is None:
             start_data["unit_records"] = orders.unit_records(ctx, session, jurisdiction, applicant_unit.id)
+            # the unit's earlier projects as systems, with their standing (宿迁 第六条、第三十六条, services/systems.py)
+            start_data[systems.NAME] = systems.unit_systems(session, jurisdiction, applicant_unit.id)
         else:   # what the project's steps recorded (叶集 第二十二条: the contract's acceptance date)
             start_data["parent_tasks"] = parent_answers
         workflow, failure = stepping(lambda: wfx.start(version, start_data, ctx.helpers(jurisdiction.key)))
@@ -295,7 +298,7 @@ def complete(ctx: Context, who: int | Principal, task_id: int, data: object, now
         if task is None or not task.state & wfx.TaskState.READY:
             raise Conflict("该任务已不在待办状态")
         info = version.element(row.element_id)
-        field_checks.check(session, inst.jurisdiction, workflow, task, info, answers)   # `fieldCheck`
+        field_checks.check(ctx, session, inst, workflow, task, info, answers)   # `fieldCheck`
         answers = confirmed_facts.apply(ctx, session, inst, info, task, answers, user, now)  # `confirms` tasks
         had_timers = bool(wfx.pending_timers(workflow))
         _, failure = stepping(lambda: wfx.complete(workflow, task, answers,

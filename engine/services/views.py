@@ -141,7 +141,7 @@ def task_detail(ctx: Context, user_id: int, task_id: int, now: datetime | None =
             "earlier_steps": [_history_item(ev) for ev in history if ev.event == "task_completed"],
             "opinions": opinions.opinions_for(ctx, session, inst, row, now),
             "confirms": confirmed_facts.to_confirm(ctx, session, inst, row.element_id),
-            "records": field_checks.records_view(ctx, session, row.jurisdiction, ctx.loaded_version(
+            "records": field_checks.records_view(ctx, session, inst, ctx.loaded_version(
                 session, inst.process_version_id).element(row.element_id)),
             "comments": [comment_view(c) for c in queries.comments_of(session, inst.id, row.id)],
         })
@@ -213,7 +213,7 @@ def instance_view(ctx: Context, session, inst: ProcessInstance, now: datetime) -
         "status": inst.status, "outcome": inst.outcome,
         "outcome_label": jurisdiction.outcome_label(inst.outcome), "outcome_reason": inst.outcome_reason,
         "data": jsonable(inst.facts), "created_at": local_iso(inst.created_at), "ended_at": local_iso(inst.ended_at),
-        "parent_instance_id": inst.parent_instance_id,
+        "parent_instance_id": inst.parent_instance_id, "standing": inst.standing,
         "children": [{"id": c.id, "process": c.process_key, "name": jurisdiction.processes[c.process_key].name
                       if c.process_key in jurisdiction.processes else c.process_key, "status": c.status,
                       "outcome": c.outcome, "outcome_label": jurisdiction.outcome_label(c.outcome),

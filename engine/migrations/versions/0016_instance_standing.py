@@ -6,14 +6,14 @@ kept by every step (engine/services/projection.py) and read as the unit's system
 (engine/services/systems.py). NULL: a process that publishes none, or a project not stepped since.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01 23:20:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

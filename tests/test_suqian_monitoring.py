@@ -110,7 +110,7 @@ def test_the_data_bureau_may_name_only_a_system_of_the_applicant_unit(people, ct
         with pytest.raises(ValidationFailed) as refused:
             runtime.complete_task(ctx, people.dora, task["id"], continues(number)[1], now=at("2028-08-05 10:00"))
         assert set(refused.value.errors) == {"follows_project_id"}
-        assert f"编号{number}不是本单位的项目" in refused.value.errors["follows_project_id"]
+        assert "请从本单位的信息系统中选择" in refused.value.errors["follows_project_id"]
     assert people.ready(iid) == ["CheckFollowUp"]
 
 

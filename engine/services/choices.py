@@ -22,39 +22,32 @@ from __future__ import annotations
 
 import copy
 
-from sqlalchemy import select
-
 from engine.forms import CHOICE_SOURCES, CHOICES, CHOICES_FILTER, fields_with_choices, validate_against
 from engine.models import ProcessInstance
+from engine.services import systems
 
 LIMIT = 300          # the most options a field offers (a unit has tens of projects, not hundreds)
-_STATUS = {"running": "在办", "completed": "已办结", "terminated": "已终止", "rejected": "未通过"}
 
 
-def _passes(row: ProcessInstance, where: dict) -> bool:
-    if where.get("status") and row.status not in where["status"]:
+def _passes(facts: dict | None, status: str, outcome: str | None, where: dict) -> bool:
+    if where.get("status") and status not in where["status"]:
         return False
-    if where.get("outcome") and row.outcome not in where["outcome"]:
+    if where.get("outcome") and outcome not in where["outcome"]:
         return False
-    return all((row.facts or {}).get(fact) in allowed for fact, allowed in (where.get("facts") or {}).items())
-
-
-def _label(ctx, row: ProcessInstance) -> str:
-    if row.status == "running":
-        state = "在办"
-    else:
-        outcomes = ctx.registry.get(row.jurisdiction).outcomes if ctx is not None else {}
-        state = outcomes.get(row.outcome) or _STATUS.get(row.status, row.status)
-    return f"{row.project_name}（编号 {row.id}，{state}）"
+    return all((facts or {}).get(fact) in allowed for fact, allowed in (where.get("facts") or {}).items())
 
 
 def unit_projects(ctx, session, inst: ProcessInstance, where: dict) -> list[tuple[int, str]]:
-    """[(project number, label)] of the applicant unit's other projects in the jurisdiction."""
-    rows = session.scalars(select(ProcessInstance).where(
-        ProcessInstance.jurisdiction == inst.jurisdiction, ProcessInstance.applicant_unit_id == inst.applicant_unit_id,
-        ProcessInstance.parent_instance_id.is_(None), ProcessInstance.id != inst.id)
-        .order_by(ProcessInstance.id.desc()).limit(LIMIT * 4))
-    return [(row.id, _label(ctx, row)) for row in rows if _passes(row, where)][:LIMIT]
+    """[(project number, "名称（编号 N，状态）")] of the applicant unit's other projects, newest first."""
+    jurisdiction = ctx.registry.get(inst.jurisdiction)
+    options = []
+    for instance_id, name, status, outcome, _phase, _standing, _updated, facts in systems.unit_projects(
+            session, jurisdiction, inst.applicant_unit_id, exclude=inst.id, newest_first=True, limit=LIMIT * 4):
+        if _passes(facts, status, outcome, where):
+            state = (jurisdiction.outcomes.get(outcome) if status != "running" and outcome else None) \
+                or systems.STATUS_LABELS.get(status, status)
+            options.append((instance_id, f"{name}（编号 {instance_id}，{state}）"))
+    return options[:LIMIT]
 
 
 SOURCES = {"unit_projects": unit_projects}

@@ -32,7 +32,7 @@ ELIMINATED = "eliminated"
 ELIMINATED_REASON = "已淘汰退出，市数据局对后续建设或运维服务项目不予审批，市财政局不予安排预算资金（第六条）"
 WITHHELD_REASON = "不符合网络和数据安全及密码应用要求，市财政局不予安排后续建设资金和运维经费（第三十六条）"
 UNACCEPTED_REASON = "未经验收的项目，市财政局不予安排后续建设资金和运维经费（第三十六条）"
-STATUS_LABELS = {"running": "在办", "completed": "已办结", "terminated": "已终止"}
+STATUS_LABELS = {"running": "在办", "completed": "已办结", "terminated": "已终止", "rejected": "未通过"}
 
 
 def publishes(jurisdiction) -> bool:
@@ -53,23 +53,36 @@ def adverse(status: str, outcome: str | None, standing: dict) -> list[str]:
     return reasons
 
 
-def unit_systems(session: Session, jurisdiction, unit_id: int, exclude: int | None = None) -> list[dict]:
-    """The unit's projects of the jurisdiction's main processes as systems (module docstring), oldest
-    first, in one query; `exclude`: the project asking (not a system of its own). [] when no process of
-    the jurisdiction publishes a standing."""
+def unit_projects(session: Session, jurisdiction, unit_id: int, exclude: int | None = None, newest_first=False,
+                  limit: int | None = None):
+    """(id, project_name, status, outcome, phase_title, standing, updated_at, facts) of the unit's projects of
+    the jurisdiction's main processes (not side processes), oldest first, in one query; `exclude`: the
+    project asking. What the unit's systems and a field's `x-choices` (engine/services/choices.py) list."""
     keys = sorted(k for k, p in jurisdiction.processes.items() if p.parent is None)
-    if not keys or not publishes(jurisdiction):
+    if not keys:
         return []
     query = (select(ProcessInstance.id, ProcessInstance.project_name, ProcessInstance.status,
                     ProcessInstance.outcome, ProcessInstance.phase_title, ProcessInstance.standing,
                     ProcessInstance.updated_at, ProcessInstance.facts)
              .where(ProcessInstance.jurisdiction == jurisdiction.key, ProcessInstance.applicant_unit_id == unit_id,
                     ProcessInstance.process_key.in_(keys))
-             .order_by(ProcessInstance.id))
+             .order_by(ProcessInstance.id.desc() if newest_first else ProcessInstance.id))
     if exclude is not None:
         query = query.where(ProcessInstance.id != exclude)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query))
+
+
+def unit_systems(session: Session, jurisdiction, unit_id: int, exclude: int | None = None) -> list[dict]:
+    """The unit's projects of the jurisdiction's main processes as systems (module docstring), oldest
+    first, in one query; `exclude`: the project asking (not a system of its own). [] when no process of
+    the jurisdiction publishes a standing."""
+    if not publishes(jurisdiction):
+        return []
     result = []
-    for instance_id, name, status, outcome, phase, standing, updated, facts in session.execute(query):
+    for instance_id, name, status, outcome, phase, standing, updated, facts in unit_projects(
+            session, jurisdiction, unit_id, exclude):
         standing = standing or {}
         result.append({"instance_id": instance_id, "name": name, "status": status, "outcome": outcome,
                        "phase": phase, "accepted": standing.get("accepted"), "eliminated": outcome == ELIMINATED,

@@ -17,4 +17,5 @@ def test_the_data_bureau_sees_the_units_systems_beside_the_follow_up_check(sign_
     page = sign_in("sq_dora").get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'data-records="unit_systems"' in page and "本单位的信息系统（按项目编号）" in page
     assert f'data-record="{system}"' in page and "尚未通过竣工验收" in page
-    assert "所延续系统的项目编号" in page
+    assert "所延续的本单位信息系统" in page and "<select" in page                 # x-choices: a select
+    assert f"宿迁市智慧警务平台（编号 {system}，在办）" in page

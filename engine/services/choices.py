@@ -54,11 +54,11 @@ SOURCES = {"unit_projects": unit_projects}
 assert set(SOURCES) == set(CHOICE_SOURCES)
 
 
-def expand(ctx, session, inst: ProcessInstance | None, schema: dict) -> dict:
+def expand(ctx, session, inst: ProcessInstance | None, schema: dict, only: set[str] | None = None) -> dict:
     """The schema with each `x-choices` field's options as `enum`/`x-enumNames` for this project (the
     schema itself when it has none). Without a project (a form shown before any exists) a field offers
-    none."""
-    named = fields_with_choices(schema)
+    none. `only`: expand just these fields (the others keep no list)."""
+    named = {name: prop for name, prop in fields_with_choices(schema).items() if only is None or name in only}
     if not named:
         return schema
     result = copy.deepcopy(schema)
@@ -75,8 +75,10 @@ def expand(ctx, session, inst: ProcessInstance | None, schema: dict) -> dict:
 
 def validate(ctx, session, inst: ProcessInstance, forms, form: str, data) -> dict:
     """The cleaned answers of `form` for this project: like `forms.validate`, with the choices of its
-    `x-choices` fields (one query for each such field, none for any other form)."""
+    `x-choices` fields that were answered (one query for each; none for a field left empty or another form)."""
     schema = forms.load(form)[0]
-    if not fields_with_choices(schema):
+    given = {name for name in fields_with_choices(schema)     # a field left empty needs no list to check
+             if isinstance(data, dict) and data.get(name) not in (None, "")}
+    if not given:
         return forms.validate(form, data)
-    return validate_against(expand(ctx, session, inst, schema), data)
+    return validate_against(expand(ctx, session, inst, schema, only=given), data)

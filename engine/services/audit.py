@@ -11,7 +11,9 @@ their chain position `seq`, `prev_hash` and `row_hash` under a row lock on the o
 table (SELECT … FOR UPDATE on PostgreSQL; on SQLite every transaction already holds the write lock).
 So concurrent writers append one after the other — the chain is the commit order, linear — and the
 head lock is the last lock a transaction takes, so it cannot deadlock with the instance row locks
-taken earlier. Each instance row keeps its own count and last hash (`process_instances.audit_*`), so
+taken earlier: the rows of a project the transaction did not lock (a comment, a notice) first take
+that project's row lock, in id order, then the head (`lock_instances`). Each instance row keeps its
+own count and last hash (`process_instances.audit_*`), so
 the rows of one project can be verified without walking the whole chain.
 
 The chain detects changes made without recomputing it; someone who can write the database and
@@ -89,6 +91,21 @@ def holds_lock(session: Session, instance_id: int) -> None:
     session.info.setdefault(_LOCKED, set()).add(instance_id)
 
 
+def lock_instances(session: Session, instance_ids, *, skip_locked: bool = False) -> set[int]:
+    """Lock the instance rows (in id order, SELECT … FOR UPDATE) and answer the ids locked: with
+    `skip_locked`, those another transaction holds are left out (a scheduler's batch leaves them for its
+    next tick). An instance's row is the first lock a step takes: a transaction that will write task
+    rows or audit rows of an instance it did not step takes the instance's row first, or a step holding
+    the instance and waiting for one of those rows (or for the audit head) would deadlock with it."""
+    wanted = sorted(set(instance_ids) - session.info.get(_LOCKED, set()))
+    if not wanted:
+        return set(session.info.get(_LOCKED, set()) & set(instance_ids))
+    got = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(wanted))
+                              .order_by(ProcessInstance.id).with_for_update(skip_locked=skip_locked)))
+    session.info.setdefault(_LOCKED, set()).update(got)
+    return got | (session.info[_LOCKED] & set(instance_ids))
+
+
 def actor_id_of(session: Session, username: str | None) -> int | None:
     """The id of a user named in a `deployed_by` / `loaded_by` column (None for "cli" and the like)."""
     if not username:
@@ -136,6 +153,9 @@ def chain_pending(session: Session) -> int:
     if not rows:
         return 0
     with session.no_autoflush:
+        # the instance rows before the head (see the module's docstring): a transaction that audits a
+        # project it did not step (a comment, a notice) waits here for the step holding it to commit
+        lock_instances(session, {r.instance_id for r in rows if r.instance_id is not None})
         head = _lock_head(session)
         heads: dict[int, list] = {}   # instance id → [count added, last seq, last hash]
         for row in rows:

@@ -41,7 +41,7 @@ from engine.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from engine.models import AuditEvent, HumanTask, NoticeCursor, NoticePreference, ProcessInstance, User
 from engine.services import notifications
 from engine.services.audit import append as audit
-from engine.services.audit import insert_or_ignore
+from engine.services.audit import insert_or_ignore, lock_instances
 from engine.services.context import Context
 
 # every kind of notice a user may choose to receive (in the list, by e-mail), in the settings' order
@@ -139,9 +139,7 @@ def announce_arrivals(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> i
             return None
         # the instance rows first, as every step takes them (a notice's foreign key waits on a row a
         # timer batch holds FOR UPDATE): an instance held by a step is left for the next tick
-        free = set(session.scalars(select(ProcessInstance.id)
-                                   .where(ProcessInstance.id.in_({c.instance_id for c in candidates}))
-                                   .with_for_update(skip_locked=True)))
+        free = lock_instances(session, {c.instance_id for c in candidates}, skip_locked=True)
         ids = [c.id for c in candidates if c.instance_id in free]
         rows = list(session.scalars(
             select(HumanTask).where(HumanTask.id.in_(ids), HumanTask.announced_at.is_(None)).order_by(HumanTask.id)
@@ -241,9 +239,7 @@ def warn_due_soon(ctx: Context, now: datetime, batch: int = TASK_BATCH) -> int |
             .order_by(HumanTask.warn_at, HumanTask.id).limit(batch)).all()
         if not candidates:
             return None
-        free = set(session.scalars(select(ProcessInstance.id)
-                                   .where(ProcessInstance.id.in_({c.instance_id for c in candidates}))
-                                   .with_for_update(skip_locked=True)))
+        free = lock_instances(session, {c.instance_id for c in candidates}, skip_locked=True)
         taken = written = 0
         for task_id, instance_id in candidates:
             if instance_id not in free:

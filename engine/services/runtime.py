@@ -204,6 +204,7 @@ def start_instance(ctx: Context, user_id: int, process_key: str, data: dict,
                                created_at=now, updated_at=now, investment=investment_of(facts))
         session.add(inst)
         session.flush()
+        holds_lock(session, inst.id)    # its own new row: nobody else sees it before the commit
         started = audit(session, "instance_started", instance_id=inst.id, actor_id=user.id,
                         data={"process": process_key, "version": row.version, "facts": facts}, at=now)
         if parent is not None:

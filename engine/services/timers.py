@@ -27,6 +27,7 @@ from engine.cn_dates import cn_datetime
 from engine.errors import Conflict, GovflowError, NotFound
 from engine.models import HumanTask, ProcessInstance, Timer
 from engine.services import attachments, calendar_admin, documents, notices, notifications, schedules
+from engine.services.audit import holds_lock, lock_instances
 from engine.services.context import Context
 from engine.services.fired import Fired
 from engine.services.projection import audit, persist
@@ -69,7 +70,10 @@ def _claim_instances(session: Session, now: datetime, limit: int, *, wait: bool)
         .where(*_is_due(now)).order_by(Timer.run_at).limit(1 if wait else limit)
         .with_for_update(of=ProcessInstance, skip_locked=not wait).options(*_WITHOUT_JOINS)
         .execution_options(populate_existing=True))
-    return list(dict.fromkeys(rows))   # an instance with two due timers comes once
+    instances = list(dict.fromkeys(rows))   # an instance with two due timers comes once
+    for inst in instances:
+        holds_lock(session, inst.id)
+    return instances
 
 
 def _any_due(session: Session, now: datetime) -> bool:
@@ -185,15 +189,18 @@ def flag_overdue(ctx: Context, now: datetime) -> list[Fired]:
     """Mark each newly overdue task once, record it and tell its role's users and the managers."""
     flagged = []
     with ctx.db.transaction() as session:
-        rows = list(session.scalars(select(HumanTask).where(
-            HumanTask.state == "ready", HumanTask.due_at < now, HumanTask.overdue_notified_at.is_(None))
-            .order_by(HumanTask.due_at, HumanTask.id)))
+        overdue = (HumanTask.state == "ready", HumanTask.due_at < now, HumanTask.overdue_notified_at.is_(None))
+        candidates = session.execute(select(HumanTask.id, HumanTask.instance_id).where(*overdue)).all()
+        # the instance rows first, as a step takes them (a completion holding its instance and waiting
+        # for a task row this transaction flagged would deadlock with it): a project a step holds
+        # now is flagged on the next tick; another scheduler's flags are read after the lock
+        free = lock_instances(session, {c.instance_id for c in candidates}, skip_locked=True)
+        ids = [c.id for c in candidates if c.instance_id in free]
+        rows = list(session.scalars(select(HumanTask).where(HumanTask.id.in_(ids), *overdue)
+                                    .order_by(HumanTask.due_at, HumanTask.id)
+                                    .execution_options(populate_existing=True))) if ids else []
         for row in rows:
-            done = session.execute(update(HumanTask).where(HumanTask.id == row.id,
-                                                           HumanTask.overdue_notified_at.is_(None))
-                                   .values(overdue_notified_at=now))
-            if done.rowcount != 1:
-                continue    # another scheduler flagged it first
+            row.overdue_notified_at = now
             audit(session, "task_overdue", instance_id=row.instance_id, element_id=row.element_id,
                   human_task_id=row.id, data={"title": row.title, "role": row.role_key,
                                               "due_at": row.due_at, "provisional": row.due_provisional}, at=now)

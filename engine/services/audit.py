@@ -13,8 +13,8 @@ So concurrent writers append one after the other — the chain is the commit ord
 head lock is the last lock a transaction takes, so it cannot deadlock with the instance row locks
 taken earlier: the rows of a project the transaction did not lock (a comment, a notice) first take
 that project's row lock, in id order, then the head (`lock_instances`). Each instance row keeps its
-own count and last hash (`process_instances.audit_*`), so
-the rows of one project can be verified without walking the whole chain.
+own count and last hash (`process_instances.audit_*`), so the rows of one project can be verified
+without walking the whole chain.
 
 The chain detects changes made without recomputing it; someone who can write the database and
 knows the scheme can rewrite the chain from the row they changed onward. `govflow audit verify`

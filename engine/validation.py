@@ -1139,6 +1139,29 @@ def check_parent_effects(ctx: Context, doc: Doc) -> None:
             _check_parent_steps(ctx, doc, el, effect, _id_list(props.get("parentSteps")))
 
 
+def check_own_holds(ctx: Context, doc: Doc) -> None:
+    """`holdSteps` / `releaseSteps` order steps of the diagram's own process (engine/services/orders.py):
+    each a user task of that process (its sub-processes included), and not on an element that also acts
+    on a parent project, nor both on one element."""
+    for process in doc.root.iter(f"{{{BPMN_NS}}}process"):
+        tasks = {t.get("id") for t in process.iter(f"{{{BPMN_NS}}}userTask")}
+        for el in process.iter(f"{{{BPMN_NS}}}*"):
+            props = property_map(el)
+            named = [(name, _id_list(props.get(name))) for name in ("holdSteps", "releaseSteps") if props.get(name)]
+            if not named:
+                continue
+            if len(named) > 1:
+                ctx.add(doc, el, "holdSteps 与 releaseSteps 不能设在同一元素上")
+            if props.get("parentEffect") or props.get("parentSteps"):
+                ctx.add(doc, el, f"{named[0][0]}（本流程步骤）不能与 parentEffect、parentSteps（所属项目）同用")
+            for name, steps in named:
+                for step in steps:
+                    if step not in tasks:
+                        hint = difflib.get_close_matches(step, sorted(tasks), n=1, cutoff=0.6)
+                        ctx.add(doc, el, f"{name} 中的 {step} 不是本流程图的用户任务"
+                                + (f"（是否应为 {hint[0]}？）" if hint else ""))
+
+
 def _check_parent_steps(ctx: Context, doc: Doc, el, effect: str, steps: list[str]) -> None:
     if effect == "hold" and not steps:
         ctx.add(doc, el, "parentEffect hold 须用 parentSteps 列出暂缓办理的所属项目步骤（用户任务 id，逗号分隔）")
@@ -1408,6 +1431,7 @@ def rules(ctx: Context, pieces: list[Code]) -> None:
         check_properties(ctx, doc)
         check_consolidation(ctx, doc)
         check_parent_effects(ctx, doc)
+        check_own_holds(ctx, doc)
         ctx.problems += gateway_problems(doc)
         check_timers(ctx, doc)
         check_languages(ctx, doc)

@@ -253,7 +253,7 @@ def test_it_sets_a_new_deadline_after_sanctions_and_terminates_a_project_still_f
     people.do("dora", iid, "RectifyCheck", {"decision": "reject", "comment": "仍不符合"}, now=at("2028-03-05 10:00"))
     people.do("dora", iid, "Sanction", {"measures": ["criticism", "withhold_funds"], "rectify_by": "2028-06-30",
                                         "comment": "通报批评，暂缓拨付运维经费"}, now=at("2028-03-06 10:00"))
-    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"]
+    assert people.ready(iid) == ["Rectify"]                  # finance's arrangement is held (test_suqian_fund_hold)
     assert _due(people, iid, "Rectify").date() == date(2028, 6, 30)
     tick(ctx, at("2028-07-01 00:00"))
     people.do("dora", iid, "Sanction", {"measures": ["suspend"], "terminate": True, "comment": "拒不整改，终止项目"},

@@ -6,13 +6,14 @@ import pytest
 
 from engine.config import ROOT
 from engine.errors import Conflict
-from engine.models import AuditEvent, ProcessInstance
+from engine.models import AuditEvent, HumanTask, ProcessInstance
 from engine.runtime_env import Runtime
 from engine.services import orders, runtime, views
 from engine.services.timers import tick
 from engine.validation import check_files
 from tests.conftest import at
 from tests.test_input_hardening import browser
+from tests.test_suqian_acceptance import _returned
 from tests.test_suqian_support import (
     ANSWERS,
     advance,
@@ -248,3 +249,109 @@ def test_validate_refuses_a_hold_without_steps_or_with_a_step_the_project_diagra
                          b'<spiffworkflow:property name="parentEffect" value="suspend"/>'
                          b'<spiffworkflow:property name="parentSteps" value="Payment"/>')
     assert any("parentSteps 只能与 parentEffect hold 或 release 同用" in m for m in messages), messages
+
+
+# --- 运维: the yearly loop's own 通报批评、暂缓拨付 (第三十六条) holds that cycle's 运维经费 ----------------------
+
+def _ops_sanctioned(people, ctx, measures=("criticism", "withhold_funds")):
+    """In 运维, the 2028 report was returned, the 整改 still wanting on 2028-03-05: 市数据局 decides
+    `measures` on 2028-03-06 with a new deadline; 市财政局 had not arranged the next cycle's funds yet."""
+    iid = _returned(people, ctx)
+    people.do("ann", iid, "Rectify", {"rectification": "部分整改"}, now=at("2028-03-01 10:00"))
+    people.do("dora", iid, "RectifyCheck", {"decision": "reject", "comment": "仍不符合"}, now=at("2028-03-05 10:00"))
+    people.do("dora", iid, "Sanction", {"measures": list(measures), "rectify_by": "2028-06-30",
+                                        "comment": "通报批评，暂缓拨付运维经费"}, now=at("2028-03-06 10:00"))
+    return iid
+
+
+def _arrange(people, iid, now):
+    return runtime.complete_task(people.ctx, people.fay, task_row(people.ctx, iid, "ArrangeOpsFunds").id,
+                                 {"ops_funds_amount": 30}, now=at(now))
+
+
+def test_the_yearly_sanction_holds_the_cycles_ops_funds_while_the_rectification_goes_on(people, ctx):
+    iid = _ops_sanctioned(people, ctx)
+    assert people.ready(iid) == ["Rectify"]                                  # the 整改 goes on
+    row = task_row(ctx, iid, "ArrangeOpsFunds")
+    assert row.state == "suspended" and row.held_since == at("2028-03-06 10:00")
+    assert "ArrangeOpsFunds" not in [t["name"] for t in people.inbox("fay")]
+    [hold] = people.instance(iid)["holds"]
+    assert (hold["steps"], hold["order"], hold["by_instance_id"], hold["by_unit"]) == (
+        ["ArrangeOpsFunds"], "暂缓拨付运维经费", iid, "市数据局")
+    with pytest.raises(Conflict) as refused:
+        _arrange(people, iid, "2028-03-10 10:00")
+    assert "已依“暂缓拨付运维经费”" in refused.value.detail and "解除前不能办理" in refused.value.detail
+    [(_, held)] = _events(ctx, iid, "steps_held")
+    assert held["element"] == "HoldOpsFunds" and held["held_tasks"] == [row.id]
+
+
+def test_the_ops_funds_are_arranged_once_the_rectification_is_found_compliant(people, ctx):
+    iid = _ops_sanctioned(people, ctx)
+    people.do("ann", iid, "Rectify", {"rectification": "已全部整改"}, now=at("2028-03-20 10:00"))
+    people.do("dora", iid, "RectifyCheck", {"decision": "approve", "comment": "整改后符合要求"},
+              now=at("2028-03-27 10:00"))
+    assert people.instance(iid)["holds"] == [] and people.ready(iid) == ["ArrangeOpsFunds"]
+    assert task_row(ctx, iid, "ArrangeOpsFunds").held_since is None
+    _arrange(people, iid, "2028-03-28 10:00")
+    # held 2028-03-06 10:00 → 03-27 10:00: the 15 working days between, for a post-script to read
+    assert task_data(ctx, iid, "ArrangeOpsFunds")["held_workdays"] == 15
+    [(_, released)] = _events(ctx, iid, "steps_released")
+    assert released["element"] == "ReleaseOpsFunds" and released["steps"] == ["ArrangeOpsFunds"]
+    assert [w["name"] for w in people.instance(iid)["waiting"]] == ["OpsPeriodEnds"]    # the next cycle
+
+
+def test_a_sanction_that_does_not_withhold_funds_leaves_them_to_finance(people, ctx):
+    iid = _ops_sanctioned(people, ctx, measures=("criticism",))
+    assert people.ready(iid) == ["ArrangeOpsFunds", "Rectify"] and people.instance(iid)["holds"] == []
+    _arrange(people, iid, "2028-03-10 10:00")
+    assert _events(ctx, iid, "steps_held", "steps_released") == []
+
+
+def test_funds_already_arranged_are_not_taken_back_and_the_project_ends_with_its_hold(people, ctx):
+    iid = _returned(people, ctx)
+    _arrange(people, iid, "2028-01-25 10:00")                  # arranged before the 整改 failed
+    people.do("ann", iid, "Rectify", {"rectification": "部分整改"}, now=at("2028-03-01 10:00"))
+    people.do("dora", iid, "RectifyCheck", {"decision": "reject", "comment": "仍不符合"}, now=at("2028-03-05 10:00"))
+    people.do("dora", iid, "Sanction", {"measures": ["withhold_funds"], "rectify_by": "2028-06-30",
+                                        "comment": "暂缓拨付"}, now=at("2028-03-06 10:00"))
+    [(_, held)] = _events(ctx, iid, "steps_held")
+    assert held["held_tasks"] == [] and task_row(ctx, iid, "ArrangeOpsFunds").state == "completed"
+    tick(ctx, at("2028-07-01 00:00"))                          # 逾期未整改
+    people.do("dora", iid, "Sanction", {"measures": ["suspend"], "terminate": True, "comment": "拒不整改，终止项目"},
+              now=at("2028-07-02 10:00"))
+    project = people.instance(iid)
+    assert (project["status"], project["holds"], people.ready(iid)) == ("terminated", [], [])
+
+
+def test_a_held_step_keeps_its_one_task_while_the_rest_of_the_project_goes_on(people, ctx):
+    """Each completion elsewhere in the project keeps the held row as it is (one 拨付 to release, not
+    one more per step taken meanwhile)."""
+    iid, rid = _withheld(people)
+    _accept(people, ctx, iid)
+    for element in AFTER_ACCEPTANCE:
+        who, data = ANSWERS[element]
+        people.do(who, iid, element, data, now=at("2027-08-25 10:00"))
+    with ctx.db.transaction() as session:
+        rows = session.query(HumanTask).filter(HumanTask.instance_id == iid, HumanTask.element_id == "Payment").all()
+        assert [(r.state, r.held_since) for r in rows] == [("suspended", at(ACCEPTED))]
+    _passes(people, rid)
+    assert people.ready(iid).count("Payment") == 1
+
+
+def _own_problems(old: bytes, new: bytes) -> list[str]:
+    name = "suqian.bpmn"
+    content = (ROOT / "bpmn_diagrams" / "suqian" / name).read_bytes()
+    assert old in content
+    return [p.message for p in check_files(Runtime.from_data_dir(ROOT), {name: content.replace(old, new, 1)})]
+
+
+def test_validate_refuses_an_own_hold_on_a_step_the_diagram_lacks_or_mixed_with_a_parent_effect():
+    hold = b'<spiffworkflow:property name="holdSteps" value="ArrangeOpsFunds"/>'
+    assert _own_problems(hold, hold) == []
+    messages = _own_problems(hold, b'<spiffworkflow:property name="holdSteps" value="ArrangeOpsFund"/>')
+    assert any("holdSteps 中的 ArrangeOpsFund 不是本流程图的用户任务（是否应为 ArrangeOpsFunds？）" in m
+               for m in messages), messages
+    messages = _own_problems(hold, hold + b'<spiffworkflow:property name="releaseSteps" value="ArrangeOpsFunds"/>')
+    assert any("holdSteps 与 releaseSteps 不能设在同一元素上" in m for m in messages), messages
+    messages = _own_problems(hold, hold + b'<spiffworkflow:property name="parentEffect" value="hold"/>')
+    assert any("不能与 parentEffect、parentSteps（所属项目）同用" in m for m in messages), messages

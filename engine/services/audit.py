@@ -120,7 +120,7 @@ def audit_refusal(ctx, user_id: int | None, what, now: datetime | None = None) -
         return
     data = what if isinstance(what, dict) else {"what": str(what)}
     with ctx.db.transaction() as session:
-        if session.get(User, user_id) is None:
+        if session.scalar(select(User.id).where(User.id == user_id)) is None:   # the id alone, not the user
             return
         append(session, "refused", actor_id=user_id, data=data, at=now or clock.now())
 

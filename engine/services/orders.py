@@ -29,6 +29,12 @@ once: the task is marked in its internal data).
   resuming it frees the tasks no hold is on, and a held task's clock then counts from the earlier of
   its hold and the suspension. A side process that ends releases whatever it still holds
   (projection._release_at_end).
+- **A project's own order on its own steps** (宿迁 第三十六条 in 运维: the yearly loop's 通报批评、暂缓拨付
+  holds that cycle's `ArrangeOpsFunds` while the 整改 goes on): an intermediate throw event of the
+  project's own diagram carrying `holdSteps` holds those user tasks of the same diagram, one carrying
+  `releaseSteps` releases them — the same holds, placed by the project itself (`by_instance_id` its
+  own id), applied by projection.persist before the step's task rows are made (a task of a held step
+  that the same step makes ready is created held).
 - A manager may suspend and resume a project too (`suspend_instance`, `resume_instance`).
 
 Every suspension and resumption is an audit row of the project (`instance_suspended`,
@@ -80,6 +86,40 @@ def steps_named(info: wfx.ElementInfo) -> list[str]:
     """The element ids of the project's diagram an element's `parentSteps` names, in order."""
     return list(dict.fromkeys(part.strip() for part in (info.properties.get(STEPS) or "").split(",")
                               if part.strip()))
+
+
+OWN_HOLD, OWN_RELEASE = "holdSteps", "releaseSteps"   # an element's order on steps of its own diagram
+
+
+def own_steps(info: wfx.ElementInfo | None) -> tuple[str, list[str]] | None:
+    """(HOLD or RELEASE, the element ids) of an element ordering steps of its own diagram, else None."""
+    for name, effect in ((OWN_HOLD, HOLD), (OWN_RELEASE, RELEASE)):
+        steps = list(dict.fromkeys(part.strip() for part in ((info.properties.get(name) or "")
+                                                              if info is not None else "").split(",") if part.strip()))
+        if steps:
+            return effect, steps
+    return None
+
+
+def orders_own_steps(version: wfx.LoadedVersion) -> bool:
+    """Whether the diagram holds or releases steps of its own (read once per loaded version)."""
+    found = version.__dict__.get("_orders_own_steps")
+    if found is None:
+        found = version.__dict__["_orders_own_steps"] = any(own_steps(i) for i in version.elements.values())
+    return found
+
+
+def pending_own_orders(version: wfx.LoadedVersion, workflow) -> list[tuple]:
+    """(task, element info, effect, steps) of each `holdSteps` / `releaseSteps` element the workflow
+    passed and whose order was not applied yet, in the order they were passed."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        info = version.element(task.task_spec.name)
+        order = own_steps(info)
+        if order and not task.internal_data.get(APPLIED):
+            found.append((task, info, *order))
+    found.sort(key=lambda item: item[0].last_state_change)
+    return found
 
 
 def places_holds(version: wfx.LoadedVersion) -> bool:
@@ -267,10 +307,12 @@ def hold(ctx: Context, session: Session, inst: ProcessInstance, *, steps: list[s
 
 def release(ctx: Context, session: Session, inst: ProcessInstance, *, by_instance_id: int,
             steps: list[str] | None = None, order: str, reason: str | None, now: datetime,
-            actor_id: int | None = None, cause: dict | None = None) -> bool:
+            actor_id: int | None = None, cause: dict | None = None, workflow=None) -> bool:
     """Release the holds the side process `by_instance_id` placed on the project (only on `steps` when
     given). A step no other order holds is free again: its tasks are ready (unless the whole project
-    is suspended: its resumption frees them), each due date and 预警 later by the time it was held."""
+    is suspended: its resumption frees them), each due date and 预警 later by the time it was held.
+    `workflow`: the project's workflow a step of its own is running (the project releasing its own
+    hold): the freed tasks' data is written there, and the caller saves it."""
     released, kept, since = [], [], None
     for entry in inst.holds or ():
         if entry.get("by_instance_id") != by_instance_id:
@@ -291,9 +333,10 @@ def release(ctx: Context, session: Session, inst: ProcessInstance, *, by_instanc
         freed = [row for row in rows if row.state == "suspended" and row.element_id in free]
         if freed:
             version = ctx.loaded_version(session, inst.process_version_id)
-            workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
-            _free(ctx, inst, version, workflow, freed, None, now)
-            inst.state = wfx.dumps(workflow)
+            live = workflow if workflow is not None else wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
+            _free(ctx, inst, version, live, freed, None, now)
+            if workflow is None:
+                inst.state = wfx.dumps(live)
         inst.set_waiting([row for row in rows if row.state == "ready"])
     inst.updated_at = now
     titles = _titles(ctx, session, inst, released)

@@ -278,6 +278,25 @@ def _parent_effects(ctx: Context, session, inst: ProcessInstance, version, workf
         _release_at_end(ctx, session, inst, now)
 
 
+def _own_orders(ctx: Context, session, inst: ProcessInstance, version, workflow, now) -> None:
+    """The project's own orders on its own steps (`holdSteps` / `releaseSteps`, engine/services/orders.py:
+    宿迁 第三十六条 运维 暂缓拨付), applied before the step's task rows are made: a task of a held step the
+    same step makes ready is created held."""
+    for task, info, effect, steps in orders.pending_own_orders(version, workflow):
+        orders.mark_applied(task, now)
+        if inst.status != "running":
+            continue
+        actor = orders.decided_by(session, inst.id)
+        reason = orders.reason_of(task, info)
+        cause = {"element": info.element_id, "own": True}
+        if effect == orders.HOLD:
+            orders.hold(ctx, session, inst, steps=steps, order=info.title, reason=reason, now=now,
+                        by_instance_id=inst.id, actor_id=actor, cause=cause)
+        else:
+            orders.release(ctx, session, inst, by_instance_id=inst.id, steps=steps, order=info.title,
+                           reason=reason, now=now, actor_id=actor, cause=cause, workflow=workflow)
+
+
 def _release_at_end(ctx: Context, session, inst: ProcessInstance, now) -> None:
     """A side process that ends (at an end event without `release`, ended by a manager, or ending its
     project) takes its remaining holds with it."""
@@ -336,6 +355,8 @@ def persist(ctx: Context, session: Session, inst: ProcessInstance, version: wfx.
     recorded in its data (`passed`, engine.steps_passed) — in a row of their own when there is none."""
     _record_passed(session, inst, workflow, now, step)
     with session.no_autoflush:   # a due date's query must not flush half-made rows one by one
+        if orders.orders_own_steps(version):
+            _own_orders(ctx, session, inst, version, workflow, now)
         created, kept = _sync_tasks(ctx, session, inst, version, workflow, now, ready_rows)
         waiting = _sync_timers(session, inst, workflow, now, had_timers)
     _parent_effects(ctx, session, inst, version, workflow, now)

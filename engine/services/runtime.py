@@ -339,11 +339,13 @@ def _lock_instance_of_task(session: Session, task_id: int) -> tuple[ProcessInsta
 
 
 def _task_rows(session: Session, inst: ProcessInstance | None, task_id: int) -> dict[int, HumanTask]:
-    """The task and the instance's ready task rows, by id (read under the instance lock)."""
+    """The task and the instance's open task rows (ready, or held by an order: a held step's row is
+    kept, not made again), by id (read under the instance lock)."""
     if inst is None:
         return {}
     rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id,
-                                                   or_(HumanTask.state == "ready", HumanTask.id == task_id)))
+                                                   or_(HumanTask.state.in_(("ready", "suspended")),
+                                                       HumanTask.id == task_id)))
     return {row.id: row for row in rows}
 
 

@@ -3,7 +3,7 @@
 项目，市财政局不予安排后续建设资金和运维经费".
 
 A follow-up names the system it continues by the earlier project's number (市数据局's CheckFollowUp). 市财政局's
-资金审核 and 提出预算安排建议, and 市数据局's 行业审查意见, read the unit's systems when they are done: a system
+资金审核 and 提出预算安排建议, 市数据局's 预算安排意见 (only 暂缓安排 then) and its 行业审查意见, read the unit's systems when they are done: a system
 eliminated, with funds withheld or never accepted bars the funds (and the approval) even when that came
 about after the follow-up's registration."""
 import pytest
@@ -49,7 +49,9 @@ def _no_funds(people, iid, system, reason, now="2028-09-05 10:00") -> None:
     assert set(errors) == {"audited_amount"} and f"（项目编号{system}）" in errors["audited_amount"]
     assert reason in errors["audited_amount"]
     people.do("fay", iid, "FundReview", {**AUDITED, "audited_amount": 0}, now=at(now))
-    people.do("dora", iid, "BudgetConsult", ANSWERS["BudgetConsult"][1], now=at(now))
+    errors = _refused(people, "dora", iid, "BudgetConsult", ANSWERS["BudgetConsult"][1], now)   # 正常安排
+    assert set(errors) == {"priority"} and reason in errors["priority"] and "只能提出暂缓安排的意见" in errors["priority"]
+    people.do("dora", iid, "BudgetConsult", {"opinion": "所延续的系统不予安排", "priority": "defer"}, now=at(now))
     errors = _refused(people, "fay", iid, "BudgetProposal", ARRANGED, now)
     assert set(errors) == {"arranged"} and reason in errors["arranged"]
     people.do("fay", iid, "BudgetProposal", NOT_ARRANGED, now=at(now))

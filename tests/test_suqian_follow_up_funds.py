@@ -3,13 +3,16 @@
 项目，市财政局不予安排后续建设资金和运维经费".
 
 A follow-up names the system it continues by the earlier project's number (市数据局's CheckFollowUp). 市财政局's
-资金审核 and 提出预算安排建议, 市数据局's 预算安排意见 (only 暂缓安排 then) and its 行业审查意见, read the unit's systems when they are done: a system
+资金审核 and 提出预算安排建议, 市数据局's 预算安排意见 (only 暂缓安排 then) and its 行业审查意见, read the unit's
+systems when they are done: a system
 eliminated, with funds withheld or never accepted bars the funds (and the approval) even when that came
 about after the follow-up's registration."""
 import pytest
+from sqlalchemy import null, update
 
 from engine.errors import ValidationFailed
-from engine.services import runtime, views
+from engine.models import ProcessInstance
+from engine.services import runtime, systems, views
 from engine.services.timers import tick
 from tests.conftest import at
 from tests.test_suqian_acceptance import _accepted, _operating, _reported
@@ -50,7 +53,8 @@ def _no_funds(people, iid, system, reason, now="2028-09-05 10:00") -> None:
     assert reason in errors["audited_amount"]
     people.do("fay", iid, "FundReview", {**AUDITED, "audited_amount": 0}, now=at(now))
     errors = _refused(people, "dora", iid, "BudgetConsult", ANSWERS["BudgetConsult"][1], now)   # 正常安排
-    assert set(errors) == {"priority"} and reason in errors["priority"] and "只能提出暂缓安排的意见" in errors["priority"]
+    assert set(errors) == {"priority"} and reason in errors["priority"]
+    assert "只能提出暂缓安排的意见" in errors["priority"]
     people.do("dora", iid, "BudgetConsult", {"opinion": "所延续的系统不予安排", "priority": "defer"}, now=at(now))
     errors = _refused(people, "fay", iid, "BudgetProposal", ARRANGED, now)
     assert set(errors) == {"arranged"} and reason in errors["arranged"]
@@ -163,3 +167,26 @@ def test_a_project_publishes_whether_it_was_accepted_and_a_later_trial_year_end_
     tick(ctx, at("2027-12-01 08:00"))                # the trial run's year-end, armed before the acceptance
     people.do("gail", system, "TrialSelfEvaluation", SELF_EVALUATION, now=at("2027-12-10 10:00"))
     assert _standing(people, system)["accepted"] is True
+
+
+def test_init_db_publishes_the_standing_of_a_system_that_has_not_stepped_since_the_column_came(people, ctx, capsys):
+    """A system whose funds were withheld before its project published a standing (a database of before
+    migration 0016): until `govflow init-db` reads it from the workflow, nothing bars its follow-up."""
+    from web.cli import main
+    system = _insecure(people, ctx)
+    published = _standing(people, system)
+    assert published["funds_withheld"] is True
+    with ctx.db.transaction() as session:
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == system).values(standing=null()))
+    with ctx.db.transaction() as session:
+        unit = session.get(ProcessInstance, system).applicant_unit_id
+        listed = systems.unit_systems(session, ctx.registry.get("suqian"), unit)
+    [row] = [s for s in listed if s["instance_id"] == system]
+    assert row["adverse"] == []                                    # unread, nothing bars it
+    assert main(["init-db"]) == 0
+    assert "已补记 1 个项目的系统状态" in capsys.readouterr().out
+    assert _standing(people, system) == published
+    assert main(["init-db"]) == 0 and "已补记" not in capsys.readouterr().out        # once
+    iid = follow_up(people, project_name="宿迁市智慧警务平台二期", project_type="construction")
+    advance(people, iid, "FundReview", "2028-08-10 10:00", CheckFollowUp=continues(system, holds="no"))
+    _no_funds(people, iid, system, "不符合网络和数据安全及密码应用要求，市财政局不予安排后续建设资金和运维经费")

@@ -28,8 +28,12 @@ def _runtime():
 
 def cmd_init_db(_args) -> int:
     from engine.migrate import upgrade
+    from engine.services.systems import backfill_standing
     ctx = _ctx()
     upgrade(ctx.db)
+    filled = backfill_standing(ctx)    # projects that have not stepped since their process published a standing
+    if filled:
+        print(f"已补记 {filled} 个项目的系统状态（验收、暂缓拨付等，供后续项目核查）")
     print(f"数据库已就绪：{_safe_url(ctx.db.url)}")
     return 0
 

@@ -18,14 +18,20 @@ construction, or a 运维/购买服务 project), False while it is built or when
 its 竣工验收 passed. A new project reads them at its start (`unit_systems`, beside `unit_records`), and a
 user task that names `unit_systems` in its `reads` reads them again when it is shown and completed
 (engine/services/field_checks.py): a system eliminated after the project's registration still bars it.
-A follow-up names its system by the earlier project's number (`instance_id`), never by its name."""
+A follow-up names its system by the earlier project's number (`instance_id`), never by its name.
+
+A project that has not stepped since its process declared a standing (or since the column came, migration
+0016) has none on its row: `backfill_standing` (run by `govflow init-db` after the migrations) reads it
+from each such project's workflow, as a step would have published it."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Text, cast, or_, select
+from sqlalchemy.orm import Session, undefer
 
+from engine import workflow as wfx
 from engine.clocks import local_iso
 from engine.models import ProcessInstance
+from engine.services.audit import lock_instances
 
 NAME = "unit_systems"    # the name a task's `reads` gives them, and the start data's key
 ELIMINATED = "eliminated"
@@ -117,3 +123,35 @@ def view(ctx, session: Session, inst: ProcessInstance, outcome_label) -> dict:
         rows.append({"instance_id": s["instance_id"], "project_name": s["name"], "plan_year": s["plan_year"],
                      "recorded_at": s["updated_at"], "values": values})
     return {"element": NAME, "title": "本单位的信息系统（按项目编号）", "rows": rows}
+
+
+def backfill_standing(ctx, batch: int = 200) -> int:
+    """Publish the standing of every project whose process declares one and whose row has none yet (a
+    project that has not stepped since), read from its workflow as projection.persist would publish it;
+    `{}` when it published nothing, so that it is not read again. A batch per transaction, each project's
+    row locked first (one a step holds is left to that step, which publishes it). Answers how many."""
+    keys = {(j.key, key): p.standing for j in ctx.registry.jurisdictions().values()
+            for key, p in j.processes.items() if p.standing}
+    # SQL NULL (a row from before the column) or JSON null (a row the ORM wrote None into)
+    unpublished = or_(ProcessInstance.standing.is_(None), cast(ProcessInstance.standing, Text) == "null")
+    done, after = 0, 0
+    while keys:
+        with ctx.db.transaction() as session:
+            ids = list(session.scalars(
+                select(ProcessInstance.id).where(unpublished, ProcessInstance.id > after,
+                                                 ProcessInstance.process_key.in_(sorted({k for _, k in keys})))
+                .order_by(ProcessInstance.id).limit(batch)))
+            if not ids:
+                break
+            after = ids[-1]
+            free = lock_instances(session, ids, skip_locked=True)
+            for inst in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(sorted(free)), unpublished)
+                                        .options(undefer(ProcessInstance.state))
+                                        .execution_options(populate_existing=True)):
+                names = keys.get((inst.jurisdiction, inst.process_key))
+                if not names or not inst.state:
+                    continue
+                version = ctx.loaded_version(session, inst.process_version_id)
+                inst.standing = wfx.published(wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction)), names)
+                done += 1
+    return done

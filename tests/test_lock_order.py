@@ -14,9 +14,11 @@ import time
 import pytest
 from sqlalchemy import text
 
-from engine.services import comments, timers
+from engine.services import calendar_admin, comments, timers
 from engine.services.audit import verify, verify_instance
 from tests.conftest import at
+from tests.test_calendar_admin import KEY, NOTICE_2027
+from tests.test_timers_support import FACTS, install_process, review_diagram
 from tests.yeji_walk import in_review
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.skipif(
@@ -105,3 +107,24 @@ def test_a_comment_on_a_project_a_step_holds_waits_for_the_step_and_both_are_cha
     assert outcome["result"]["text"] == "材料已补充"
     with ctx.db.transaction() as session:
         assert verify(session).intact and verify_instance(session, iid) is None
+
+
+def test_loading_a_years_calendar_recomputes_a_due_date_a_step_is_about_to_complete(people, ctx, monkeypatch):
+    """The State Council's notice for 2027 settles a provisional due date while the reviewer completes the
+    task: the recomputation waits for the step, then reads the task as the step left it."""
+    install_process(monkeypatch, people, KEY, review_diagram(KEY))
+    ctx.runtime.calendars.reset()
+    iid = people.start("alice", KEY, FACTS, now=at("2026-12-24 10:00"))
+    [row] = people.ready_rows(iid)
+    assert row.due_provisional
+    step = Step(ctx, iid)
+    try:
+        loading, outcome = _beside(ctx, lambda: calendar_admin.import_notice(ctx, NOTICE_2027, loaded_by="cli",
+                                                                             now=at("2026-12-28 10:00")))
+        step.then("UPDATE human_tasks SET state = 'completed' WHERE id = :t", t=row.id)   # what _claim does
+        step.commit()
+    finally:
+        step.abandon()
+    loading.join(timeout=30)
+    assert "error" not in outcome, outcome
+    assert outcome["result"]["recomputed_tasks"] == 0           # completed meanwhile: nothing to settle

@@ -23,7 +23,7 @@ from engine.db import dialect_insert
 from engine.errors import ValidationFailed
 from engine.models import CalendarYear, HumanTask, ProcessInstance, Timer
 from engine.script_helpers import rearm
-from engine.services.audit import actor_id_of
+from engine.services.audit import actor_id_of, lock_instances
 from engine.services.context import Context
 from engine.services.notices import warning_at
 from engine.services.projection import audit, due_for, lock_instance, persist, refresh_waiting
@@ -242,10 +242,17 @@ def recompute(ctx: Context, year: int, jurisdiction: str | None = None, now: dat
 
 def _recompute_tasks(ctx: Context, year: int, jurisdiction: str | None, now: datetime) -> int:
     changed = 0
+    provisional_due = (HumanTask.state == "ready", HumanTask.due_provisional.is_(True),
+                       HumanTask.due_at >= _start(year),
+                       _jurisdiction_filter(ctx, HumanTask.jurisdiction, jurisdiction, year))
     with ctx.db.transaction() as session:
-        rows = list(session.scalars(select(HumanTask).where(
-            HumanTask.state == "ready", HumanTask.due_provisional.is_(True), HumanTask.due_at >= _start(year),
-            _jurisdiction_filter(ctx, HumanTask.jurisdiction, jurisdiction, year)).order_by(HumanTask.id)))
+        # the projects' rows first, in id order, as a step takes them (a completion holding its project
+        # and waiting for a task row updated here would deadlock with this transaction); the task rows
+        # are then read as those steps left them
+        locked = lock_instances(session, set(session.scalars(select(HumanTask.instance_id).where(*provisional_due))))
+        rows = [row for row in session.scalars(select(HumanTask).where(*provisional_due).order_by(HumanTask.id)
+                                               .execution_options(populate_existing=True))
+                if row.instance_id in locked]
         workflows: dict[int, tuple] = {}
         for row in rows:
             inst = session.get(ProcessInstance, row.instance_id)

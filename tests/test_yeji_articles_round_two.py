@@ -424,3 +424,17 @@ def test_it_leaves_other_units_and_other_years_uncut(people, ctx):
     assert _plan_amount(ctx, other_unit) == (Decimal("300"), 0)
     later = _to_annual_plan(people, ctx, "alice", 2030)     # declared two years after the decision
     assert people.task("dora", later, "AnnualPlan")["title"] == "编制年度政务信息化项目建设计划"
+
+
+def test_a_project_moved_from_a_version_that_kept_no_year_end_mark_is_still_asked_at_year_end(people, ctx):
+    """A project contracted on an earlier yeji.bpmn has no `year_end_reviewed` (Contract's postScript set none
+    then): moved onto this version, its year-end report is judged all the same."""
+    iid = _reported_through_2027(people, ctx, 15, True, "2028-04-05")
+    with ctx.db.transaction() as session:
+        inst = session.get(ProcessInstance, iid)
+        version = ctx.loaded_version(session, inst.process_version_id)
+        workflow = wfx.loads(version, inst.state, ctx.helpers(inst.jurisdiction))
+        for task in workflow.get_tasks():
+            task.data.pop("year_end_reviewed", None)
+        inst.state = wfx.dumps(workflow)
+    assert _q4_report(people, iid, "2028-04-06") == ["ExplainNotImplemented", "ImplementReporting"]

@@ -228,8 +228,7 @@ def test_the_project_page_and_the_task_page_show_the_hold(app, people, ctx):
     assert "data-hold" not in page and "解除暂缓" in page          # the timeline keeps both
 
 
-def _problems(old: bytes, new: bytes) -> list[str]:
-    name = "suqian.rectification.bpmn"
+def _problems(old: bytes, new: bytes, name: str = "suqian.rectification.bpmn") -> list[str]:
     content = (ROOT / "bpmn_diagrams" / "suqian" / name).read_bytes()
     assert old in content
     return [p.message for p in check_files(Runtime.from_data_dir(ROOT), {name: content.replace(old, new, 1)})]
@@ -338,20 +337,16 @@ def test_a_held_step_keeps_its_one_task_while_the_rest_of_the_project_goes_on(pe
     assert people.ready(iid).count("Payment") == 1
 
 
-def _own_problems(old: bytes, new: bytes) -> list[str]:
-    name = "suqian.bpmn"
-    content = (ROOT / "bpmn_diagrams" / "suqian" / name).read_bytes()
-    assert old in content
-    return [p.message for p in check_files(Runtime.from_data_dir(ROOT), {name: content.replace(old, new, 1)})]
+OWN = "suqian.bpmn"
 
 
 def test_validate_refuses_an_own_hold_on_a_step_the_diagram_lacks_or_mixed_with_a_parent_effect():
     hold = b'<spiffworkflow:property name="holdSteps" value="ArrangeOpsFunds"/>'
-    assert _own_problems(hold, hold) == []
-    messages = _own_problems(hold, b'<spiffworkflow:property name="holdSteps" value="ArrangeOpsFund"/>')
+    assert _problems(hold, hold, OWN) == []
+    messages = _problems(hold, b'<spiffworkflow:property name="holdSteps" value="ArrangeOpsFund"/>', OWN)
     assert any("holdSteps 中的 ArrangeOpsFund 不是本流程图的用户任务（是否应为 ArrangeOpsFunds？）" in m
                for m in messages), messages
-    messages = _own_problems(hold, hold + b'<spiffworkflow:property name="releaseSteps" value="ArrangeOpsFunds"/>')
+    messages = _problems(hold, hold + b'<spiffworkflow:property name="releaseSteps" value="ArrangeOpsFunds"/>', OWN)
     assert any("holdSteps 与 releaseSteps 不能设在同一元素上" in m for m in messages), messages
-    messages = _own_problems(hold, hold + b'<spiffworkflow:property name="parentEffect" value="hold"/>')
+    messages = _problems(hold, hold + b'<spiffworkflow:property name="parentEffect" value="hold"/>', OWN)
     assert any("不能与 parentEffect、parentSteps（所属项目）同用" in m for m in messages), messages

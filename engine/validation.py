@@ -1155,11 +1155,7 @@ def check_own_holds(ctx: Context, doc: Doc) -> None:
             if props.get("parentEffect") or props.get("parentSteps"):
                 ctx.add(doc, el, f"{named[0][0]}（本流程步骤）不能与 parentEffect、parentSteps（所属项目）同用")
             for name, steps in named:
-                for step in steps:
-                    if step not in tasks:
-                        hint = difflib.get_close_matches(step, sorted(tasks), n=1, cutoff=0.6)
-                        ctx.add(doc, el, f"{name} 中的 {step} 不是本流程图的用户任务"
-                                + (f"（是否应为 {hint[0]}？）" if hint else ""))
+                _check_steps_known(ctx, doc, el, name, steps, tasks, "本流程图")
 
 
 def _check_parent_steps(ctx: Context, doc: Doc, el, effect: str, steps: list[str]) -> None:
@@ -1169,10 +1165,16 @@ def _check_parent_steps(ctx: Context, doc: Doc, el, effect: str, steps: list[str
         ctx.add(doc, el, f"parentSteps 只能与 parentEffect hold 或 release 同用（此处为 {effect or '未设置'}）")
         return
     tasks = _project_user_tasks(ctx) if steps else None
+    if tasks is not None:
+        _check_steps_known(ctx, doc, el, "parentSteps", steps, tasks, "所属项目流程图")
+
+
+def _check_steps_known(ctx: Context, doc: Doc, el, name: str, steps: list[str], tasks: set[str], where: str) -> None:
+    """Each of `steps` (named by the property `name`) a user task among `tasks` (of `where`), with a hint."""
     for step in steps:
-        if tasks is not None and step not in tasks:
+        if step not in tasks:
             hint = difflib.get_close_matches(step, sorted(tasks), n=1, cutoff=0.6)
-            ctx.add(doc, el, f"parentSteps 中的 {step} 不是所属项目流程图的用户任务"
+            ctx.add(doc, el, f"{name} 中的 {step} 不是{where}的用户任务"
                     + (f"（是否应为 {hint[0]}？）" if hint else ""))
 
 

@@ -97,13 +97,12 @@ def lock_instances(session: Session, instance_ids, *, skip_locked: bool = False)
     next tick). An instance's row is the first lock a step takes: a transaction that will write task
     rows or audit rows of an instance it did not step takes the instance's row first, or a step holding
     the instance and waiting for one of those rows (or for the audit head) would deadlock with it."""
-    wanted = sorted(set(instance_ids) - session.info.get(_LOCKED, set()))
-    if not wanted:
-        return set(session.info.get(_LOCKED, set()) & set(instance_ids))
-    got = set(session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(wanted))
-                              .order_by(ProcessInstance.id).with_for_update(skip_locked=skip_locked)))
-    session.info.setdefault(_LOCKED, set()).update(got)
-    return got | (session.info[_LOCKED] & set(instance_ids))
+    asked, held = set(instance_ids), session.info.setdefault(_LOCKED, set())
+    wanted = sorted(asked - held)
+    if wanted:
+        held.update(session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(wanted))
+                                    .order_by(ProcessInstance.id).with_for_update(skip_locked=skip_locked)))
+    return held & asked
 
 
 def actor_id_of(session: Session, username: str | None) -> int | None:

@@ -82,9 +82,9 @@ def effect_of(info: wfx.ElementInfo | None) -> str | None:
     return TERMINATE if info.kind == "EndEvent" and info.properties.get("parentOutcome") else None
 
 
-def steps_named(info: wfx.ElementInfo) -> list[str]:
-    """The element ids of the project's diagram an element's `parentSteps` names, in order."""
-    return list(dict.fromkeys(part.strip() for part in (info.properties.get(STEPS) or "").split(",")
+def steps_named(info: wfx.ElementInfo, name: str = STEPS) -> list[str]:
+    """The element ids an element's `parentSteps` (or `name`: `holdSteps`, `releaseSteps`) names, in order."""
+    return list(dict.fromkeys(part.strip() for part in (info.properties.get(name) or "").split(",")
                               if part.strip()))
 
 
@@ -93,9 +93,10 @@ OWN_HOLD, OWN_RELEASE = "holdSteps", "releaseSteps"   # an element's order on st
 
 def own_steps(info: wfx.ElementInfo | None) -> tuple[str, list[str]] | None:
     """(HOLD or RELEASE, the element ids) of an element ordering steps of its own diagram, else None."""
+    if info is None:
+        return None
     for name, effect in ((OWN_HOLD, HOLD), (OWN_RELEASE, RELEASE)):
-        steps = list(dict.fromkeys(part.strip() for part in ((info.properties.get(name) or "")
-                                                              if info is not None else "").split(",") if part.strip()))
+        steps = steps_named(info, name)
         if steps:
             return effect, steps
     return None
@@ -112,14 +113,7 @@ def orders_own_steps(version: wfx.LoadedVersion) -> bool:
 def pending_own_orders(version: wfx.LoadedVersion, workflow) -> list[tuple]:
     """(task, element info, effect, steps) of each `holdSteps` / `releaseSteps` element the workflow
     passed and whose order was not applied yet, in the order they were passed."""
-    found = []
-    for task in workflow.get_tasks(state=TaskState.COMPLETED):
-        info = version.element(task.task_spec.name)
-        order = own_steps(info)
-        if order and not task.internal_data.get(APPLIED):
-            found.append((task, info, *order))
-    found.sort(key=lambda item: item[0].last_state_change)
-    return found
+    return [(task, info, *order) for task, info, order in _passed_unapplied(version, workflow, own_steps)]
 
 
 def places_holds(version: wfx.LoadedVersion) -> bool:
@@ -130,12 +124,18 @@ def places_holds(version: wfx.LoadedVersion) -> bool:
 def pending_effects(version: wfx.LoadedVersion, workflow) -> list[tuple]:
     """(task, element info, effect) of each element with an effect on the parent the workflow passed
     and whose effect was not applied yet, in the order they were passed; each is marked applied."""
+    return _passed_unapplied(version, workflow, effect_of)
+
+
+def _passed_unapplied(version: wfx.LoadedVersion, workflow, order_of) -> list[tuple]:
+    """(task, element info, order_of(info)) of each completed task whose element orders something
+    (`order_of` answers it) and whose order was not applied yet, in the order they were passed."""
     found = []
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         info = version.element(task.task_spec.name)
-        effect = effect_of(info)
-        if effect and not task.internal_data.get(APPLIED):
-            found.append((task, info, effect))
+        order = order_of(info)
+        if order and not task.internal_data.get(APPLIED):
+            found.append((task, info, order))
     found.sort(key=lambda item: item[0].last_state_change)
     return found
 
